@@ -1,0 +1,76 @@
+/*
+** lua_sleet.h — private header of the Lua binding (ext/lua_*.c), the only C
+** in sleet that includes lua.h. See docs/internals.md for the module's
+** Lua-facing functions and the node tree format.
+*/
+#ifndef LUA_SLEET_H
+#define LUA_SLEET_H
+
+#include "lua_compat.h"
+#include "sleet.h"
+
+/* Metatable names, defined once. */
+#define SL_LUA_ERROR "sleet.Error"
+#define SL_LUA_COMPILED "sleet.Compiled"
+#define SL_LUA_CONN "sleet.Connection"
+#define SL_LUA_CURSOR "sleet.Cursor"
+
+/* {====================================================================
+** lua_core.c — module entry, error objects
+** ===================================================================== */
+
+/* The address whose lightuserdata is sleet.null. */
+extern const char sl_lua_null_key;
+#define sl_lua_isnull(L, i) \
+  (lua_touserdata((L), (i)) == (void *)&sl_lua_null_key)
+#define sl_lua_pushnull(L) lua_pushlightuserdata((L), (void *)&sl_lua_null_key)
+
+/* Pushes a new error object for e (and sql when not NULL). */
+void sl_lua_push_error(lua_State *L, const sl_error *e, const char *sql);
+/* Raises a new error object for e. The caller frees what it owns first. */
+int sl_lua_raise(lua_State *L, const sl_error *e, const char *sql);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** lua_tree.c — node trees (Lua tables) to sl_node
+** ===================================================================== */
+
+/* Converts the node tree at index idx into *out, allocated in a. Parameter
+** values are encoded for dialect d (lua_codec.c). Returns SL_OK, or SL_ERROR
+** with err set: kind validation for a bad value (message names the column),
+** usage for a malformed tree. May raise only on memory errors; the caller
+** keeps a in a userdata so it is freed then. */
+int sl_lua_tree(lua_State *L, int idx, const sl_dialect *d, sl_arena *a,
+                sl_node **out, sl_error *err);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** lua_codec.c — Lua values <-> sl_value, JSON (jansson)
+** ===================================================================== */
+
+/* Encodes the Lua value at idx as codec c stores it in dialect d. Bytes are
+** copied into a. nil and sleet.null give SL_V_NULL. A value of the wrong
+** type is a validation error naming column ("users.email") when given. */
+int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
+                  sl_arena *a, sl_value *out, const char *column,
+                  sl_error *err);
+
+/* Pushes the Lua value of a result cell read with codec c from dialect d.
+** SL_V_NULL pushes nil (the caller decides about sleet.null). Returns SL_OK,
+** or SL_ERROR when the cell cannot be decoded (e.g. broken JSON), pushing
+** nothing. */
+int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
+                  const sl_dialect *d, sl_error *err);
+
+/* JSON text of the Lua value at idx, appended to b (tables with keys 1..n are
+** arrays, other tables objects, sleet.null is null). */
+int sl_lua_json_encode(lua_State *L, int idx, sl_buf *b, sl_error *err);
+/* Pushes the Lua value of JSON text (arrays as sequences, null as
+** sleet.null inside containers, nil at top level). */
+int sl_lua_json_decode(lua_State *L, const char *s, size_t n, sl_error *err);
+
+/* }==================================================================== */
+
+#endif

@@ -1,0 +1,492 @@
+/*
+** sleet.h — the C core of sleet, free of Lua.
+**
+** The core knows three things: values (parameters and result cells), a
+** dialect-neutral statement tree (sl_node) and the renderer that turns such a
+** tree into SQL text plus a separate parameter list for one dialect. Nothing
+** here talks to a database (that is drivers/) or to Lua (that is ext/lua_*.c).
+**
+** Conventions
+**   - Functions return SL_OK (0) or SL_ERROR and leave the reason in an
+**     sl_error owned by the caller; the core never longjmps and never prints.
+**   - Trees and everything they point to live in one sl_arena, freed at once.
+**   - Strings are (pointer, length) pairs where they may hold NUL bytes
+**     (values); names (identifiers, keys) are NUL-terminated.
+*/
+#ifndef SLEET_H
+#define SLEET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_OK 0
+#define SL_ERROR 1
+/* returned by a driver's step() */
+#define SL_ROW 100
+#define SL_DONE 101
+
+/* {====================================================================
+** Errors
+** ===================================================================== */
+
+/* The kinds of API.md's error object, in the same order as their names. */
+typedef enum sl_errkind {
+  SL_EK_NONE = 0,
+  SL_EK_VALIDATION,
+  SL_EK_DATABASE,
+  SL_EK_CONNECTION,
+  SL_EK_ROLLBACK,
+  SL_EK_MIGRATION,
+  SL_EK_USAGE
+} sl_errkind;
+
+/* Error context: fixed buffers so that reporting never allocates (an
+** out-of-memory condition can be reported too). Empty string = unknown. */
+typedef struct sl_error {
+  sl_errkind kind;
+  long long code;      /* driver code: sqlite extended code, mysql errno */
+  int has_code;        /* code is meaningful */
+  char sqlstate[6];    /* five characters + NUL */
+  char message[512];
+  char detail[256];
+  char constraint_name[128];
+  char table[128];
+  char column[128];
+} sl_error;
+
+/* Clears every field. */
+void sl_error_clear(sl_error *e);
+/* Sets kind and a printf-formatted message (truncated to fit); leaves the
+** other fields as they are. Returns SL_ERROR so callers can
+** `return sl_error_set(...)`. */
+int sl_error_set(sl_error *e, sl_errkind kind, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Copies at most size-1 bytes of src into a fixed field, NUL-terminated. */
+void sl_error_field(char *dst, size_t size, const char *src);
+/* The API.md name of a kind ("validation", ...). */
+const char *sl_errkind_name(sl_errkind kind);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** String builder with a sticky out-of-memory flag: append freely, check
+** `oom` once at the end.
+** ===================================================================== */
+
+typedef struct sl_buf {
+  char *p;    /* always NUL-terminated when cap > 0 */
+  size_t n;   /* bytes used, excluding the NUL */
+  size_t cap;
+  int oom;
+} sl_buf;
+
+void sl_buf_init(sl_buf *b);
+void sl_buf_free(sl_buf *b);
+void sl_buf_reset(sl_buf *b); /* n = 0, keeps the memory */
+void sl_buf_add(sl_buf *b, const char *s, size_t n);
+void sl_buf_adds(sl_buf *b, const char *s);
+void sl_buf_addc(sl_buf *b, char c);
+void sl_buf_addf(sl_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Arena: many small allocations, one release.
+** ===================================================================== */
+
+typedef struct sl_arena sl_arena;
+
+/* Returns NULL when out of memory. */
+sl_arena *sl_arena_new(void);
+/* Zeroed, pointer-aligned memory owned by the arena; NULL when out of memory. */
+void *sl_arena_alloc(sl_arena *a, size_t size);
+/* Copies n bytes and appends a NUL; NULL when out of memory. */
+char *sl_arena_strndup(sl_arena *a, const char *s, size_t n);
+void sl_arena_free(sl_arena *a); /* NULL is fine */
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Values
+** ===================================================================== */
+
+typedef enum sl_vtype {
+  SL_V_NULL = 0,
+  SL_V_INT,   /* u.i */
+  SL_V_FLOAT, /* u.f */
+  SL_V_BOOL,  /* u.b (0 or 1) */
+  SL_V_TEXT,  /* u.s, may contain NUL bytes */
+  SL_V_BLOB   /* u.s */
+} sl_vtype;
+
+/* A parameter or a result cell. The bytes of TEXT/BLOB are borrowed: from the
+** compiled query's arena (parameters) or from the driver until its next
+** step/reset (cells). */
+typedef struct sl_value {
+  sl_vtype type;
+  union {
+    int64_t i;
+    double f;
+    int b;
+    struct {
+      const char *p;
+      size_t n;
+    } s;
+  } u;
+} sl_value;
+
+/* How a Lua value maps to a stored value and back (API.md's value table).
+** The binding applies codecs; the core only carries them. */
+typedef enum sl_codec {
+  SL_C_ANY = 0,     /* no mapping: the driver's natural type */
+  SL_C_INT,         /* 64-bit integer */
+  SL_C_FLOAT,       /* double */
+  SL_C_NUMERIC,     /* exact decimal, a string in Lua */
+  SL_C_NUMBER,      /* decimal read as a float (mode = "number") */
+  SL_C_BOOL,        /* true/false; 0/1 where the database has no boolean */
+  SL_C_TEXT,        /* string */
+  SL_C_JSON,        /* Lua table <-> JSON text */
+  SL_C_BLOB,        /* byte string */
+  SL_C_TIMESTAMP,   /* ISO-8601 string; sqlite stores integer seconds */
+  SL_C_TIMESTAMP_MS,/* ISO-8601 string with ms; sqlite stores integer ms */
+  SL_C_EPOCH,       /* integer seconds in Lua */
+  SL_C_EPOCH_MS,    /* integer milliseconds in Lua */
+  SL_C_DATE,        /* "YYYY-MM-DD" */
+  SL_C_TIME,        /* "HH:MM:SS[.fff]" */
+  SL_C__COUNT
+} sl_codec;
+
+/* "int", "float", ... as used in Lua node trees; NULL for an unknown code. */
+const char *sl_codec_name(sl_codec c);
+/* The code of a name, or -1. */
+int sl_codec_find(const char *name);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** The statement tree. Built by the binding (or by C tests) in one arena;
+** the renderer only reads it. Every list is (v, n). Names are SQL names
+** (already cased); keys are the Lua-facing names of result fields.
+** ===================================================================== */
+
+typedef struct sl_node sl_node;
+
+typedef enum sl_kind {
+  /* expressions */
+  SL_N_COL,      /* column reference */
+  SL_N_PARAM,    /* bound value */
+  SL_N_PH,       /* named placeholder, bound at execution */
+  SL_N_RAW,      /* trusted SQL text */
+  SL_N_IDENT,    /* one quoted identifier */
+  SL_N_SQL,      /* raw text chunks interleaved with nodes */
+  SL_N_NULL,     /* NULL literal */
+  SL_N_DEFAULT,  /* DEFAULT keyword (in VALUES) */
+  SL_N_EXCLUDED, /* the proposed row of an upsert: excluded."c" / VALUES(`c`) */
+  SL_N_BIN,      /* l op r */
+  SL_N_AND,
+  SL_N_OR,
+  SL_N_NOT,
+  SL_N_ISNULL,   /* e IS [NOT] NULL */
+  SL_N_IN,       /* e [NOT] IN (list | subquery) */
+  SL_N_BETWEEN,  /* e [NOT] BETWEEN lo AND hi */
+  SL_N_EXISTS,   /* [NOT] EXISTS (subquery) */
+  SL_N_FUNC,     /* name([DISTINCT] args) ; no args = name(*) */
+  SL_N_ALIAS,    /* e AS "name" */
+  SL_N_ORDER,    /* e ASC|DESC */
+  SL_N_SCALAR,   /* (select ...) used as a value */
+  /* sources */
+  SL_N_TABLE,    /* [schema.]name [AS alias] */
+  SL_N_SUBQ,     /* (select ...) AS alias */
+  /* statements */
+  SL_N_SELECT,
+  SL_N_SETOP,    /* l UNION|UNION ALL|INTERSECT|EXCEPT r */
+  SL_N_INSERT,
+  SL_N_UPDATE,
+  SL_N_DELETE,
+  /* DDL */
+  SL_N_CREATE_TABLE,
+  SL_N_CREATE_INDEX,
+  SL_N_CREATE_ENUM,
+  SL_N__COUNT
+} sl_kind;
+
+typedef enum sl_binop {
+  SL_OP_EQ, SL_OP_NE, SL_OP_GT, SL_OP_GTE, SL_OP_LT, SL_OP_LTE,
+  SL_OP_LIKE, SL_OP_NOT_LIKE, SL_OP_ILIKE, SL_OP_NOT_ILIKE
+} sl_binop;
+
+typedef enum sl_jointype {
+  SL_JOIN_INNER, SL_JOIN_LEFT, SL_JOIN_RIGHT, SL_JOIN_FULL, SL_JOIN_CROSS
+} sl_jointype;
+
+typedef enum sl_setop {
+  SL_SET_UNION, SL_SET_UNION_ALL, SL_SET_INTERSECT, SL_SET_EXCEPT
+} sl_setop;
+
+typedef struct sl_list {
+  sl_node **v;
+  int n;
+} sl_list;
+
+/* One result column of a select or of RETURNING. Rows are built from these:
+** row[key] = decode(cell, codec), inside row[groups[group].name] when
+** group >= 0. */
+typedef struct sl_field {
+  const char *key;
+  sl_node *e;
+  sl_codec codec;
+  int group; /* index into the statement's groups, -1 for top level */
+} sl_field;
+
+typedef struct sl_fields {
+  sl_field *v;
+  int n;
+} sl_fields;
+
+/* A nested object of a result row (the joined tables of a join). */
+typedef struct sl_group {
+  const char *key;
+  int nullable; /* nil when every cell of the group is NULL (outer joins) */
+} sl_group;
+
+typedef struct sl_join {
+  sl_jointype type;
+  sl_node *source; /* SL_N_TABLE or SL_N_SUBQ */
+  sl_node *on;     /* NULL for CROSS */
+} sl_join;
+
+typedef struct sl_cte {
+  const char *name;
+  sl_node *query;
+} sl_cte;
+
+typedef struct sl_assign {
+  const char *column; /* SQL name, unqualified */
+  sl_node *value;
+} sl_assign;
+
+/* Foreign key actions: NULL or one of "cascade", "restrict", "no action",
+** "set null", "set default" (the renderer upper-cases them). */
+typedef struct sl_fk {
+  const char *name; /* may be NULL: the dialect's generated name */
+  const char **columns;
+  int ncolumns;
+  const char *ref_schema; /* may be NULL */
+  const char *ref_table;
+  const char **ref_columns;
+  int nref_columns;
+  const char *on_delete;
+  const char *on_update;
+} sl_fk;
+
+typedef struct sl_coldef {
+  const char *name;
+  const char *type;      /* SQL type text from the schema ("varchar(255)") */
+  int not_null;
+  int primary_key;       /* single-column primary key */
+  int autoincrement;     /* sqlite AUTOINCREMENT / mysql AUTO_INCREMENT */
+  sl_node *default_;     /* NULL, SL_N_PARAM (inlined as a literal) or SQL */
+  const char *unique;    /* NULL, "" (unnamed) or a constraint name */
+  sl_node *generated;    /* GENERATED ALWAYS AS (expr) */
+  int generated_stored;
+} sl_coldef;
+
+typedef struct sl_keydef {
+  const char *name; /* may be NULL */
+  const char **columns;
+  int ncolumns;
+} sl_keydef;
+
+typedef struct sl_checkdef {
+  const char *name;
+  sl_node *expr;
+} sl_checkdef;
+
+struct sl_node {
+  sl_kind kind;
+  union {
+    struct { const char *table; const char *name; } col; /* table may be NULL */
+    struct { sl_value v; sl_codec codec; const char *column; } param;
+    struct { const char *name; sl_codec codec; const char *column; } ph;
+    struct { const char *text; } raw;
+    struct { const char *name; } ident;
+    struct { const char **texts; sl_node **nodes; int n; } sql;
+      /* texts[0] nodes[0] texts[1] ... nodes[n-1] texts[n]: n+1 texts */
+    struct { const char *column; } excluded;
+    struct { sl_binop op; sl_node *l, *r; } bin;
+    struct { sl_list list; } logic; /* AND / OR */
+    struct { sl_node *e; } not_;
+    struct { sl_node *e; int negate; } isnull;
+    struct { sl_node *e; sl_list list; sl_node *subquery; int negate; } in;
+    struct { sl_node *e, *lo, *hi; int negate; } between;
+    struct { sl_node *subquery; int negate; } exists;
+    struct { const char *name; sl_list args; int distinct; } func;
+    struct { sl_node *e; const char *name; } alias;
+    struct { sl_node *e; int desc; } order;
+    struct { sl_node *query; } scalar;
+    struct { const char *schema; const char *name; const char *alias; } table;
+    struct { sl_node *query; const char *alias; } subq;
+    struct {
+      int distinct;
+      sl_cte *ctes; int nctes;
+      sl_fields fields;     /* never empty: "select *" is spelled out */
+      sl_group *groups; int ngroups;
+      int alias_fields;     /* subquery/CTE: fields get AS "key" */
+      sl_node *from;        /* may be NULL (select 1) */
+      sl_join *joins; int njoins;
+      sl_node *where;
+      sl_list group_by;
+      sl_node *having;
+      sl_list order_by;     /* SL_N_ORDER nodes (or plain expressions) */
+      sl_node *limit, *offset;
+    } select;
+    struct {
+      sl_setop op;
+      sl_node *l, *r;       /* selects or set operations */
+      sl_list order_by;
+      sl_node *limit, *offset;
+    } setop;
+    struct {
+      sl_cte *ctes; int nctes;
+      sl_node *table;       /* SL_N_TABLE */
+      const char **columns; int ncolumns;
+      sl_node ***rows; int nrows; /* rows[r][c], c < ncolumns */
+      sl_node *select;      /* INSERT ... SELECT instead of rows */
+      int ignore;           /* mysql INSERT IGNORE */
+      int conflict;         /* 0 none, 1 do nothing, 2 do update */
+      sl_list conflict_target;   /* SL_N_COL nodes */
+      sl_node *conflict_where;   /* target WHERE (partial index) */
+      sl_assign *conflict_set; int nconflict_set;
+      sl_node *conflict_set_where;
+      sl_assign *dup_set; int ndup_set; /* mysql ON DUPLICATE KEY UPDATE */
+      sl_fields returning;  /* n == 0: no RETURNING */
+      int has_returning;
+    } insert;
+    struct {
+      sl_cte *ctes; int nctes;
+      sl_node *table;
+      sl_assign *set; int nset;
+      sl_node *where;
+      sl_fields returning;
+      int has_returning;
+    } update;
+    struct {
+      sl_cte *ctes; int nctes;
+      sl_node *table;
+      sl_node *where;
+      sl_fields returning;
+      int has_returning;
+    } delete_;
+    struct {
+      const char *schema; const char *name;
+      int if_not_exists;
+      sl_coldef *columns; int ncolumns;
+      sl_keydef *primary_key;   /* composite key, may be NULL */
+      sl_fk *fks; int nfks;     /* column-level references are here too */
+      sl_keydef *uniques; int nuniques;
+      sl_checkdef *checks; int nchecks;
+    } create_table;
+    struct {
+      const char *name;
+      const char *schema; const char *table;
+      int unique;
+      int if_not_exists;
+      sl_list columns; /* SL_N_COL (rendered unqualified) or SQL */
+      sl_node *where;  /* partial index */
+    } create_index;
+    struct {
+      const char *schema; const char *name;
+      const char **values; int nvalues;
+    } create_enum;
+  } u;
+};
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Dialects: one default renderer, per-dialect hooks.
+** ===================================================================== */
+
+typedef struct sl_render sl_render;
+
+enum {
+  SL_CAP_RETURNING = 1 << 0,        /* RETURNING on insert/update/delete */
+  SL_CAP_ILIKE = 1 << 1,            /* native ILIKE (else lower() LIKE lower()) */
+  SL_CAP_FULL_JOIN = 1 << 2,
+  SL_CAP_RIGHT_JOIN = 1 << 3,
+  SL_CAP_ON_CONFLICT = 1 << 4,      /* INSERT ... ON CONFLICT */
+  SL_CAP_ON_DUPLICATE = 1 << 5,     /* INSERT ... ON DUPLICATE KEY UPDATE */
+  SL_CAP_DEFAULT_VALUES = 1 << 6,   /* DEFAULT accepted inside VALUES */
+  SL_CAP_PAREN_SETOP = 1 << 7,      /* (select) UNION (select) */
+  SL_CAP_ENUM_TYPES = 1 << 8,       /* CREATE TYPE ... AS ENUM */
+  SL_CAP_TRANSACTIONAL_DDL = 1 << 9,
+  SL_CAP_INSERT_RETURNING = 1 << 10, /* RETURNING on insert/delete only */
+  SL_CAP_INTERSECT_EXCEPT = 1 << 11
+};
+
+typedef struct sl_dialect {
+  const char *name;  /* "sqlite", "postgresql", "mysql" */
+  unsigned caps;
+  char quote;        /* identifier quote: '"' or '`' */
+  /* Appends the placeholder of the n-th parameter (1-based). */
+  void (*placeholder)(sl_buf *b, int n);
+  /* Appends v as an SQL literal (DDL defaults only; queries never inline). */
+  void (*literal)(sl_buf *b, const sl_value *v);
+  /* Optional: renders n itself and returns 1, or returns 0 to fall back to
+  ** the default renderer. Errors go to the render context. */
+  int (*render_node)(sl_render *r, const sl_node *n);
+} sl_dialect;
+
+extern const sl_dialect sl_dialect_sqlite;
+extern const sl_dialect sl_dialect_postgresql;
+extern const sl_dialect sl_dialect_mysql;
+
+/* "sqlite", "postgresql" (also "postgres", "pg"), "mysql" (also "mariadb");
+** NULL when unknown. */
+const sl_dialect *sl_dialect_find(const char *name);
+
+/* One parameter slot of a rendered statement: a bound value, or a named
+** placeholder to be filled at execution (placeholder != NULL). */
+typedef struct sl_param {
+  sl_value v;
+  const char *placeholder;
+  sl_codec codec;
+  const char *column; /* "table.column" for messages; may be NULL */
+} sl_param;
+
+/* The output of rendering. sql and params are allocated in the arena passed
+** to sl_render_stmt and live as long as it. */
+typedef struct sl_sql {
+  const char *sql;
+  size_t len;
+  sl_param *params;
+  int nparams;
+} sl_sql;
+
+/* Renders one statement (or expression) for a dialect.
+** In: d, n (a tree; not modified), a (receives the output).
+** Out: *out on SL_OK. On SL_ERROR, err says why (kind usage for features the
+** dialect lacks, e.g. FULL JOIN on MySQL). */
+int sl_render_stmt(const sl_dialect *d, const sl_node *n, sl_arena *a,
+                   sl_sql *out, sl_error *err);
+
+/* Helpers for dialect hooks (valid only during sl_render_stmt). */
+sl_buf *sl_render_buf(sl_render *r);
+const sl_dialect *sl_render_dialect(sl_render *r);
+int sl_render_expr(sl_render *r, const sl_node *n); /* SL_OK/SL_ERROR */
+void sl_render_ident(sl_render *r, const char *name);
+int sl_render_fail(sl_render *r, sl_errkind kind, const char *msg);
+
+/* Appends name quoted with q, doubling q inside. */
+void sl_quote_ident(sl_buf *b, char q, const char *name);
+
+/* }==================================================================== */
+
+#endif

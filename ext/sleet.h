@@ -273,7 +273,8 @@ typedef struct sl_assign {
 } sl_assign;
 
 /* Foreign key actions: NULL or one of "cascade", "restrict", "no action",
-** "set null", "set default" (the renderer upper-cases them). */
+** "set null", "set default" (any case; rendered in lower case as
+** drizzle-kit writes them, e.g. ON DELETE cascade; others are refused). */
 typedef struct sl_fk {
   const char *name; /* may be NULL: the dialect's generated name */
   const char **columns;

@@ -1,0 +1,28 @@
+/*
+** sl_codec.c — the names of codecs as they appear in Lua node trees
+** (field `ty`) and in compiled parameter lists.
+*/
+#include <string.h>
+
+#include "sleet.h"
+
+/* Indexed by sl_codec; keep in the enum's order. */
+static const char *const codec_names[SL_C__COUNT] = {
+    "any",          "int",   "float",    "numeric", "number",
+    "bool",         "text",  "json",     "blob",    "timestamp",
+    "timestamp_ms", "epoch", "epoch_ms", "date",    "time"};
+
+/* The name of codec c ("int", ...); NULL for a value outside the enum. */
+const char *sl_codec_name(sl_codec c) {
+  if ((int)c < 0 || (int)c >= SL_C__COUNT) return NULL;
+  return codec_names[c];
+}
+
+/* The codec called name, or -1 when there is none (NULL is unknown too). */
+int sl_codec_find(const char *name) {
+  int i;
+  if (name == NULL) return -1;
+  for (i = 0; i < SL_C__COUNT; i++)
+    if (strcmp(codec_names[i], name) == 0) return i;
+  return -1;
+}

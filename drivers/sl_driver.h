@@ -30,7 +30,7 @@ typedef struct sl_connopts {
   const char *password;
   const char *database;
   const char *socket;
-  const char **extra_keys;  /* driver-specific key/value pairs */
+  const char **extra_keys; /* driver-specific key/value pairs */
   const char **extra_values;
   int nextra;
 } sl_connopts;

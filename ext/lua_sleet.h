@@ -30,6 +30,46 @@ void sl_lua_push_error(lua_State *L, const sl_error *e, const char *sql);
 /* Raises a new error object for e. The caller frees what it owns first. */
 int sl_lua_raise(lua_State *L, const sl_error *e, const char *sql);
 
+/* Raises a usage error object with a printf-formatted message. */
+int sl_lua_usage(lua_State *L, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* A compiled statement (userdata SL_LUA_COMPILED, made by core.compile). It
+** owns the arena holding the tree and the rendered SQL. Its user value is
+** the table of interned result keys: [i] = fields[i-1].key for i <= nfields,
+** then [nfields + g + 1] = groups[g].key, so building a row pushes no
+** strings. arena is NULL once the userdata is closed. */
+typedef struct sl_lua_compiled {
+  sl_arena *arena;
+  const sl_dialect *dialect;
+  sl_sql sql;
+  const sl_value *values; /* sql.params' values (placeholder slots NULL) */
+  int nph;                /* number of placeholder slots */
+  const sl_field *fields; /* result fields of the top statement */
+  int nfields;
+  const sl_group *groups;
+  int ngroups;
+  const int *group_size; /* fields per group (table size hints) */
+  int ntop;              /* fields outside any group */
+} sl_lua_compiled;
+
+/* The open compiled statement at idx; raises a usage error otherwise. */
+sl_lua_compiled *sl_lua_checkcompiled(lua_State *L, int idx);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** lua_conn.c — connections and cursors
+** ===================================================================== */
+
+/* Registers the SL_LUA_CONN and SL_LUA_CURSOR metatables. */
+void sl_lua_open_conn(lua_State *L);
+/* core.connect(driver, opts) -> Connection; raises error objects. */
+int sl_lua_connect(lua_State *L);
+
 /* }==================================================================== */
 
 /* {====================================================================

@@ -44,9 +44,9 @@ typedef enum sl_errkind {
 ** out-of-memory condition can be reported too). Empty string = unknown. */
 typedef struct sl_error {
   sl_errkind kind;
-  long long code;      /* driver code: sqlite extended code, mysql errno */
-  int has_code;        /* code is meaningful */
-  char sqlstate[6];    /* five characters + NUL */
+  long long code;   /* driver code: sqlite extended code, mysql errno */
+  int has_code;     /* code is meaningful */
+  char sqlstate[6]; /* five characters + NUL */
   char message[512];
   char detail[256];
   char constraint_name[128];
@@ -77,8 +77,8 @@ const char *sl_errkind_name(sl_errkind kind);
 ** ===================================================================== */
 
 typedef struct sl_buf {
-  char *p;    /* always NUL-terminated when cap > 0 */
-  size_t n;   /* bytes used, excluding the NUL */
+  char *p;  /* always NUL-terminated when cap > 0 */
+  size_t n; /* bytes used, excluding the NUL */
   size_t cap;
   int oom;
 } sl_buf;
@@ -105,7 +105,8 @@ typedef struct sl_arena sl_arena;
 
 /* Returns NULL when out of memory. */
 sl_arena *sl_arena_new(void);
-/* Zeroed, pointer-aligned memory owned by the arena; NULL when out of memory. */
+/* Zeroed, pointer-aligned memory owned by the arena; NULL when out of memory.
+ */
 void *sl_arena_alloc(sl_arena *a, size_t size);
 /* Copies n bytes and appends a NUL; NULL when out of memory. */
 char *sl_arena_strndup(sl_arena *a, const char *s, size_t n);
@@ -145,21 +146,21 @@ typedef struct sl_value {
 /* How a Lua value maps to a stored value and back (API.md's value table).
 ** The binding applies codecs; the core only carries them. */
 typedef enum sl_codec {
-  SL_C_ANY = 0,     /* no mapping: the driver's natural type */
-  SL_C_INT,         /* 64-bit integer */
-  SL_C_FLOAT,       /* double */
-  SL_C_NUMERIC,     /* exact decimal, a string in Lua */
-  SL_C_NUMBER,      /* decimal read as a float (mode = "number") */
-  SL_C_BOOL,        /* true/false; 0/1 where the database has no boolean */
-  SL_C_TEXT,        /* string */
-  SL_C_JSON,        /* Lua table <-> JSON text */
-  SL_C_BLOB,        /* byte string */
-  SL_C_TIMESTAMP,   /* ISO-8601 string; sqlite stores integer seconds */
-  SL_C_TIMESTAMP_MS,/* ISO-8601 string with ms; sqlite stores integer ms */
-  SL_C_EPOCH,       /* integer seconds in Lua */
-  SL_C_EPOCH_MS,    /* integer milliseconds in Lua */
-  SL_C_DATE,        /* "YYYY-MM-DD" */
-  SL_C_TIME,        /* "HH:MM:SS[.fff]" */
+  SL_C_ANY = 0,      /* no mapping: the driver's natural type */
+  SL_C_INT,          /* 64-bit integer */
+  SL_C_FLOAT,        /* double */
+  SL_C_NUMERIC,      /* exact decimal, a string in Lua */
+  SL_C_NUMBER,       /* decimal read as a float (mode = "number") */
+  SL_C_BOOL,         /* true/false; 0/1 where the database has no boolean */
+  SL_C_TEXT,         /* string */
+  SL_C_JSON,         /* Lua table <-> JSON text */
+  SL_C_BLOB,         /* byte string */
+  SL_C_TIMESTAMP,    /* ISO-8601 string; sqlite stores integer seconds */
+  SL_C_TIMESTAMP_MS, /* ISO-8601 string with ms; sqlite stores integer ms */
+  SL_C_EPOCH,        /* integer seconds in Lua */
+  SL_C_EPOCH_MS,     /* integer milliseconds in Lua */
+  SL_C_DATE,         /* "YYYY-MM-DD" */
+  SL_C_TIME,         /* "HH:MM:SS[.fff]" */
   SL_C__COUNT
 } sl_codec;
 
@@ -193,20 +194,20 @@ typedef enum sl_kind {
   SL_N_AND,
   SL_N_OR,
   SL_N_NOT,
-  SL_N_ISNULL,   /* e IS [NOT] NULL */
-  SL_N_IN,       /* e [NOT] IN (list | subquery) */
-  SL_N_BETWEEN,  /* e [NOT] BETWEEN lo AND hi */
-  SL_N_EXISTS,   /* [NOT] EXISTS (subquery) */
-  SL_N_FUNC,     /* name([DISTINCT] args) ; no args = name(*) */
-  SL_N_ALIAS,    /* e AS "name" */
-  SL_N_ORDER,    /* e ASC|DESC */
-  SL_N_SCALAR,   /* (select ...) used as a value */
+  SL_N_ISNULL,  /* e IS [NOT] NULL */
+  SL_N_IN,      /* e [NOT] IN (list | subquery) */
+  SL_N_BETWEEN, /* e [NOT] BETWEEN lo AND hi */
+  SL_N_EXISTS,  /* [NOT] EXISTS (subquery) */
+  SL_N_FUNC,    /* name([DISTINCT] args) ; no args = name(*) */
+  SL_N_ALIAS,   /* e AS "name" */
+  SL_N_ORDER,   /* e ASC|DESC */
+  SL_N_SCALAR,  /* (select ...) used as a value */
   /* sources */
-  SL_N_TABLE,    /* [schema.]name [AS alias] */
-  SL_N_SUBQ,     /* (select ...) AS alias */
+  SL_N_TABLE, /* [schema.]name [AS alias] */
+  SL_N_SUBQ,  /* (select ...) AS alias */
   /* statements */
   SL_N_SELECT,
-  SL_N_SETOP,    /* l UNION|UNION ALL|INTERSECT|EXCEPT r */
+  SL_N_SETOP, /* l UNION|UNION ALL|INTERSECT|EXCEPT r */
   SL_N_INSERT,
   SL_N_UPDATE,
   SL_N_DELETE,
@@ -218,16 +219,31 @@ typedef enum sl_kind {
 } sl_kind;
 
 typedef enum sl_binop {
-  SL_OP_EQ, SL_OP_NE, SL_OP_GT, SL_OP_GTE, SL_OP_LT, SL_OP_LTE,
-  SL_OP_LIKE, SL_OP_NOT_LIKE, SL_OP_ILIKE, SL_OP_NOT_ILIKE
+  SL_OP_EQ,
+  SL_OP_NE,
+  SL_OP_GT,
+  SL_OP_GTE,
+  SL_OP_LT,
+  SL_OP_LTE,
+  SL_OP_LIKE,
+  SL_OP_NOT_LIKE,
+  SL_OP_ILIKE,
+  SL_OP_NOT_ILIKE
 } sl_binop;
 
 typedef enum sl_jointype {
-  SL_JOIN_INNER, SL_JOIN_LEFT, SL_JOIN_RIGHT, SL_JOIN_FULL, SL_JOIN_CROSS
+  SL_JOIN_INNER,
+  SL_JOIN_LEFT,
+  SL_JOIN_RIGHT,
+  SL_JOIN_FULL,
+  SL_JOIN_CROSS
 } sl_jointype;
 
 typedef enum sl_setop {
-  SL_SET_UNION, SL_SET_UNION_ALL, SL_SET_INTERSECT, SL_SET_EXCEPT
+  SL_SET_UNION,
+  SL_SET_UNION_ALL,
+  SL_SET_INTERSECT,
+  SL_SET_EXCEPT
 } sl_setop;
 
 typedef struct sl_list {
@@ -289,13 +305,13 @@ typedef struct sl_fk {
 
 typedef struct sl_coldef {
   const char *name;
-  const char *type;      /* SQL type text from the schema ("varchar(255)") */
+  const char *type; /* SQL type text from the schema ("varchar(255)") */
   int not_null;
-  int primary_key;       /* single-column primary key */
-  int autoincrement;     /* sqlite AUTOINCREMENT / mysql AUTO_INCREMENT */
-  sl_node *default_;     /* NULL, SL_N_PARAM (inlined as a literal) or SQL */
-  const char *unique;    /* NULL, "" (unnamed) or a constraint name */
-  sl_node *generated;    /* GENERATED ALWAYS AS (expr) */
+  int primary_key;    /* single-column primary key */
+  int autoincrement;  /* sqlite AUTOINCREMENT / mysql AUTO_INCREMENT */
+  sl_node *default_;  /* NULL, SL_N_PARAM (inlined as a literal) or SQL */
+  const char *unique; /* NULL, "" (unnamed) or a constraint name */
+  sl_node *generated; /* GENERATED ALWAYS AS (expr) */
   int generated_stored;
 } sl_coldef;
 
@@ -313,98 +329,178 @@ typedef struct sl_checkdef {
 struct sl_node {
   sl_kind kind;
   union {
-    struct { const char *table; const char *name; } col; /* table may be NULL */
-    struct { sl_value v; sl_codec codec; const char *column; } param;
-    struct { const char *name; sl_codec codec; const char *column; } ph;
-    struct { const char *text; } raw;
-    struct { const char *name; } ident;
-    struct { const char **texts; sl_node **nodes; int n; } sql;
-      /* texts[0] nodes[0] texts[1] ... nodes[n-1] texts[n]: n+1 texts */
-    struct { const char *column; } excluded;
-    struct { sl_binop op; sl_node *l, *r; } bin;
-    struct { sl_list list; } logic; /* AND / OR */
-    struct { sl_node *e; } not_;
-    struct { sl_node *e; int negate; } isnull;
-    struct { sl_node *e; sl_list list; sl_node *subquery; int negate; } in;
-    struct { sl_node *e, *lo, *hi; int negate; } between;
-    struct { sl_node *subquery; int negate; } exists;
-    struct { const char *name; sl_list args; int distinct; } func;
-    struct { sl_node *e; const char *name; } alias;
-    struct { sl_node *e; int desc; } order;
-    struct { sl_node *query; } scalar;
-    struct { const char *schema; const char *name; const char *alias; } table;
-    struct { sl_node *query; const char *alias; } subq;
+    struct {
+      const char *table;
+      const char *name;
+    } col; /* table may be NULL */
+    struct {
+      sl_value v;
+      sl_codec codec;
+      const char *column;
+    } param;
+    struct {
+      const char *name;
+      sl_codec codec;
+      const char *column;
+    } ph;
+    struct {
+      const char *text;
+    } raw;
+    struct {
+      const char *name;
+    } ident;
+    struct {
+      const char **texts;
+      sl_node **nodes;
+      int n;
+    } sql;
+    /* texts[0] nodes[0] texts[1] ... nodes[n-1] texts[n]: n+1 texts */
+    struct {
+      const char *column;
+    } excluded;
+    struct {
+      sl_binop op;
+      sl_node *l, *r;
+    } bin;
+    struct {
+      sl_list list;
+    } logic; /* AND / OR */
+    struct {
+      sl_node *e;
+    } not_;
+    struct {
+      sl_node *e;
+      int negate;
+    } isnull;
+    struct {
+      sl_node *e;
+      sl_list list;
+      sl_node *subquery;
+      int negate;
+    } in;
+    struct {
+      sl_node *e, *lo, *hi;
+      int negate;
+    } between;
+    struct {
+      sl_node *subquery;
+      int negate;
+    } exists;
+    struct {
+      const char *name;
+      sl_list args;
+      int distinct;
+    } func;
+    struct {
+      sl_node *e;
+      const char *name;
+    } alias;
+    struct {
+      sl_node *e;
+      int desc;
+    } order;
+    struct {
+      sl_node *query;
+    } scalar;
+    struct {
+      const char *schema;
+      const char *name;
+      const char *alias;
+    } table;
+    struct {
+      sl_node *query;
+      const char *alias;
+    } subq;
     struct {
       int distinct;
-      sl_cte *ctes; int nctes;
-      sl_fields fields;     /* never empty: "select *" is spelled out */
-      sl_group *groups; int ngroups;
-      int alias_fields;     /* subquery/CTE: fields get AS "key" */
-      sl_node *from;        /* may be NULL (select 1) */
-      sl_join *joins; int njoins;
+      sl_cte *ctes;
+      int nctes;
+      sl_fields fields; /* never empty: "select *" is spelled out */
+      sl_group *groups;
+      int ngroups;
+      int alias_fields; /* subquery/CTE: fields get AS "key" */
+      sl_node *from;    /* may be NULL (select 1) */
+      sl_join *joins;
+      int njoins;
       sl_node *where;
       sl_list group_by;
       sl_node *having;
-      sl_list order_by;     /* SL_N_ORDER nodes (or plain expressions) */
+      sl_list order_by; /* SL_N_ORDER nodes (or plain expressions) */
       sl_node *limit, *offset;
     } select;
     struct {
       sl_setop op;
-      sl_node *l, *r;       /* selects or set operations */
+      sl_node *l, *r; /* selects or set operations */
       sl_list order_by;
       sl_node *limit, *offset;
     } setop;
     struct {
-      sl_cte *ctes; int nctes;
-      sl_node *table;       /* SL_N_TABLE */
-      const char **columns; int ncolumns;
-      sl_node ***rows; int nrows; /* rows[r][c], c < ncolumns */
-      sl_node *select;      /* INSERT ... SELECT instead of rows */
-      int ignore;           /* mysql INSERT IGNORE */
-      int conflict;         /* 0 none, 1 do nothing, 2 do update */
-      sl_list conflict_target;   /* SL_N_COL nodes */
-      sl_node *conflict_where;   /* target WHERE (partial index) */
-      sl_assign *conflict_set; int nconflict_set;
+      sl_cte *ctes;
+      int nctes;
+      sl_node *table; /* SL_N_TABLE */
+      const char **columns;
+      int ncolumns;
+      sl_node ***rows;
+      int nrows;               /* rows[r][c], c < ncolumns */
+      sl_node *select;         /* INSERT ... SELECT instead of rows */
+      int ignore;              /* mysql INSERT IGNORE */
+      int conflict;            /* 0 none, 1 do nothing, 2 do update */
+      sl_list conflict_target; /* SL_N_COL nodes */
+      sl_node *conflict_where; /* target WHERE (partial index) */
+      sl_assign *conflict_set;
+      int nconflict_set;
       sl_node *conflict_set_where;
-      sl_assign *dup_set; int ndup_set; /* mysql ON DUPLICATE KEY UPDATE */
-      sl_fields returning;  /* n == 0: no RETURNING */
+      sl_assign *dup_set;
+      int ndup_set;        /* mysql ON DUPLICATE KEY UPDATE */
+      sl_fields returning; /* n == 0: no RETURNING */
       int has_returning;
     } insert;
     struct {
-      sl_cte *ctes; int nctes;
+      sl_cte *ctes;
+      int nctes;
       sl_node *table;
-      sl_assign *set; int nset;
+      sl_assign *set;
+      int nset;
       sl_node *where;
       sl_fields returning;
       int has_returning;
     } update;
     struct {
-      sl_cte *ctes; int nctes;
+      sl_cte *ctes;
+      int nctes;
       sl_node *table;
       sl_node *where;
       sl_fields returning;
       int has_returning;
     } delete_;
     struct {
-      const char *schema; const char *name;
+      const char *schema;
+      const char *name;
       int if_not_exists;
-      sl_coldef *columns; int ncolumns;
-      sl_keydef *primary_key;   /* composite key, may be NULL */
-      sl_fk *fks; int nfks;     /* column-level references are here too */
-      sl_keydef *uniques; int nuniques;
-      sl_checkdef *checks; int nchecks;
+      sl_coldef *columns;
+      int ncolumns;
+      sl_keydef *primary_key; /* composite key, may be NULL */
+      sl_fk *fks;
+      int nfks; /* column-level references are here too */
+      sl_keydef *uniques;
+      int nuniques;
+      sl_checkdef *checks;
+      int nchecks;
     } create_table;
     struct {
       const char *name;
-      const char *schema; const char *table;
+      const char *schema;
+      const char *table;
       int unique;
       int if_not_exists;
       sl_list columns; /* SL_N_COL (rendered unqualified) or SQL */
       sl_node *where;  /* partial index */
     } create_index;
     struct {
-      const char *schema; const char *name;
-      const char **values; int nvalues;
+      const char *schema;
+      const char *name;
+      const char **values;
+      int nvalues;
     } create_enum;
   } u;
 };
@@ -418,24 +514,24 @@ struct sl_node {
 typedef struct sl_render sl_render;
 
 enum {
-  SL_CAP_RETURNING = 1 << 0,        /* RETURNING on insert/update/delete */
-  SL_CAP_ILIKE = 1 << 1,            /* native ILIKE (else lower() LIKE lower()) */
+  SL_CAP_RETURNING = 1 << 0, /* RETURNING on insert/update/delete */
+  SL_CAP_ILIKE = 1 << 1,     /* native ILIKE (else lower() LIKE lower()) */
   SL_CAP_FULL_JOIN = 1 << 2,
   SL_CAP_RIGHT_JOIN = 1 << 3,
-  SL_CAP_ON_CONFLICT = 1 << 4,      /* INSERT ... ON CONFLICT */
-  SL_CAP_ON_DUPLICATE = 1 << 5,     /* INSERT ... ON DUPLICATE KEY UPDATE */
-  SL_CAP_DEFAULT_VALUES = 1 << 6,   /* DEFAULT accepted inside VALUES */
-  SL_CAP_PAREN_SETOP = 1 << 7,      /* (select) UNION (select) */
-  SL_CAP_ENUM_TYPES = 1 << 8,       /* CREATE TYPE ... AS ENUM */
+  SL_CAP_ON_CONFLICT = 1 << 4,    /* INSERT ... ON CONFLICT */
+  SL_CAP_ON_DUPLICATE = 1 << 5,   /* INSERT ... ON DUPLICATE KEY UPDATE */
+  SL_CAP_DEFAULT_VALUES = 1 << 6, /* DEFAULT accepted inside VALUES */
+  SL_CAP_PAREN_SETOP = 1 << 7,    /* (select) UNION (select) */
+  SL_CAP_ENUM_TYPES = 1 << 8,     /* CREATE TYPE ... AS ENUM */
   SL_CAP_TRANSACTIONAL_DDL = 1 << 9,
   SL_CAP_INSERT_RETURNING = 1 << 10, /* RETURNING on insert/delete only */
   SL_CAP_INTERSECT_EXCEPT = 1 << 11
 };
 
 typedef struct sl_dialect {
-  const char *name;  /* "sqlite", "postgresql", "mysql" */
+  const char *name; /* "sqlite", "postgresql", "mysql" */
   unsigned caps;
-  char quote;        /* identifier quote: '"' or '`' */
+  char quote; /* identifier quote: '"' or '`' */
   /* Appends the placeholder of the n-th parameter (1-based). */
   void (*placeholder)(sl_buf *b, int n);
   /* Appends v as an SQL literal (DDL defaults only; queries never inline). */

@@ -1,0 +1,503 @@
+-- The Database object: connecting, executing builders, raw SQL,
+-- transactions (nested through savepoints), batches and the query logger.
+local core = require "sleet.core"
+local casing = require "sleet.casing"
+local expr = require "sleet.expr"
+local query = require "sleet.query"
+local util = require "sleet.util"
+
+local M = {}
+
+local kind = util.kind
+
+-- {====================================================================
+-- Connection targets
+-- =====================================================================
+
+local function pdecode(s)
+  if s == nil then return nil end
+  return (s:gsub("%%(%x%x)", function(h)
+    return string.char(tonumber(h, 16))
+  end))
+end
+
+local schemes = {
+  sqlite = "sqlite", sqlite3 = "sqlite", file = "sqlite",
+  postgres = "postgresql", postgresql = "postgresql", pg = "postgresql",
+  mysql = "mysql", mariadb = "mysql",
+}
+
+local function parsequery(q, out)
+  for pair in q:gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=(.*)$")
+    if not k then k, v = pair, "" end
+    out[pdecode(k)] = pdecode(v)
+  end
+  return out
+end
+
+-- Parses a server URL (postgres://user:pw@host:5432/db?k=v) into driver
+-- options { host, port, user, password, database, socket, params }.
+local function parseserver(url, rest)
+  local authority, path, q = rest:match("^//([^/?#]*)([^?#]*)%??([^#]*)")
+  if not authority then
+    util.usage(("connect: malformed URL %q"):format(url))
+  end
+  local opts = { params = {} }
+  local userinfo, hostport = authority:match("^(.*)@(.-)$")
+  if not userinfo then hostport = authority end
+  if userinfo then
+    local user, pw = userinfo:match("^([^:]*):(.*)$")
+    if user then
+      opts.user, opts.password = pdecode(user), pdecode(pw)
+    else
+      opts.user = pdecode(userinfo)
+    end
+  end
+  local host, port = hostport:match("^%[(.-)%]:?(%d*)$") -- [ipv6]:port
+  if not host then host, port = hostport:match("^([^:]*):?(%d*)$") end
+  if not host then
+    util.usage(("connect: malformed host in URL %q"):format(url))
+  end
+  if host ~= "" then opts.host = pdecode(host) end
+  if port and port ~= "" then opts.port = tonumber(port) end
+  local db = path:gsub("^/", "")
+  if db ~= "" then opts.database = pdecode(db) end
+  parsequery(q or "", opts.params)
+  -- a socket directory or path given as a query parameter
+  local p = opts.params
+  if p.host and p.host:sub(1, 1) == "/" then
+    opts.socket = p.host
+    p.host = nil
+  end
+  if p.socket then
+    opts.socket = p.socket
+    p.socket = nil
+  end
+  for _, k in ipairs({ "user", "password", "database", "port" }) do
+    if opts[k] == nil and p[k] ~= nil then
+      opts[k] = k == "port" and tonumber(p[k]) or p[k]
+      p[k] = nil
+    end
+  end
+  if next(p) == nil then opts.params = nil end
+  return opts
+end
+
+local function parseurl(url)
+  if url == ":memory:" then return "sqlite", { path = ":memory:" } end
+  local scheme, rest = url:match("^([%a][%w+.-]*):(.*)$")
+  local driver = scheme and schemes[scheme:lower()]
+  if not driver then
+    util.usage(("connect: unknown URL scheme in %q (expected sqlite:, " ..
+      "postgres:// or mysql://)"):format(url))
+  end
+  if driver == "sqlite" then
+    local path = rest
+    if path:sub(1, 2) == "//" then path = path:sub(3) end
+    if path == "" then path = ":memory:" end
+    return "sqlite", { path = path }
+  end
+  return driver, parseserver(url, rest)
+end
+
+-- The driver name and options of a connection target: a URL string or a
+-- table { dialect = ..., path | host, port, user, password, database,
+-- socket, params } (or { url = ... }).
+function M.parse(target)
+  if type(target) == "string" then return parseurl(target) end
+  if type(target) ~= "table" then
+    util.usage("connect: expected a URL string or an options table")
+  end
+  local driver, opts
+  if target.url then
+    driver, opts = parseurl(target.url)
+  else
+    driver = query.dialect(target.dialect or target.driver)
+    opts = {}
+  end
+  for _, k in ipairs({ "path", "host", "port", "user", "password",
+    "database", "socket" }) do
+    if target[k] ~= nil then opts[k] = target[k] end
+  end
+  if target.params ~= nil then
+    opts.params = opts.params or {}
+    for k, v in pairs(target.params) do opts.params[k] = tostring(v) end
+  end
+  if opts.port ~= nil then
+    local n = tonumber(opts.port)
+    if not util.isinteger(n) then
+      util.usage("connect: port must be an integer")
+    end
+    opts.port = n
+  end
+  if driver == "sqlite" and opts.path == nil then
+    opts.path = target.filename or ":memory:"
+  end
+  return driver, opts
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Logging
+-- =====================================================================
+
+local function jsonstring(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    if c == '"' then return '\\"' end
+    if c == "\\" then return "\\\\" end
+    if c == "\n" then return "\\n" end
+    if c == "\t" then return "\\t" end
+    if c == "\r" then return "\\r" end
+    return ("\\u%04x"):format(c:byte())
+  end) .. '"'
+end
+
+local function jsonvalue(v)
+  if v == nil or v == core.null then return "null" end
+  local t = type(v)
+  if t == "string" then return jsonstring(v) end
+  if t == "boolean" then return tostring(v) end
+  if util.isinteger(v) then return ("%d"):format(v) end
+  if t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then return "null" end
+    return ("%.17g"):format(v)
+  end
+  local ok, s = pcall(core.json_encode, v)
+  if ok and type(s) == "string" then return s end
+  return jsonstring(tostring(v))
+end
+
+-- Parameter values as sent, with placeholder slots filled from phvalues.
+local function loggedparams(c, phvalues)
+  local params = c:params()
+  for i, p in ipairs(params) do
+    if type(p) == "table" and p.placeholder ~= nil and phvalues then
+      local v = phvalues[p.placeholder]
+      params[i] = v == nil and core.null or v
+    end
+  end
+  return params
+end
+
+local function defaultlogger(sql, params)
+  local parts = {}
+  for i, p in ipairs(params) do parts[i] = jsonvalue(p) end
+  local suffix = #parts > 0 and (" -- params: [" .. table.concat(parts, ",")
+    .. "]") or ""
+  io.stderr:write("Query: ", sql, suffix, "\n")
+end
+
+-- The logger function of a connect option: true, a function(sql, params)
+-- or an object with :logQuery(sql, params) (Drizzle's Logger).
+local function makelogger(opt)
+  if opt == nil or opt == false then return nil end
+  if opt == true then return defaultlogger end
+  if type(opt) == "function" then return opt end
+  if type(opt) == "table" and type(opt.logQuery) == "function" then
+    return function(sql, params) return opt:logQuery(sql, params) end
+  end
+  util.usage("connect: logger must be true, a function or { logQuery = fn }")
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Sessions: the database and its transactions
+-- =====================================================================
+
+local Session = {}
+query.mixin(Session)
+
+local Database = { __name = "sleet.Database", __index = Session }
+local Transaction = { __name = "sleet.Transaction", __index = Session }
+
+function Session:_checkopen()
+  if self._finished then
+    util.usage("this transaction has already finished")
+  end
+  if self._conn:isclosed() then
+    util.usage("the database connection is closed")
+  end
+end
+
+local function applydecoders(r, mode, decoders)
+  local function row1(row)
+    for _, d in ipairs(decoders) do
+      local target = row
+      if d.group then target = row[d.group] end
+      if target ~= nil and target[d.key] ~= nil then
+        target[d.key] = d.fn(target[d.key])
+      end
+    end
+    return row
+  end
+  if mode == "all" then
+    for _, row in ipairs(r) do row1(row) end
+  elseif mode == "get" then
+    if r ~= nil then row1(r) end
+  elseif mode == "values" then
+    for _, row in ipairs(r) do
+      for _, d in ipairs(decoders) do
+        local v = row[d.index]
+        if v ~= nil and v ~= core.null then row[d.index] = d.fn(v) end
+      end
+    end
+  elseif mode == "iter" then
+    local nextrow = r
+    return function()
+      local row = nextrow()
+      if row ~= nil then row1(row) end
+      return row
+    end
+  end
+  return r
+end
+
+-- Runs compiled statement c in mode ("all", "get", "values", "run",
+-- "iter") with placeholder values phvalues; info.decoders are the mapWith
+-- functions of its fields.
+function Session:_run(c, mode, phvalues, info)
+  self:_checkopen()
+  if self._logger then
+    self._logger(c:sql(), loggedparams(c, phvalues))
+  end
+  if info and info.decoders and mode ~= "run" then
+    -- iter also returns nil, nil, cursor (the generic for's closing value)
+    local r = util.pack(self._conn:exec(c, mode, phvalues))
+    r[1] = applydecoders(r[1], mode, info.decoders)
+    return util.unpack(r, 1, r.n)
+  end
+  return self._conn:exec(c, mode, phvalues)
+end
+
+local function tosql(q, ...)
+  if type(q) == "string" then
+    if select("#", ...) > 0 then return expr.sql(q, ...) end
+    return expr.raw(q)
+  end
+  if kind(q) ~= "expr" then
+    util.usage("execute: expected a sql object, a SQL string or a query")
+  end
+  return q
+end
+
+local function rawrun(self, mode, q, ...)
+  if query.isquery(q) then
+    if mode == "execute" then return q:execute() end
+    return q[mode](q)
+  end
+  local e = tosql(q, ...)
+  local c = core.compile(self.ctx.dialect, e.build(self.ctx))
+  return self:_run(c, mode == "execute" and "all" or mode, nil, nil)
+end
+
+-- db:execute(sql | "text" [, args...] | query): runs raw SQL; rows are keyed
+-- by the database's column names.
+function Session:execute(q, ...) return rawrun(self, "execute", q, ...) end
+function Session:all(q, ...) return rawrun(self, "all", q, ...) end
+function Session:get(q, ...) return rawrun(self, "get", q, ...) end
+function Session:values(q, ...) return rawrun(self, "values", q, ...) end
+function Session:run(q, ...) return rawrun(self, "run", q, ...) end
+
+local levels = {
+  ["read uncommitted"] = true, ["read committed"] = true,
+  ["repeatable read"] = true, serializable = true,
+}
+local accessmodes = { ["read only"] = true, ["read write"] = true }
+local behaviors = { deferred = true, immediate = true, exclusive = true }
+local txkeys = {
+  sqlite = { behavior = true },
+  postgresql = { isolationLevel = true, accessMode = true, deferrable = true },
+  mysql = { isolationLevel = true, accessMode = true,
+    withConsistentSnapshot = true },
+}
+
+-- The text after BEGIN for validated transaction options (nil: default).
+local function txmode(dialect, opts)
+  if opts == nil then return nil end
+  if type(opts) ~= "table" then
+    util.usage("transaction: options must be a table")
+  end
+  -- options of another dialect are ignored (code shared across dialects
+  -- may pass them); unknown names are mistakes
+  local mine = txkeys[dialect] or {}
+  for k in pairs(opts) do
+    local known = false
+    for _, keys in pairs(txkeys) do
+      if keys[k] then known = true end
+    end
+    if not known then
+      util.usage(("transaction: unknown option %s"):format(tostring(k)))
+    end
+  end
+  local o = {}
+  for k, v in pairs(opts) do
+    if mine[k] then o[k] = v end
+  end
+  opts = o
+  if dialect == "sqlite" then
+    if opts.behavior == nil then return nil end
+    if not behaviors[opts.behavior] then
+      util.usage("transaction: behavior must be deferred, immediate or " ..
+        "exclusive")
+    end
+    return opts.behavior
+  end
+  local parts = {}
+  if opts.isolationLevel ~= nil then
+    if not levels[opts.isolationLevel] then
+      util.usage("transaction: isolationLevel must be read uncommitted, " ..
+        "read committed, repeatable read or serializable")
+    end
+    parts[#parts + 1] = "isolation level " .. opts.isolationLevel
+  end
+  if opts.accessMode ~= nil then
+    if not accessmodes[opts.accessMode] then
+      util.usage("transaction: accessMode must be read only or read write")
+    end
+    parts[#parts + 1] = opts.accessMode
+  end
+  if opts.deferrable ~= nil then
+    parts[#parts + 1] = opts.deferrable and "deferrable" or "not deferrable"
+  end
+  if opts.withConsistentSnapshot then
+    parts[#parts + 1] = "with consistent snapshot"
+  end
+  if #parts == 0 then return nil end
+  return table.concat(parts, dialect == "mysql" and ", " or " ")
+end
+
+-- db:transaction(fn, opts): runs fn(tx) in a transaction (a savepoint when
+-- one is already open) and returns fn's values; an error rolls back and is
+-- raised again unchanged.
+function Session:transaction(fn, opts)
+  if type(fn) ~= "function" then
+    util.usage("transaction: expected a function(tx)")
+  end
+  self:_checkopen()
+  local conn, st = self._conn, self._st
+  local sp
+  if st.depth == 0 then
+    conn:begin(txmode(self.dialect, opts))
+  else
+    if opts ~= nil then txmode(self.dialect, opts) end
+    sp = "sp" .. st.depth
+    conn:savepoint(sp)
+  end
+  st.depth = st.depth + 1
+  local tx = setmetatable({
+    _conn = conn, _st = st, ctx = self.ctx, _logger = self._logger,
+    dialect = self.dialect, schema = self.schema, relations = self.relations,
+    _intx = true,
+  }, Transaction)
+  local r = util.pack(pcall(fn, tx))
+  tx._finished = true
+  st.depth = st.depth - 1
+  if r[1] then
+    local ok, err
+    if sp then
+      ok, err = pcall(conn.release, conn, sp)
+      if not ok then pcall(conn.rollback_to, conn, sp) end
+    else
+      ok, err = pcall(conn.commit, conn)
+      if not ok then pcall(conn.rollback, conn) end
+    end
+    if not ok then error(err, 0) end
+    return util.unpack(r, 2, r.n)
+  end
+  if sp then
+    pcall(conn.rollback_to, conn, sp)
+    pcall(conn.release, conn, sp)
+  else
+    pcall(conn.rollback, conn)
+  end
+  error(r[2], 0)
+end
+
+-- tx:rollback(): aborts the transaction; the enclosing db:transaction
+-- raises a rollback error.
+function Session:rollback()
+  if not self._intx then
+    util.usage("rollback: only a transaction can be rolled back")
+  end
+  core.error({ kind = "rollback", message = "Rollback" })
+end
+
+-- db:batch({ q1, q2, ... }): runs the queries in order in one transaction;
+-- returns their results in order (rows, or the run result).
+function Session:batch(list)
+  if type(list) ~= "table" or kind(list) ~= nil then
+    util.usage("batch: expected a list of queries")
+  end
+  for i = 1, #list do
+    local k = kind(list[i])
+    if k ~= "query" and k ~= "expr" then
+      util.usage(("batch: item %d is not a query"):format(i))
+    end
+  end
+  return self:transaction(function(tx)
+    local results = {}
+    for i = 1, #list do
+      local q = list[i]
+      if query.isquery(q) then
+        results[i] = q:_batchrun()
+      else
+        results[i] = tx:execute(q)
+      end
+    end
+    return results
+  end)
+end
+
+-- Compiles a node tree for this database (used by sleet.kit).
+function Session:_compile(node)
+  return core.compile(self.ctx.dialect, node)
+end
+
+-- The underlying sleet.core connection.
+function Session:_connection() return self._conn end
+
+function Session:close()
+  if self._intx then
+    util.usage("close: close the database, not a transaction")
+  end
+  self._conn:close()
+end
+
+function Session:isClosed() return self._conn:isclosed() end
+
+-- __close only: a collected database leaves its connection to the
+-- connection's own __gc, which waits for open cursors to be collected too.
+function Database.__close(db)
+  local conn = rawget(db, "_conn")
+  if conn then conn:close() end
+end
+
+function Database.__tostring(db)
+  return ("sleet.Database (%s)"):format(db.dialect)
+end
+
+-- sleet.connect(target, { schema, logger, casing, relations }).
+function M.connect(target, opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    util.usage("connect: options must be a table")
+  end
+  local cas = casing.resolve(opts.casing, util.usage)
+  local logger = makelogger(opts.logger)
+  local driver, copts = M.parse(target)
+  local conn = core.connect(driver, copts)
+  local dialect = conn:dialect()
+  return setmetatable({
+    _conn = conn, _st = { depth = 0 },
+    ctx = { dialect = dialect, casing = cas },
+    _logger = logger,
+    dialect = dialect, schema = opts.schema, relations = opts.relations,
+  }, Database)
+end
+
+-- }====================================================================
+
+return M

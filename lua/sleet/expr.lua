@@ -1,0 +1,523 @@
+-- Expressions: operators, aggregates, ordering, raw SQL (sql, raw,
+-- identifier, placeholder), :as and :mapWith.
+--
+-- An expression is built lazily: it keeps a function that makes its node
+-- tree for a compile context { dialect, casing, unqualified }, because a
+-- column's SQL name depends on the database's casing option.
+local core = require "sleet.core"
+local column = require "sleet.column"
+local util = require "sleet.util"
+
+local M = {}
+
+local kind = util.kind
+local TABLE = column.TABLE
+
+-- {====================================================================
+-- Expression and placeholder objects
+-- =====================================================================
+
+local Expr = { __kind = "expr", __name = "sleet.SQL" }
+Expr.__index = Expr
+M.Expr = Expr
+
+-- A new expression. build(ctx) returns its node; codec is the codec of its
+-- value when selected ("any" when unknown).
+function M.new(build, codec)
+  return setmetatable({ build = build, codec = codec or "any" }, Expr)
+end
+
+-- expr:as("alias"): selected as "alias"; elsewhere it stands for the alias.
+function Expr:as(alias)
+  if type(alias) ~= "string" or alias == "" then
+    util.usage("as: the alias must be a non-empty string")
+  end
+  local e = util.copy(self)
+  e.alias = alias
+  return setmetatable(e, Expr)
+end
+
+-- expr:mapWith(fn | codec name | column): how the selected value is read.
+-- A function runs in Lua on each non-NULL value after the row is built.
+function Expr:mapWith(m)
+  local e = setmetatable(util.copy(self), Expr)
+  if type(m) == "function" then
+    e.decoder = m
+    e.codec = "any"
+  elseif type(m) == "string" then
+    e.codec = m
+    e.decoder = nil
+  elseif kind(m) == "column" then
+    e.codec = m.codec
+    e.decoder = m.decoder
+  elseif type(m) == "table" and type(m.mapFromDriverValue) == "function" then
+    local f = m.mapFromDriverValue
+    e.decoder = function(v) return f(m, v) end
+    e.codec = "any"
+  else
+    util.usage("mapWith: expected a function, a codec name or a column")
+  end
+  return e
+end
+
+function Expr.__tostring(e)
+  return "sql expression" .. (e.alias and (" as " .. e.alias) or "")
+end
+
+local Placeholder = { __kind = "placeholder", __name = "sleet.Placeholder" }
+Placeholder.__index = Placeholder
+
+-- sleet.placeholder("name"): a value given when a prepared query runs.
+function M.placeholder(name)
+  if type(name) ~= "string" or name == "" then
+    util.usage("placeholder: the name must be a non-empty string")
+  end
+  return setmetatable({ name = name }, Placeholder)
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Nodes
+-- =====================================================================
+
+-- The node of a column (qualified by its table unless ctx.unqualified).
+function M.colnode(c, ctx)
+  local name = column.sqlname(c, ctx.casing)
+  if ctx.unqualified then return { k = "col", name = name } end
+  local d = column.def(c.table)
+  return { k = "col", table = d.alias or d.name, name = name }
+end
+
+-- "users.email", for messages.
+function M.label(c, ctx)
+  local d = column.def(c.table)
+  return (d.alias or d.name) .. "." .. column.sqlname(c, ctx and ctx.casing)
+end
+
+-- The node of a source's name in SQL text ("schema"."name" or "alias").
+local function sourcename(x)
+  local d = column.def(x)
+  if d.alias then return { k = "ident", name = d.alias } end
+  if d.schema then
+    return { k = "sql", parts = {
+      { k = "ident", name = d.schema }, ".", { k = "ident", name = d.name },
+    } }
+  end
+  return { k = "ident", name = d.name }
+end
+
+-- Converts x in an SQL position (a column, expression, query, table or
+-- placeholder) to a node; other values become bound parameters of codec
+-- "any".
+function M.tonode(x, ctx, asfield)
+  local k = kind(x)
+  if k == "column" then return M.colnode(x, ctx) end
+  if k == "expr" then
+    if x.alias and not asfield then
+      return { k = "ident", name = x.alias }
+    end
+    return x.build(ctx)
+  end
+  if k == "query" then return { k = "scalar", q = x:_valuenode(ctx) } end
+  if k == "table" or k == "source" then return sourcename(x) end
+  if k == "placeholder" then return { k = "ph", name = x.name, ty = "any" } end
+  if x == core.null then return { k = "null" } end
+  return { k = "param", v = x, ty = "any" }
+end
+
+-- Converts x in a value position: a column, expression or query renders as
+-- SQL, a placeholder is filled at execution with codec ty, anything else is
+-- bound as a parameter encoded by codec ty. label names the column the
+-- value is compared with or written to ("users.email").
+function M.valnode(x, ty, label, ctx)
+  local k = kind(x)
+  if k == "placeholder" then
+    return { k = "ph", name = x.name, ty = ty or "any", col = label }
+  end
+  if k == "column" or k == "expr" or k == "query" or k == "table"
+    or k == "source" then
+    return M.tonode(x, ctx)
+  end
+  return { k = "param", v = x, ty = ty or "any", col = label }
+end
+
+-- The codec a plain value compared with x is bound with: a column's codec
+-- (Drizzle encodes with the column's mapper; values compared with other
+-- expressions are bound as they are).
+local function bindcodec(x)
+  if kind(x) == "column" then return x.codec end
+  return nil
+end
+
+-- The codec of the values of x (nil for plain values).
+local function codecof(x)
+  local k = kind(x)
+  if k == "column" then return x.codec end
+  if k == "expr" then return x.codec end
+  if k == "query" then return x:_valuecodec() end
+  return nil
+end
+M.codecof = codecof
+
+local function isexprlike(x)
+  local k = kind(x)
+  return k == "column" or k == "expr" or k == "query"
+end
+
+-- The two operand nodes of a comparison: a plain value takes the codec and
+-- label of the column (or expression) on the other side.
+local function operands(l, r, ctx, ty)
+  if isexprlike(l) or not isexprlike(r) then
+    local lab = kind(l) == "column" and M.label(l, ctx) or nil
+    return M.tonode(l, ctx), M.valnode(r, ty or bindcodec(l), lab, ctx)
+  end
+  local lab = kind(r) == "column" and M.label(r, ctx) or nil
+  return M.valnode(l, ty or bindcodec(r), lab, ctx), M.tonode(r, ctx)
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Conditions
+-- =====================================================================
+
+local function isnil(x) return x == nil end
+
+local function binary(name, op, hint, ty)
+  return function(l, r, ...)
+    if select("#", ...) > 0 then
+      util.usage(name .. ": takes two operands")
+    end
+    if isnil(l) then util.validation(name .. ": left operand is nil") end
+    if isnil(r) then
+      util.validation(name .. ": value is nil" .. (hint and ("; use " .. hint)
+        or ""))
+    end
+    return M.new(function(ctx)
+      local a, b = operands(l, r, ctx, ty)
+      return { k = "bin", op = op, l = a, r = b }
+    end, "bool")
+  end
+end
+
+M.eq = binary("eq", "=", "isNull")
+M.ne = binary("ne", "<>", "isNotNull")
+M.gt = binary("gt", ">")
+M.gte = binary("gte", ">=")
+M.lt = binary("lt", "<")
+M.lte = binary("lte", "<=")
+M.like = binary("like", "like", nil, "text")
+M.notLike = binary("notLike", "not like", nil, "text")
+M.ilike = binary("ilike", "ilike", nil, "text")
+M.notIlike = binary("notIlike", "not ilike", nil, "text")
+
+local function condition(name, x)
+  local k = kind(x)
+  if k ~= "expr" and k ~= "column" then
+    util.usage(name .. ": conditions must be sql expressions")
+  end
+  return x
+end
+
+local function logical(name, nk)
+  return function(...)
+    local list = {}
+    for i = 1, select("#", ...) do
+      local c = select(i, ...)
+      if c ~= nil then list[#list + 1] = condition(name, c) end
+    end
+    -- Drizzle: missing conditions are dropped; none at all is no condition
+    if #list == 0 then return nil end
+    if #list == 1 then return list[1] end
+    return M.new(function(ctx)
+      local nodes = {}
+      for i, c in ipairs(list) do nodes[i] = M.tonode(c, ctx) end
+      return { k = nk, list = nodes }
+    end, "bool")
+  end
+end
+
+M.and_ = logical("and_", "and")
+M.or_ = logical("or_", "or")
+
+function M.not_(c)
+  if c == nil then util.validation("not_: condition is nil") end
+  condition("not_", c)
+  return M.new(function(ctx)
+    return { k = "not", e = M.tonode(c, ctx) }
+  end, "bool")
+end
+
+local function nullcheck(name, neg)
+  return function(x)
+    if x == nil then util.validation(name .. ": operand is nil") end
+    return M.new(function(ctx)
+      return { k = "isnull", e = M.tonode(x, ctx), neg = neg }
+    end, "bool")
+  end
+end
+
+M.isNull = nullcheck("isNull", false)
+M.isNotNull = nullcheck("isNotNull", true)
+
+local function inlist(name, neg)
+  return function(x, values)
+    if x == nil then util.validation(name .. ": left operand is nil") end
+    if values == nil then util.validation(name .. ": values are nil") end
+    local k = kind(values)
+    if k == "query" then
+      return M.new(function(ctx)
+        return { k = "in", e = M.tonode(x, ctx), sub = values:_valuenode(ctx),
+          neg = neg }
+      end, "bool")
+    end
+    if type(values) ~= "table" or k ~= nil then
+      util.usage(name .. ": expected a list of values or a subquery")
+    end
+    local n = #values
+    for i = 1, n do
+      if values[i] == nil then
+        util.validation(("%s: value %d is nil"):format(name, i))
+      end
+    end
+    return M.new(function(ctx)
+      local ty = bindcodec(x)
+      local lab = kind(x) == "column" and M.label(x, ctx) or nil
+      local list = {}
+      for i = 1, n do list[i] = M.valnode(values[i], ty, lab, ctx) end
+      return { k = "in", e = M.tonode(x, ctx), list = list, neg = neg }
+    end, "bool")
+  end
+end
+
+M.inArray = inlist("inArray", false)
+M.notInArray = inlist("notInArray", true)
+
+local function betweenop(name, neg)
+  return function(x, lo, hi)
+    if x == nil then util.validation(name .. ": left operand is nil") end
+    if lo == nil or hi == nil then util.validation(name .. ": bound is nil") end
+    return M.new(function(ctx)
+      local ty = bindcodec(x)
+      local lab = kind(x) == "column" and M.label(x, ctx) or nil
+      return { k = "between", e = M.tonode(x, ctx),
+        lo = M.valnode(lo, ty, lab, ctx), hi = M.valnode(hi, ty, lab, ctx),
+        neg = neg }
+    end, "bool")
+  end
+end
+
+M.between = betweenop("between", false)
+M.notBetween = betweenop("notBetween", true)
+
+local function existsop(name, neg)
+  return function(q)
+    if kind(q) ~= "query" then
+      util.usage(name .. ": expected a select query")
+    end
+    return M.new(function(ctx)
+      return { k = "exists", sub = q:_valuenode(ctx), neg = neg }
+    end, "bool")
+  end
+end
+
+M.exists = existsop("exists", false)
+M.notExists = existsop("notExists", true)
+
+-- }====================================================================
+
+-- {====================================================================
+-- Aggregates and ordering
+-- =====================================================================
+
+local function func(name, fname, x, distinct, codec)
+  if x ~= nil and not isexprlike(x) then
+    util.usage(fname .. ": expected a column or sql expression")
+  end
+  return M.new(function(ctx)
+    return { k = "func", name = name, args = x ~= nil and { M.tonode(x, ctx) }
+      or {}, distinct = distinct or nil }
+  end, codec)
+end
+
+function M.count(x) return func("count", "count", x, false, "int") end
+
+function M.countDistinct(x)
+  if x == nil then util.usage("countDistinct: expected a column") end
+  return func("count", "countDistinct", x, true, "int")
+end
+
+function M.sum(x)
+  if x == nil then util.usage("sum: expected a column") end
+  return func("sum", "sum", x, false, "numeric")
+end
+
+function M.sumDistinct(x)
+  if x == nil then util.usage("sumDistinct: expected a column") end
+  return func("sum", "sumDistinct", x, true, "numeric")
+end
+
+function M.avg(x)
+  if x == nil then util.usage("avg: expected a column") end
+  return func("avg", "avg", x, false, "numeric")
+end
+
+function M.avgDistinct(x)
+  if x == nil then util.usage("avgDistinct: expected a column") end
+  return func("avg", "avgDistinct", x, true, "numeric")
+end
+
+function M.min(x)
+  if x == nil then util.usage("min: expected a column") end
+  return func("min", "min", x, false, codecof(x))
+end
+
+function M.max(x)
+  if x == nil then util.usage("max: expected a column") end
+  return func("max", "max", x, false, codecof(x))
+end
+
+local function order(dir)
+  return function(x)
+    if x == nil then util.usage(dir .. ": expected a column or expression") end
+    return M.new(function(ctx)
+      return { k = "order", e = M.tonode(x, ctx), dir = dir }
+    end, nil)
+  end
+end
+
+M.asc = order("asc")
+M.desc = order("desc")
+
+-- sleet.excluded(users.name): the proposed row's value in an upsert's set.
+function M.excluded(c)
+  if kind(c) ~= "column" then util.usage("excluded: expected a column") end
+  return M.new(function(ctx)
+    return { k = "excluded", name = column.sqlname(c, ctx.casing) }
+  end, c.codec)
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Raw SQL
+-- =====================================================================
+
+-- sql("lower(?) = ?", users.name, "ada"): each ? takes the next argument; ??
+-- is a literal ?.
+local function sqltemplate(text, ...)
+  if type(text) ~= "string" then util.usage("sql: expected a SQL text") end
+  local n = select("#", ...)
+  local args = util.pack(...)
+  -- split once, at construction, so that argument count errors are
+  -- reported where the template is written
+  local chunks, used, buf, i = {}, 0, {}, 1
+  while i <= #text do
+    local c = text:sub(i, i)
+    if c == "?" then
+      if text:sub(i + 1, i + 1) == "?" then
+        buf[#buf + 1] = "?"
+        i = i + 2
+      else
+        used = used + 1
+        if used > n then
+          util.usage(("sql: %d arguments given but the text has more ?")
+            :format(n))
+        end
+        chunks[#chunks + 1] = table.concat(buf)
+        chunks[#chunks + 1] = { arg = used }
+        buf = {}
+        i = i + 1
+      end
+    else
+      local j = text:find("?", i, true) or (#text + 1)
+      buf[#buf + 1] = text:sub(i, j - 1)
+      i = j
+    end
+  end
+  chunks[#chunks + 1] = table.concat(buf)
+  if used < n then
+    util.usage(("sql: %d arguments given but the text has %d ?")
+      :format(n, used))
+  end
+  return M.new(function(ctx)
+    local parts = {}
+    for _, ch in ipairs(chunks) do
+      if type(ch) == "string" then
+        if ch ~= "" then parts[#parts + 1] = ch end
+      else
+        local v = args[ch.arg]
+        if v == nil then
+          parts[#parts + 1] = { k = "param", v = core.null, ty = "any" }
+        else
+          parts[#parts + 1] = M.tonode(v, ctx)
+        end
+      end
+    end
+    return { k = "sql", parts = parts }
+  end, "any")
+end
+
+-- sql.raw(text): trusted SQL text.
+function M.raw(text)
+  if type(text) ~= "string" then util.usage("raw: expected a string") end
+  return M.new(function() return { k = "raw", sql = text } end, "any")
+end
+
+-- sql.identifier(name): a quoted identifier.
+function M.identifier(name)
+  if type(name) ~= "string" or name == "" then
+    util.usage("identifier: expected a non-empty string")
+  end
+  return M.new(function() return { k = "ident", name = name } end, "any")
+end
+
+-- sql.join(list, separator): the items of list separated by separator (a
+-- string of raw SQL or a sql object).
+function M.join(list, sep)
+  if type(list) ~= "table" then util.usage("join: expected a list") end
+  local items = {}
+  for i = 1, #list do items[i] = list[i] end
+  return M.new(function(ctx)
+    local parts = {}
+    for i, x in ipairs(items) do
+      if i > 1 and sep ~= nil then
+        if type(sep) == "string" then
+          parts[#parts + 1] = sep
+        else
+          parts[#parts + 1] = M.tonode(sep, ctx)
+        end
+      end
+      parts[#parts + 1] = M.tonode(x, ctx)
+    end
+    return { k = "sql", parts = parts }
+  end, "any")
+end
+
+-- sql.empty(): no SQL at all (a start for sql.append).
+function M.empty()
+  return M.new(function() return { k = "sql", parts = {} } end, "any")
+end
+
+-- The sql function, with raw/identifier/placeholder/join/empty attached
+-- like Drizzle's sql tag.
+M.sql = setmetatable({
+  raw = M.raw,
+  identifier = M.identifier,
+  placeholder = M.placeholder,
+  join = M.join,
+  empty = M.empty,
+}, {
+  __call = function(_, text, ...) return sqltemplate(text, ...) end,
+})
+
+-- True when x is a table or subquery/CTE object.
+function M.issource(x)
+  local k = kind(x)
+  return (k == "table" or k == "source") and rawget(x, TABLE) ~= nil
+end
+
+-- }====================================================================
+
+return M

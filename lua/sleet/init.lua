@@ -1,0 +1,77 @@
+-- sleet: Drizzle ORM for Lua. This module gathers the public API: connect,
+-- operators, raw SQL, placeholders, the NULL sentinel, table helpers and
+-- errors. Schema builders live in sleet.sqlite / sleet.pg / sleet.mysql.
+local core = require "sleet.core"
+local column = require "sleet.column"
+local db = require "sleet.db"
+local expr = require "sleet.expr"
+local query = require "sleet.query"
+local util = require "sleet.util"
+
+local M = {}
+
+M.null = core.null
+M.Error = core.Error
+
+-- sleet.connect(url | options, { schema, logger, casing, relations }).
+M.connect = db.connect
+
+-- Operators.
+for _, name in ipairs({
+  "eq", "ne", "gt", "gte", "lt", "lte", "and_", "or_", "not_", "isNull",
+  "isNotNull", "inArray", "notInArray", "exists", "notExists", "between",
+  "notBetween", "like", "notLike", "ilike", "notIlike", "asc", "desc",
+  "count", "countDistinct", "sum", "sumDistinct", "avg", "avgDistinct",
+  "min", "max", "excluded",
+}) do
+  M[name] = expr[name]
+end
+-- Drizzle's names where Lua keywords do not stand in the way.
+M["and"] = expr.and_
+M["or"] = expr.or_
+M["not"] = expr.not_
+
+-- Raw SQL.
+M.sql = expr.sql
+M.raw = expr.raw
+M.identifier = expr.identifier
+M.placeholder = expr.placeholder
+
+-- Subqueries, CTEs and set operations.
+M.cte = query.cte
+M.union = query.union
+M.unionAll = query.unionAll
+M.intersect = query.intersect
+M.except = query.except
+
+-- sleet.queryBuilder("postgresql" | "mysql" | "sqlite", { casing }):
+-- builders that compile (toSQL) without a database.
+M.queryBuilder = query.builder
+
+-- Tables.
+M.alias = column.alias
+
+-- The SQL name of a table object.
+function M.getTableName(t)
+  local d = column.def(t)
+  if not d then util.usage("getTableName: expected a table") end
+  return d.name
+end
+
+-- The columns of a table object, keyed by column key.
+function M.getColumns(t)
+  local d = column.def(t)
+  if not d then util.usage("getColumns: expected a table") end
+  local out = {}
+  for _, c in ipairs(d.columns) do out[c.key] = c end
+  return out
+end
+M.getTableColumns = M.getColumns
+
+-- True when err is a sleet error object (of the given kind, if any).
+function M.isError(err, kind)
+  if getmetatable(err) ~= core.Error then return false end
+  return kind == nil or err.kind == kind
+end
+
+return M

@@ -1,0 +1,236 @@
+-- PostgreSQL schema builders (drizzle-orm/pg-core): column types, tables,
+-- enums, schemas and table extras.
+local column = require "sleet.column"
+local util = require "sleet.util"
+
+local M = {}
+local D = "postgresql"
+
+local function new(fname, a, b, sqltype, codec, extra)
+  local name, opts = column.args(fname, a, b)
+  local spec = { dialect = D, name = name, codec = codec, columnType = fname }
+  if type(sqltype) == "function" then
+    spec.sqlType = sqltype(opts)
+  else
+    spec.sqlType = sqltype
+  end
+  if extra then
+    for k, v in pairs(extra) do spec[k] = v end
+  end
+  if opts.enum ~= nil then
+    if type(opts.enum) ~= "table" or #opts.enum == 0 then
+      util.usage(fname .. ": enum must be a non-empty list of strings")
+    end
+    spec.enumValues = opts.enum
+  end
+  return column.builder(spec), opts
+end
+
+local function intmode(opts)
+  return opts.mode == "number" or opts.mode == "bigint" or opts.mode == nil
+end
+
+function M.integer(a, b) return (new("integer", a, b, "integer", "int")) end
+M.int = M.integer
+function M.smallint(a, b) return (new("smallint", a, b, "smallint", "int")) end
+
+function M.bigint(a, b)
+  local bld, opts = new("bigint", a, b, "bigint", "int")
+  if not intmode(opts) then
+    util.usage("bigint: mode must be \"number\" or \"bigint\"")
+  end
+  return bld
+end
+
+-- Serial types are NOT NULL with a database default (a sequence).
+local serialspec = { notNull = true, hasDefault = true, auto = true }
+function M.serial(a, b)
+  return (new("serial", a, b, "serial", "int", serialspec))
+end
+function M.smallserial(a, b)
+  return (new("smallserial", a, b, "smallserial", "int", serialspec))
+end
+function M.bigserial(a, b)
+  return (new("bigserial", a, b, "bigserial", "int", serialspec))
+end
+
+function M.boolean(a, b) return (new("boolean", a, b, "boolean", "bool")) end
+function M.text(a, b) return (new("text", a, b, "text", "text")) end
+
+local function lengthtype(base)
+  return function(opts)
+    if opts.length ~= nil then
+      if not util.isinteger(opts.length) or opts.length < 1 then
+        util.usage(base .. ": length must be a positive integer")
+      end
+      return ("%s(%d)"):format(base, opts.length)
+    end
+    return base
+  end
+end
+
+function M.varchar(a, b)
+  return (new("varchar", a, b, lengthtype("varchar"), "text"))
+end
+function M.char(a, b) return (new("char", a, b, lengthtype("char"), "text")) end
+
+local function numerictype(opts)
+  local p, s = opts.precision, opts.scale
+  if p ~= nil and s ~= nil then return ("numeric(%d, %d)"):format(p, s) end
+  if p ~= nil then return ("numeric(%d)"):format(p) end
+  return "numeric"
+end
+
+local function numericcodec(fname, opts)
+  if opts.mode == "number" then return "number" end
+  if opts.mode == nil or opts.mode == "string" then return "numeric" end
+  util.usage(fname .. ": mode must be \"string\" or \"number\"")
+end
+
+function M.numeric(a, b)
+  local name, opts = column.args("numeric", a, b)
+  return column.builder({
+    dialect = D, name = name, sqlType = numerictype(opts),
+    codec = numericcodec("numeric", opts), columnType = "numeric",
+  })
+end
+M.decimal = M.numeric
+
+function M.real(a, b) return (new("real", a, b, "real", "float")) end
+function M.doublePrecision(a, b)
+  return (new("doublePrecision", a, b, "double precision", "float"))
+end
+
+function M.json(a, b) return (new("json", a, b, "json", "json")) end
+function M.jsonb(a, b) return (new("jsonb", a, b, "jsonb", "json")) end
+function M.uuid(a, b)
+  return (new("uuid", a, b, "uuid", "text",
+    { randomSQL = "gen_random_uuid()" }))
+end
+function M.bytea(a, b) return (new("bytea", a, b, "bytea", "blob")) end
+
+local function datecodec(fname, opts)
+  if opts.mode == nil or opts.mode == "string" or opts.mode == "date" then
+    return nil
+  end
+  if opts.mode == "epoch" then return "epoch" end
+  if opts.mode == "epoch_ms" then return "epoch_ms" end
+  util.usage(fname .. ": mode must be \"string\", \"epoch\" or \"epoch_ms\"")
+end
+
+function M.date(a, b)
+  local name, opts = column.args("date", a, b)
+  return column.builder({
+    dialect = D, name = name, sqlType = "date", columnType = "date",
+    codec = datecodec("date", opts) or "date", nowSQL = "now()",
+  })
+end
+
+function M.time(a, b)
+  local name, opts = column.args("time", a, b)
+  local p = opts.precision and ("(%d)"):format(opts.precision) or ""
+  return column.builder({
+    dialect = D, name = name, columnType = "time",
+    sqlType = "time" .. p .. (opts.withTimezone and " with time zone" or ""),
+    codec = "time", nowSQL = "now()",
+  })
+end
+
+function M.timestamp(a, b)
+  local name, opts = column.args("timestamp", a, b)
+  local p = opts.precision and (" (%d)"):format(opts.precision) or ""
+  return column.builder({
+    dialect = D, name = name, columnType = "timestamp",
+    sqlType = "timestamp" .. p
+      .. (opts.withTimezone and " with time zone" or ""),
+    codec = datecodec("timestamp", opts) or "timestamp", nowSQL = "now()",
+  })
+end
+
+function M.interval(a, b)
+  local name, opts = column.args("interval", a, b)
+  local t = "interval"
+  if opts.fields then t = t .. " " .. opts.fields end
+  if opts.precision then t = t .. ("(%d)"):format(opts.precision) end
+  return column.builder({
+    dialect = D, name = name, sqlType = t, codec = "text",
+    columnType = "interval",
+  })
+end
+
+-- {====================================================================
+-- Enums and schemas
+-- =====================================================================
+
+local Enum = { __kind = "enum", __name = "sleet.Enum" }
+Enum.__index = Enum
+
+local function quote(name) return '"' .. name:gsub('"', '""') .. '"' end
+
+-- Calling an enum makes a column of it: mood() / mood("col_name").
+function Enum.__call(e, a, b)
+  local name = column.args(e.enumName, a, b)
+  return column.builder({
+    dialect = D, name = name, codec = "text", columnType = "enum",
+    sqlType = e.schema and (quote(e.schema) .. "." .. quote(e.enumName))
+      or e.enumName,
+    ddlType = e.schema and (quote(e.schema) .. "." .. quote(e.enumName))
+      or quote(e.enumName),
+    enumValues = e.enumValues, enum = e,
+  })
+end
+
+local function makeenum(schema, name, values)
+  if type(name) ~= "string" or name == "" then
+    util.usage("enum: the name must be a non-empty string")
+  end
+  if type(values) ~= "table" or #values == 0 then
+    util.usage(("enum %s: values must be a non-empty list"):format(name))
+  end
+  local copy = {}
+  for i, v in ipairs(values) do
+    if type(v) ~= "string" then
+      util.usage(("enum %s: value %d is not a string"):format(name, i))
+    end
+    copy[i] = v
+  end
+  return setmetatable({ enumName = name, enumValues = copy, schema = schema },
+    Enum)
+end
+
+-- pg.enum("mood", { "sad", "ok", "happy" }).
+function M.enum(name, values) return makeenum(nil, name, values) end
+M.pgEnum = M.enum
+
+-- pgTable(name, columns, extras).
+function M.table(name, columns, extras)
+  return column.table(D, name, columns, extras, nil)
+end
+M.pgTable = M.table
+
+-- pg.schema("s"): tables and enums in a SQL schema.
+function M.schema(sname)
+  if type(sname) ~= "string" or sname == "" then
+    util.usage("schema: the name must be a non-empty string")
+  end
+  return {
+    schemaName = sname,
+    table = function(name, columns, extras)
+      return column.table(D, name, columns, extras, sname)
+    end,
+    enum = function(name, values) return makeenum(sname, name, values) end,
+  }
+end
+M.pgSchema = M.schema
+
+-- }====================================================================
+
+M.primaryKey = column.primaryKey
+M.foreignKey = column.foreignKey
+M.unique = column.unique
+M.check = column.check
+M.index = column.index
+M.uniqueIndex = column.uniqueIndex
+M.alias = column.alias
+
+return M

@@ -1,0 +1,1032 @@
+-- Immutable query builders: select (joins, set operations, subqueries,
+-- CTEs), insert, update and delete, their executors and prepared
+-- statements.
+--
+-- A builder holds its state in self._s; every method returns a new builder
+-- with a copied state. Nothing is compiled until an executor runs: node
+-- trees are made for the compile context of the builder's owner (a database,
+-- a transaction, or a standalone query builder that can only :toSQL()).
+local core = require "sleet.core"
+local column = require "sleet.column"
+local expr = require "sleet.expr"
+local util = require "sleet.util"
+
+local M = {}
+
+local kind = util.kind
+local def = column.def
+local tonode, valnode = expr.tonode, expr.valnode
+
+-- {====================================================================
+-- Helpers
+-- =====================================================================
+
+local function derive(self, changes)
+  local s = util.copy(self._s)
+  for k, v in pairs(changes) do s[k] = v end
+  return setmetatable({ _s = s }, getmetatable(self))
+end
+
+-- derive for one key whose new value may be nil.
+local function with1(self, key, value)
+  local s = util.copy(self._s)
+  s[key] = value
+  return setmetatable({ _s = s }, getmetatable(self))
+end
+
+local function append(list, v)
+  local out = {}
+  for i, x in ipairs(list or {}) do out[i] = x end
+  out[#out + 1] = v
+  return out
+end
+
+local function issource(x)
+  local k = kind(x)
+  return (k == "table" or k == "source") and def(x) ~= nil
+end
+
+local function sourcename(src)
+  local d = def(src)
+  return d.alias or d.name
+end
+
+local function realtable(what, t)
+  if kind(t) ~= "table" or not def(t) then
+    util.usage(what .. ": expected a table")
+  end
+  return def(t)
+end
+
+-- The node of a FROM / JOIN source.
+local function sourcenode(src, ctx)
+  local d = def(src)
+  if d.kind == "table" then
+    return { k = "table", name = d.name, schema = d.schema, alias = d.alias }
+  end
+  if d.kind == "subquery" then
+    return { k = "subq", q = d.query:_subnode(ctx), alias = d.name }
+  end
+  return { k = "table", name = d.name } -- a CTE, by name
+end
+
+local function tablenode(d)
+  return { k = "table", name = d.name, schema = d.schema, alias = d.alias }
+end
+
+local function ctesnode(list, ctx)
+  if not list or #list == 0 then return nil end
+  local out = {}
+  for i, c in ipairs(list) do
+    local d = def(c)
+    out[i] = { name = d.name, q = d.query:_subnode(ctx) }
+  end
+  return out
+end
+
+local function condnode(c, ctx)
+  if c == nil then return nil end
+  return tonode(c, ctx)
+end
+
+local function listnodes(list, ctx)
+  if not list or #list == 0 then return nil end
+  local out = {}
+  for i, x in ipairs(list) do out[i] = tonode(x, ctx) end
+  return out
+end
+
+local function countnode(v, ctx)
+  if v == nil then return nil end
+  return valnode(v, "int", nil, ctx)
+end
+
+local function checkcount(what, v)
+  if v == nil or kind(v) == "placeholder" or kind(v) == "expr" then return v end
+  if not util.isinteger(v) or v < 0 then
+    util.usage(what .. ": expected a non-negative integer or a placeholder")
+  end
+  return v
+end
+
+-- A context in which columns render unqualified (set operation ORDER BY,
+-- DDL expressions).
+local function unqualified(ctx)
+  return setmetatable({ unqualified = true }, { __index = ctx })
+end
+M.unqualified = unqualified
+
+local function checkenum(c, v)
+  if c.enumValues and type(v) == "string" then
+    for _, e in ipairs(c.enumValues) do
+      if e == v then return end
+    end
+    local d = def(c.table)
+    util.validation(("%s.%s: %q is not one of %s"):format(d.name, c.key, v,
+      table.concat(c.enumValues, ", ")), { table = d.name, column = c.name })
+  end
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Result fields
+-- =====================================================================
+
+-- Field entries are { key, group, x (column/expression/query), ty,
+-- decoder }; groups are { key, nullable }. Both are independent of the
+-- compile context.
+
+local function entryof(key, x, group)
+  local k = kind(x)
+  if k == "column" or k == "expr" then
+    return { key = key, x = x, ty = x.codec or "any", decoder = x.decoder,
+      group = group }
+  end
+  if k == "query" then
+    return { key = key, x = x, ty = x:_valuecodec(), group = group }
+  end
+  util.usage(("select: field %q is not a column or sql expression")
+    :format(tostring(key)))
+end
+
+local function tableentries(src, group, out)
+  for _, c in ipairs(def(src).columns) do
+    out[#out + 1] = { key = c.key, x = c, ty = c.codec, decoder = c.decoder,
+      group = group }
+  end
+  return out
+end
+
+-- Sort items of a partial selection: columns in creation order, then the
+-- rest by key (Lua tables have no order of their own).
+local function rankof(v)
+  local k = kind(v)
+  if k == "column" then return 0, v.seq end
+  if k == "table" or k == "source" then
+    local first = def(v).columns[1]
+    return 0, first and first.seq or 0
+  end
+  if k == nil and type(v) == "table" then
+    local best
+    for _, x in pairs(v) do
+      if kind(x) == "column" and (not best or x.seq < best) then
+        best = x.seq
+      end
+    end
+    if best then return 0, best end
+  end
+  return 1, 0
+end
+
+local function sortedfields(fields)
+  local items = {}
+  for key, v in pairs(fields) do
+    if type(key) ~= "string" then
+      util.usage("select: field keys must be strings")
+    end
+    local r, s = rankof(v)
+    items[#items + 1] = { key = key, v = v, r = r, s = s }
+  end
+  table.sort(items, function(a, b)
+    if a.r ~= b.r then return a.r < b.r end
+    if a.s ~= b.s then return a.s < b.s end
+    return a.key < b.key
+  end)
+  return items
+end
+
+-- Expands a partial selection. nullable maps source objects to whether an
+-- outer join may leave them all NULL.
+local function expand(fields, nullable)
+  local entries, groups = {}, {}
+  for _, it in ipairs(sortedfields(fields)) do
+    local key, v = it.key, it.v
+    local k = kind(v)
+    if k == "table" or k == "source" then
+      groups[#groups + 1] = { key = key, nullable = nullable[v] or false }
+      tableentries(v, key, entries)
+    elseif k == nil and type(v) == "table" then
+      local src, same = nil, true
+      local n0 = #entries
+      for _, sub in ipairs(sortedfields(v)) do
+        local sk = kind(sub.v)
+        if sk == nil or sk == "table" or sk == "source" then
+          util.usage(("select: field %q nests too deeply; one level of " ..
+            "nesting is allowed"):format(key .. "." .. sub.key))
+        end
+        entries[#entries + 1] = entryof(sub.key, sub.v, key)
+        if sk == "column" then
+          src = src or sub.v.table
+          if sub.v.table ~= src then same = false end
+        else
+          same = false
+        end
+      end
+      if #entries == n0 then
+        util.usage(("select: field %q is an empty group"):format(key))
+      end
+      groups[#groups + 1] = { key = key,
+        nullable = (same and src and nullable[src]) or false }
+    else
+      entries[#entries + 1] = entryof(key, v, nil)
+    end
+  end
+  if #entries == 0 then util.usage("select: no fields selected") end
+  return entries, groups
+end
+
+-- The field nodes of entries. sub is nil for a statement of its own,
+-- "value" for a subquery used as a value (in, exists, scalar, insert
+-- select) and true for a subquery or CTE whose fields are referenced by key:
+-- there groups are flattened and aliases are left to the renderer (each
+-- field becomes `as "key"`).
+local function fieldnodes(entries, ctx, sub)
+  local out, seen = {}, {}
+  for i, e in ipairs(entries) do
+    local node = tonode(e.x, ctx, true)
+    local k = kind(e.x)
+    if k == "expr" and e.x.alias and sub ~= true then
+      node = { k = "alias", e = node, name = e.x.alias }
+    end
+    if sub == "value" then
+      out[i] = { key = e.key, e = node, ty = e.ty }
+    elseif sub then
+      if seen[e.key] then
+        util.usage(("subquery: two fields are named %q; select them under " ..
+          "distinct keys"):format(e.key))
+      end
+      seen[e.key] = true
+      out[i] = { key = e.key, e = node, ty = e.ty }
+    else
+      out[i] = { key = e.key, e = node, ty = e.ty, group = e.group }
+    end
+  end
+  return out
+end
+
+local function decodersof(entries)
+  local list
+  for i, e in ipairs(entries) do
+    if e.decoder then
+      list = list or {}
+      list[#list + 1] = { key = e.key, group = e.group, index = i,
+        fn = e.decoder }
+    end
+  end
+  return list
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Shared methods: executors, toSQL, prepare
+-- =====================================================================
+
+local Shared = {}
+
+local function compile(self)
+  local owner = self._s.owner
+  local ctx = owner.ctx
+  local node, info = self:_node(ctx)
+  return core.compile(ctx.dialect, node), info
+end
+M.compile = compile
+
+local function runner(self, what)
+  local owner = self._s.owner
+  if not owner._run then
+    util.usage(what .. ": this query was built without a database; only " ..
+      "toSQL() is available")
+  end
+  return owner
+end
+
+local function exec(self, mode, what)
+  local owner = runner(self, what)
+  local c, info = compile(self)
+  return owner:_run(c, mode, nil, info)
+end
+
+-- { sql = "...", params = {...} } without touching the database.
+function Shared:toSQL()
+  local c = compile(self)
+  return { sql = c:sql(), params = c:params() }
+end
+
+function Shared:all() return exec(self, "all", "all") end
+function Shared:get() return exec(self, "get", "get") end
+function Shared:values() return exec(self, "values", "values") end
+function Shared:run() return exec(self, "run", "run") end
+function Shared:iter() return exec(self, "iter", "iter") end
+
+-- Rows for queries that return rows, else the run result (like Drizzle's
+-- execute()).
+function Shared:execute()
+  return exec(self, self:_returnsrows() and "all" or "run", "execute")
+end
+
+local Prepared = { __name = "sleet.Prepared" }
+Prepared.__index = Prepared
+
+local function prun(self, mode, params)
+  if params ~= nil and type(params) ~= "table" then
+    util.usage("prepared query: placeholder values must be a table")
+  end
+  return self._owner:_run(self._compiled, mode, params or {}, self._info)
+end
+
+function Prepared:all(params) return prun(self, "all", params) end
+function Prepared:get(params) return prun(self, "get", params) end
+function Prepared:values(params) return prun(self, "values", params) end
+function Prepared:run(params) return prun(self, "run", params) end
+function Prepared:iter(params) return prun(self, "iter", params) end
+function Prepared:execute(params)
+  return prun(self, self._rows and "all" or "run", params)
+end
+function Prepared:toSQL()
+  return { sql = self._compiled:sql(), params = self._compiled:params() }
+end
+
+-- prepare(name): compiles once; the returned object runs the statement with
+-- placeholder values (:all/:get/:values/:run/:iter(params)).
+function Shared:prepare(name)
+  if name ~= nil and type(name) ~= "string" then
+    util.usage("prepare: the name must be a string")
+  end
+  local owner = runner(self, "prepare")
+  local c, info = compile(self)
+  return setmetatable({ _owner = owner, _compiled = c, _info = info,
+    _rows = self:_returnsrows(), name = name }, Prepared)
+end
+
+-- The result of a batch item: rows or the run result.
+function Shared:_batchrun()
+  return self:execute()
+end
+
+local function class(name, methods)
+  local mt = { __kind = "query", __name = name }
+  local index = {}
+  for k, v in pairs(Shared) do index[k] = v end
+  for k, v in pairs(methods) do index[k] = v end
+  mt.__index = index
+  return mt, index
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- select
+-- =====================================================================
+
+local Select, SelectM = class("sleet.Select", {})
+local Setop, SetopM = class("sleet.SetOperation", {})
+local Source = { __kind = "source", __name = "sleet.Subquery" }
+function Source.__tostring(x) return "subquery " .. def(x).name end
+
+-- A select builder. fields: nil (all columns) or a partial selection.
+function M.select(owner, fields, opts)
+  if fields ~= nil and (type(fields) ~= "table" or kind(fields) ~= nil) then
+    util.usage("select: fields must be a table of columns and expressions")
+  end
+  opts = opts or {}
+  return setmetatable({ _s = {
+    owner = owner, fields = fields, distinct = opts.distinct or nil,
+    with = opts.with, joins = {},
+  } }, Select)
+end
+
+function SelectM:from(src)
+  if not issource(src) then
+    util.usage("from: expected a table, a subquery or a CTE")
+  end
+  return with1(self, "from", src)
+end
+
+function SelectM:where(c) return with1(self, "where", c) end
+function SelectM:having(c) return with1(self, "having", c) end
+function SelectM:groupBy(...)
+  return with1(self, "groupBy", util.varlist(...))
+end
+function SelectM:orderBy(...)
+  return with1(self, "orderBy", util.varlist(...))
+end
+function SelectM:limit(n)
+  return with1(self, "limit", checkcount("limit", n))
+end
+function SelectM:offset(n)
+  return with1(self, "offset", checkcount("offset", n))
+end
+function SelectM:distinct() return with1(self, "distinct", true) end
+
+local function joiner(jtype)
+  return function(self, src, on)
+    if not issource(src) then
+      util.usage(jtype .. "Join: expected a table, a subquery or a CTE")
+    end
+    if jtype ~= "cross" and on == nil then
+      util.usage(jtype .. "Join: a join condition is required")
+    end
+    return with1(self, "joins", append(self._s.joins,
+      { type = jtype, source = src, on = on }))
+  end
+end
+
+SelectM.leftJoin = joiner("left")
+SelectM.innerJoin = joiner("inner")
+SelectM.rightJoin = joiner("right")
+SelectM.fullJoin = joiner("full")
+SelectM.crossJoin = joiner("cross")
+
+-- The sources of a select in order, and which may be all NULL (Drizzle's
+-- rules: left → the joined side; right → every earlier side; full → all).
+local function sources(s)
+  local list, nullable = {}, {}
+  if s.from then
+    list[1] = s.from
+    nullable[s.from] = false
+  end
+  for _, j in ipairs(s.joins) do
+    if j.type == "left" then
+      nullable[j.source] = true
+    elseif j.type == "right" then
+      for src in pairs(nullable) do nullable[src] = true end
+      nullable[j.source] = false
+    elseif j.type == "full" then
+      for src in pairs(nullable) do nullable[src] = true end
+      nullable[j.source] = true
+    else
+      nullable[j.source] = false
+    end
+    list[#list + 1] = j.source
+  end
+  return list, nullable
+end
+
+function SelectM:_fieldspec()
+  local cached = rawget(self, "_fs")
+  if cached then return cached[1], cached[2] end
+  local s = self._s
+  local entries, groups = {}, {}
+  local list, nullable = sources(s)
+  if s.fields then
+    entries, groups = expand(s.fields, nullable)
+  elseif not s.from then
+    util.usage("select: call from() or select fields")
+  elseif #s.joins == 0 then
+    tableentries(s.from, nil, entries)
+  else
+    local seen = {}
+    for _, src in ipairs(list) do
+      local key = sourcename(src)
+      if seen[key] then
+        util.usage(("select: %s is joined twice; use alias() for one of " ..
+          "them"):format(key))
+      end
+      seen[key] = true
+      groups[#groups + 1] = { key = key, nullable = nullable[src] }
+      tableentries(src, key, entries)
+    end
+  end
+  rawset(self, "_fs", { entries, groups })
+  return entries, groups
+end
+
+function SelectM:_valuecodec()
+  local entries = self:_fieldspec()
+  return entries[1].ty
+end
+
+function SelectM._returnsrows() return true end
+
+-- The select node; sub: as a subquery / CTE / set operand inside another
+-- statement.
+function SelectM:_build(ctx, sub)
+  local s = self._s
+  local entries, groups = self:_fieldspec()
+  local joins
+  for i, j in ipairs(s.joins) do
+    joins = joins or {}
+    joins[i] = { type = j.type, source = sourcenode(j.source, ctx),
+      on = condnode(j.on, ctx) }
+  end
+  local node = {
+    k = "select",
+    distinct = s.distinct,
+    with = ctesnode(s.with, ctx),
+    fields = fieldnodes(entries, ctx, sub),
+    groups = (not sub and #groups > 0) and groups or nil,
+    alias_fields = sub == true or nil,
+    from = s.from and sourcenode(s.from, ctx) or nil,
+    joins = joins,
+    where = condnode(s.where, ctx),
+    groupBy = listnodes(s.groupBy, ctx),
+    having = condnode(s.having, ctx),
+    orderBy = listnodes(s.orderBy, ctx),
+    limit = countnode(s.limit, ctx),
+    offset = countnode(s.offset, ctx),
+  }
+  return node, entries
+end
+
+function SelectM:_subnode(ctx) return (self:_build(ctx, true)) end
+function SelectM:_valuenode(ctx) return (self:_build(ctx, "value")) end
+
+function SelectM:_node(ctx)
+  local node, entries = self:_build(ctx, false)
+  return node, { decoders = decodersof(entries) }
+end
+
+local function makesource(skind, name, q, what)
+  if type(name) ~= "string" or name == "" then
+    util.usage(what .. ": the name must be a non-empty string")
+  end
+  if kind(q) ~= "query" or not q._fieldspec then
+    util.usage(what .. ": expected a select query")
+  end
+  local entries = q:_fieldspec()
+  local obj = {}
+  local d = { kind = skind, name = name, query = q, columns = {}, byKey = {} }
+  for i, e in ipairs(entries) do
+    if d.byKey[e.key] then
+      util.usage(("%s %s: two fields are named %q"):format(what, name, e.key))
+    end
+    local c = setmetatable({
+      table = obj, key = e.key, name = e.key, fixedName = true,
+      codec = e.ty, decoder = e.decoder, seq = column.nextseq(),
+      notNull = false, primary = false, hasDefault = false,
+    }, column.Column)
+    d.columns[i] = c
+    d.byKey[e.key] = c
+    obj[e.key] = c
+  end
+  obj[column.TABLE] = d
+  return setmetatable(obj, Source)
+end
+
+-- q:as("sq"): a subquery usable in from/joins; its fields are sq.key.
+function SelectM:as(alias) return makesource("subquery", alias, self, "as") end
+
+-- sleet.cte("name", q): a common table expression for db:with().
+function M.cte(name, q) return makesource("cte", name, q, "cte") end
+
+-- Set operations.
+local function setop(op)
+  return function(self, other)
+    if kind(other) ~= "query" or not other._fieldspec then
+      util.usage(op .. ": expected a select query")
+    end
+    return setmetatable({ _s = { owner = self._s.owner, op = op, l = self,
+      r = other } }, Setop)
+  end
+end
+
+for name, op in pairs({ union = "union", unionAll = "union all",
+  intersect = "intersect", except = "except" }) do
+  SelectM[name] = setop(op)
+  SetopM[name] = setop(op)
+end
+
+function SetopM:orderBy(...)
+  return with1(self, "orderBy", util.varlist(...))
+end
+function SetopM:limit(n) return with1(self, "limit", checkcount("limit", n)) end
+function SetopM:offset(n)
+  return with1(self, "offset", checkcount("offset", n))
+end
+function SetopM:_fieldspec() return self._s.l:_fieldspec() end
+function SetopM:_valuecodec() return self._s.l:_valuecodec() end
+function SetopM._returnsrows() return true end
+
+function SetopM:_build(ctx, sub)
+  local s = self._s
+  local l, entries = s.l:_build(ctx, sub)
+  local octx = unqualified(ctx)
+  local node = {
+    k = "setop", op = s.op, l = l, r = (s.r:_build(ctx, sub)),
+    orderBy = listnodes(s.orderBy, octx),
+    limit = countnode(s.limit, ctx), offset = countnode(s.offset, ctx),
+  }
+  return node, entries
+end
+
+SetopM._subnode = SelectM._subnode
+SetopM._valuenode = SelectM._valuenode
+SetopM._node = SelectM._node
+SetopM.as = SelectM.as
+
+-- sleet.union(q1, q2, ...) and friends.
+for name in pairs({ union = 1, unionAll = 1, intersect = 1, except = 1 }) do
+  M[name] = function(first, ...)
+    if kind(first) ~= "query" or not first[name] then
+      util.usage(name .. ": expected select queries")
+    end
+    local q = first
+    for i = 1, select("#", ...) do q = q[name](q, (select(i, ...))) end
+    return q
+  end
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- insert / update / delete
+-- =====================================================================
+
+local Insert, InsertM = class("sleet.Insert", {})
+local Update, UpdateM = class("sleet.Update", {})
+local Delete, DeleteM = class("sleet.Delete", {})
+
+local function returningspec(self, fields)
+  if fields ~= nil and (type(fields) ~= "table" or kind(fields) ~= nil) then
+    util.usage("returning: fields must be a table of columns")
+  end
+  return with1(self, "returning", fields or true)
+end
+
+local function returningnode(s, ctx)
+  if not s.returning then return nil, nil end
+  local entries
+  if s.returning == true then
+    entries = tableentries(s.table, nil, {})
+  else
+    entries = expand(s.returning, {})
+  end
+  return fieldnodes(entries, ctx, false), entries
+end
+
+local function unknownkey(d, key, what)
+  util.validation(("%s: unknown column %q in table %s"):format(what,
+    tostring(key), d.name), { table = d.name, column = tostring(key) })
+end
+
+-- Checks the keys and values of a set / row; returns nothing.
+local function checkvalues(d, row, what)
+  for key, v in pairs(row) do
+    local c = type(key) == "string" and d.byKey[key] or nil
+    if not c then unknownkey(d, key, what) end
+    if c.generated then
+      util.validation(("%s: %s.%s is a generated column"):format(what, d.name,
+        key), { table = d.name, column = c.name })
+    end
+    checkenum(c, v)
+  end
+end
+
+function M.insert(owner, t, opts)
+  realtable("insert", t)
+  return setmetatable({ _s = { owner = owner, table = t,
+    with = opts and opts.with } }, Insert)
+end
+
+-- values(row) / values({ row, row, ... }).
+function InsertM:values(rows)
+  local d = def(self._s.table)
+  if type(rows) ~= "table" or kind(rows) ~= nil then
+    util.usage("values: expected a row table or a list of rows")
+  end
+  local list
+  if util.islist(rows) then
+    list = {}
+    for i = 1, #rows do list[i] = rows[i] end
+  else
+    list = { rows }
+  end
+  for i, row in ipairs(list) do
+    if type(row) ~= "table" or kind(row) ~= nil then
+      util.usage(("values: row %d is not a table"):format(i))
+    end
+    checkvalues(d, row, "insert")
+    for _, c in ipairs(d.columns) do
+      if row[c.key] == nil and c.notNull and not c.hasDefault and not c.auto
+        and not c.generated then
+        util.validation(("insert: %s.%s is NOT NULL and has no value and no " ..
+          "default"):format(d.name, c.key), { table = d.name, column = c.name })
+      end
+    end
+  end
+  return derive(self, { rows = list, select = false })
+end
+
+-- select(q): INSERT ... SELECT; q's field keys name the table's columns.
+function InsertM:select(q)
+  if kind(q) ~= "query" or not q._fieldspec then
+    util.usage("insert select: expected a select query")
+  end
+  local d = def(self._s.table)
+  for _, e in ipairs((q:_fieldspec())) do
+    if not d.byKey[e.key] then unknownkey(d, e.key, "insert select") end
+  end
+  return derive(self, { select = q, rows = false })
+end
+
+function InsertM:ignore() return with1(self, "ignore", true) end
+
+local function targetlist(what, t)
+  if t == nil then return nil end
+  if kind(t) == "column" then return { t } end
+  if type(t) == "table" and kind(t) == nil and #t > 0 then
+    for i, c in ipairs(t) do
+      if kind(c) ~= "column" then
+        util.usage(("%s: target %d is not a column"):format(what, i))
+      end
+    end
+    return t
+  end
+  util.usage(what .. ": target must be a column or a list of columns")
+end
+
+local function checkset(d, set, what)
+  if type(set) ~= "table" or kind(set) ~= nil then
+    util.usage(what .. ": set must be a table of column values")
+  end
+  checkvalues(d, set, what)
+  return set
+end
+
+function InsertM:onConflictDoNothing(opts)
+  opts = opts or {}
+  return with1(self, "conflict", { action = "nothing",
+    target = targetlist("onConflictDoNothing", opts.target),
+    where = opts.where })
+end
+
+function InsertM:onConflictDoUpdate(opts)
+  if type(opts) ~= "table" then
+    util.usage("onConflictDoUpdate: expected { target, set }")
+  end
+  local d = def(self._s.table)
+  local target = targetlist("onConflictDoUpdate", opts.target)
+  if not target then util.usage("onConflictDoUpdate: target is required") end
+  return with1(self, "conflict", { action = "update", target = target,
+    where = opts.targetWhere or opts.where,
+    set = checkset(d, opts.set, "onConflictDoUpdate"),
+    setWhere = opts.setWhere })
+end
+
+function InsertM:onDuplicateKeyUpdate(opts)
+  if type(opts) ~= "table" then
+    util.usage("onDuplicateKeyUpdate: expected { set }")
+  end
+  local d = def(self._s.table)
+  return with1(self, "dup", { set = checkset(d, opts.set,
+    "onDuplicateKeyUpdate") })
+end
+
+InsertM.returning = returningspec
+function InsertM:_returnsrows() return self._s.returning ~= nil end
+
+-- The SET list of an update or upsert, in column order; onUpdateFn fills
+-- columns the set does not name.
+local function setnodes(d, set, ctx)
+  local out = {}
+  for _, c in ipairs(d.columns) do
+    local v = set[c.key]
+    if v == nil and c.onUpdateFn then v = c.onUpdateFn() end
+    if v ~= nil then
+      out[#out + 1] = { column = column.sqlname(c, ctx.casing),
+        value = valnode(v, c.codec, expr.label(c, ctx), ctx) }
+    end
+  end
+  return out
+end
+
+-- The value of a column a row lacks.
+local function missingnode(c, ctx)
+  if ctx.dialect ~= "sqlite" then return { k = "default" } end
+  -- SQLite has no DEFAULT inside VALUES: use the schema default
+  local dv = c.default
+  if dv == nil then return { k = "null" } end
+  if kind(dv) == "expr" then return tonode(dv, ctx) end
+  return { k = "param", v = dv, ty = c.codec, col = expr.label(c, ctx) }
+end
+
+function InsertM:_build(ctx)
+  local s = self._s
+  local d = def(s.table)
+  local node = { k = "insert", with = ctesnode(s.with, ctx),
+    table = tablenode(d), ignore = s.ignore }
+  if s.select then
+    local cols = {}
+    for i, e in ipairs((s.select:_fieldspec())) do
+      cols[i] = column.sqlname(d.byKey[e.key], ctx.casing)
+    end
+    node.columns = cols
+    node.select = s.select:_valuenode(ctx)
+  elseif s.rows then
+    local present = {}
+    for _, row in ipairs(s.rows) do
+      for key in pairs(row) do present[key] = true end
+    end
+    local cols = {}
+    for _, c in ipairs(d.columns) do
+      if not c.generated
+        and (present[c.key] or c.defaultFn or c.onUpdateFn) then
+        cols[#cols + 1] = c
+      end
+    end
+    if #cols == 0 then
+      -- nothing given: one column takes its default (DEFAULT VALUES)
+      for _, c in ipairs(d.columns) do
+        if c.auto and not c.generated then
+          cols[1] = c
+          break
+        end
+      end
+      if #cols == 0 then
+        for _, c in ipairs(d.columns) do
+          if not c.generated then
+            cols[1] = c
+            break
+          end
+        end
+      end
+      if #cols == 0 then
+        util.usage(("insert: table %s has no insertable column"):format(d.name))
+      end
+    end
+    local names, rows = {}, {}
+    for i, c in ipairs(cols) do names[i] = column.sqlname(c, ctx.casing) end
+    for r, row in ipairs(s.rows) do
+      local vals = {}
+      for i, c in ipairs(cols) do
+        local v = row[c.key]
+        if v == nil then
+          if c.defaultFn then
+            v = c.defaultFn()
+          elseif c.default == nil and c.onUpdateFn then
+            v = c.onUpdateFn()
+          end
+        end
+        if v == nil then
+          vals[i] = missingnode(c, ctx)
+        else
+          vals[i] = valnode(v, c.codec, expr.label(c, ctx), ctx)
+        end
+      end
+      rows[r] = vals
+    end
+    node.columns = names
+    node.rows = rows
+  else
+    util.usage(("insert into %s: call values() or select()"):format(d.name))
+  end
+  if s.conflict then
+    local cf = s.conflict
+    local targets
+    if cf.target then
+      targets = {}
+      for i, c in ipairs(cf.target) do targets[i] = expr.colnode(c, ctx) end
+    end
+    node.conflict = {
+      action = cf.action, target = targets,
+      where = condnode(cf.where, unqualified(ctx)),
+      set = cf.set and setnodes(d, cf.set, ctx) or nil,
+      setWhere = condnode(cf.setWhere, ctx),
+    }
+  end
+  if s.dup then node.dup = { set = setnodes(d, s.dup.set, ctx) } end
+  local ret, entries = returningnode(s, ctx)
+  node.returning = ret
+  return node, entries
+end
+
+function InsertM:_node(ctx)
+  local node, entries = self:_build(ctx)
+  return node, { decoders = entries and decodersof(entries) }
+end
+
+function M.update(owner, t, opts)
+  realtable("update", t)
+  return setmetatable({ _s = { owner = owner, table = t,
+    with = opts and opts.with } }, Update)
+end
+
+function UpdateM:set(values)
+  return with1(self, "set", checkset(def(self._s.table), values, "update"))
+end
+
+function UpdateM:where(c) return with1(self, "where", c) end
+UpdateM.returning = returningspec
+function UpdateM:_returnsrows() return self._s.returning ~= nil end
+
+function UpdateM:_build(ctx)
+  local s = self._s
+  local d = def(s.table)
+  if not s.set then
+    util.usage(("update %s: set() is required"):format(d.name))
+  end
+  local set = setnodes(d, s.set, ctx)
+  if #set == 0 then
+    util.usage(("update %s: no values to set"):format(d.name))
+  end
+  local node = { k = "update", with = ctesnode(s.with, ctx),
+    table = tablenode(d), set = set, where = condnode(s.where, ctx) }
+  local ret, entries = returningnode(s, ctx)
+  node.returning = ret
+  return node, entries
+end
+
+UpdateM._node = InsertM._node
+
+function M.delete(owner, t, opts)
+  realtable("delete", t)
+  return setmetatable({ _s = { owner = owner, table = t,
+    with = opts and opts.with } }, Delete)
+end
+
+function DeleteM:where(c) return with1(self, "where", c) end
+DeleteM.returning = returningspec
+function DeleteM:_returnsrows() return self._s.returning ~= nil end
+
+function DeleteM:_build(ctx)
+  local s = self._s
+  local d = def(s.table)
+  local node = { k = "delete", with = ctesnode(s.with, ctx),
+    table = tablenode(d), where = condnode(s.where, ctx) }
+  local ret, entries = returningnode(s, ctx)
+  node.returning = ret
+  return node, entries
+end
+
+DeleteM._node = InsertM._node
+
+-- }====================================================================
+
+-- {====================================================================
+-- Entry points shared by databases, transactions and standalone builders
+-- =====================================================================
+
+local function checkctes(list)
+  for i, c in ipairs(list) do
+    local d = def(c)
+    if not d or d.kind ~= "cte" then
+      util.usage(("with: argument %d is not a CTE (use sleet.cte(name, q))")
+        :format(i))
+    end
+  end
+  return list
+end
+
+-- Adds select/selectDistinct/insert/update/delete/with to class table C,
+-- whose instances have a ctx (and _run when they can execute).
+function M.mixin(C)
+  function C:select(fields) return M.select(self, fields) end
+  function C:selectDistinct(fields)
+    return M.select(self, fields, { distinct = true })
+  end
+  function C:insert(t) return M.insert(self, t) end
+  function C:update(t) return M.update(self, t) end
+  function C:delete(t) return M.delete(self, t) end
+  function C:with(...)
+    local ctes = checkctes(util.varlist(...))
+    local owner = self
+    return {
+      select = function(_, fields)
+        return M.select(owner, fields, { with = ctes })
+      end,
+      selectDistinct = function(_, fields)
+        return M.select(owner, fields, { with = ctes, distinct = true })
+      end,
+      insert = function(_, t) return M.insert(owner, t, { with = ctes }) end,
+      update = function(_, t) return M.update(owner, t, { with = ctes }) end,
+      delete = function(_, t) return M.delete(owner, t, { with = ctes }) end,
+    }
+  end
+end
+
+local Standalone = { __name = "sleet.QueryBuilder" }
+Standalone.__index = Standalone
+M.mixin(Standalone)
+
+local dialects = {
+  sqlite = "sqlite", sqlite3 = "sqlite",
+  postgresql = "postgresql", postgres = "postgresql", pg = "postgresql",
+  mysql = "mysql", mariadb = "mysql",
+}
+
+-- The canonical dialect name ("sqlite", "postgresql", "mysql").
+function M.dialect(name)
+  local d = type(name) == "string" and dialects[name:lower()] or nil
+  if not d then
+    util.usage(("unknown dialect %s (expected sqlite, postgresql or mysql)")
+      :format(tostring(name)))
+  end
+  return d
+end
+
+-- sleet.queryBuilder(dialect, { casing }): builders that only compile.
+function M.builder(dialect, opts)
+  opts = opts or {}
+  local casing = require "sleet.casing"
+  return setmetatable({ ctx = { dialect = M.dialect(dialect),
+    casing = casing.resolve(opts.casing, util.usage) } }, Standalone)
+end
+
+-- True when x is a query builder.
+function M.isquery(x) return kind(x) == "query" end
+
+-- }====================================================================
+
+return M

@@ -1,0 +1,9 @@
+-- luacheck configuration: `make lint` checks lua/ spec/ examples/ and bin/*.
+std = "lua54"
+max_line_length = 100
+codes = true
+
+-- busted's globals (describe, it, assert, spy, ...) exist only in specs.
+files["spec/"] = {
+  std = "+busted",
+}

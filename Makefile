@@ -1,0 +1,165 @@
+# sleet — build, check and test.
+#
+#   make                 build/sleet/core.so for Lua 5.4
+#   make LUA=luajit      build-luajit/sleet/core.so against LuaJIT 2.1
+#   make asan            build-asan/sleet/core.so with ASan + UBSan
+#   make check-c         build and run the C unit tests (spec/c/*_test.c)
+#   make example         run examples/blog/main.lua
+#   make test            everything, from a bare Debian 12 machine
+#   make lint            luacheck
+#   make format          clang-format the C sources in place
+#   make format-check    fail if the C sources are not formatted
+#   make rock            build and install the rock into ./rocktree
+#   make clean
+#
+# WERROR=1 turns warnings into errors (make test sets it).
+
+LUA ?= lua5.4
+WERROR ?= 0
+SANITIZE ?= 0
+
+PKG_CONFIG ?= pkg-config
+LUA_BIN ?= $(LUA)
+CLANG_FORMAT ?= clang-format
+LUACHECK ?= luacheck
+LUAROCKS ?= luarocks
+
+ifeq ($(LUA),luajit)
+  LUA_PC := luajit
+  DEFAULT_BUILD := build-luajit
+else
+  LUA_PC := $(LUA)
+  DEFAULT_BUILD := build
+endif
+ifeq ($(SANITIZE),1)
+  DEFAULT_BUILD := build-asan
+endif
+BUILD ?= $(DEFAULT_BUILD)
+
+# The module never links the Lua library: the interpreter that loads it
+# provides the symbols.
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson)
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson)
+
+WARN := -std=c99 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
+  -Wmissing-prototypes -Wundef -Wwrite-strings -Wpedantic
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+  OPT := -O1 -g $(SAN_FLAGS)
+  SAN_LDFLAGS := $(SAN_FLAGS)
+else
+  OPT := -O2 -g
+  SAN_LDFLAGS :=
+endif
+
+ALL_CFLAGS := $(WARN) $(OPT) -fPIC -Iext -Idrivers $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
+
+# Sources of the module. Each driver is listed explicitly because each one
+# brings its own client library.
+CORE_SRC := $(sort $(wildcard ext/sl_*.c))
+BIND_SRC := $(sort $(wildcard ext/lua_*.c))
+DRIVER_SRC := drivers/sqlite.c
+SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
+OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
+MODULE := $(BUILD)/sleet/core.so
+
+# C unit tests: the core alone, no Lua, built with the sanitizers so that
+# memory errors in the renderer fail the test at once.
+CTEST_DIR := build/c
+CTEST_SRC := $(sort $(wildcard spec/c/*_test.c))
+CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(CTEST_DIR)/%)
+CTEST_CORE_OBJ := $(CORE_SRC:%.c=$(CTEST_DIR)/obj/%.o)
+CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext \
+  $(shell $(PKG_CONFIG) --cflags jansson) $(CFLAGS)
+
+FORMAT_FILES = $(wildcard ext/*.c ext/*.h drivers/*.c drivers/*.h \
+  spec/c/*.c spec/c/*.h)
+# luacheck finds *.lua under directories; the command has no suffix.
+LINT_PATHS = $(wildcard lua spec examples) $(wildcard bin/*)
+
+.PHONY: all asan luajit check-c example test lint format format-check rock \
+  clean FORCE
+
+all: $(MODULE)
+
+$(MODULE): $(OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# Objects depend on the flags they were compiled with, so that switching
+# WERROR, LUA or CFLAGS rebuilds (and re-reports warnings).
+$(BUILD)/obj/%.o: %.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(ALL_CFLAGS)' > $@
+
+asan:
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build-asan all
+
+luajit:
+	@$(MAKE) --no-print-directory LUA=luajit BUILD=build-luajit all
+
+check-c: $(CTEST_BIN)
+	@bash scripts/run-c-tests.sh $(CTEST_BIN)
+
+$(CTEST_DIR)/%_test: spec/c/%_test.c $(CTEST_CORE_OBJ) $(CTEST_DIR)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(CTEST_CFLAGS) -MMD -MP -o $@ $< $(CTEST_CORE_OBJ) $(CORE_LIBS)
+
+# Kept between runs: make would otherwise delete them as intermediates.
+.SECONDARY: $(CTEST_CORE_OBJ)
+
+$(CTEST_DIR)/obj/%.o: %.c $(CTEST_DIR)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(CTEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CTEST_DIR)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CTEST_CFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(CTEST_CFLAGS)' > $@
+
+example: all
+	LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' \
+	  $(LUA_BIN) examples/blog/main.lua
+
+# The summary line must stay the last line of output. GNU make appends
+# "*** [test] Error N" to any failed recipe, so on failure make is ended by
+# SIGPIPE instead, which it does not catch and shells do not report; the
+# exit status is then 141.
+test:
+	@bash scripts/test.sh || kill -PIPE $$PPID
+
+lint:
+	$(LUACHECK) $(if $(CI),--no-color) $(LINT_PATHS)
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+format-check:
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
+
+# luarocks' builtin backend compiles next to the sources; its objects and
+# sleet/core.so are removed once the rock is installed.
+rock:
+	$(LUAROCKS) --lua-version=5.4 make --tree=rocktree \
+	  rockspec/sleet-scm-1.rockspec
+	rm -f $(SRC:.c=.o) sleet/core.so
+	[ ! -d sleet ] || rmdir sleet
+
+clean:
+	rm -rf build build-asan build-luajit rocktree
+	rm -f ext/*.o drivers/*.o sleet/core.so
+	[ ! -d sleet ] || rmdir sleet
+
+-include $(OBJ:.o=.d) $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d)

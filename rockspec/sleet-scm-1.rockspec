@@ -1,0 +1,74 @@
+rockspec_format = "3.0"
+package = "sleet"
+version = "scm-1"
+
+source = {
+  url = "git+https://github.com/sleet-lua/sleet.git",
+}
+
+description = {
+  summary = "Drizzle ORM for Lua, with a native C core",
+  detailed = [[
+Schemas and queries are Lua tables; SQL is compiled and executed natively in
+C. Query builder, transactions, prepared statements and schema push on
+SQLite, with Drizzle's names and SQL.
+]],
+  homepage = "https://github.com/sleet-lua/sleet",
+  labels = { "database", "orm", "sql", "sqlite" },
+}
+
+dependencies = {
+  "lua >= 5.1",
+}
+
+external_dependencies = {
+  SQLITE = {
+    header = "sqlite3.h",
+    library = "sqlite3",
+  },
+  JANSSON = {
+    header = "jansson.h",
+    library = "jansson",
+  },
+}
+
+build = {
+  type = "builtin",
+  modules = {
+    ["sleet.core"] = {
+      sources = {
+        "ext/sl_error.c",
+        "ext/sl_buf.c",
+        "ext/sl_arena.c",
+        "ext/sl_codec.c",
+        "ext/sl_render.c",
+        "ext/sl_dialect.c",
+        "ext/sl_ddl.c",
+        "ext/lua_core.c",
+        "ext/lua_conn.c",
+        "ext/lua_tree.c",
+        "ext/lua_codec.c",
+        "drivers/sqlite.c",
+      },
+      incdirs = { "ext", "drivers", "$(SQLITE_INCDIR)", "$(JANSSON_INCDIR)" },
+      libdirs = { "$(SQLITE_LIBDIR)", "$(JANSSON_LIBDIR)" },
+      libraries = { "sqlite3", "jansson" },
+    },
+    ["sleet"] = "lua/sleet/init.lua",
+    ["sleet.casing"] = "lua/sleet/casing.lua",
+    ["sleet.column"] = "lua/sleet/column.lua",
+    ["sleet.db"] = "lua/sleet/db.lua",
+    ["sleet.expr"] = "lua/sleet/expr.lua",
+    ["sleet.kit"] = "lua/sleet/kit.lua",
+    ["sleet.mysql"] = "lua/sleet/mysql.lua",
+    ["sleet.pg"] = "lua/sleet/pg.lua",
+    ["sleet.query"] = "lua/sleet/query.lua",
+    ["sleet.sqlite"] = "lua/sleet/sqlite.lua",
+    ["sleet.util"] = "lua/sleet/util.lua",
+  },
+  install = {
+    bin = {
+      ["sleet-kit"] = "bin/sleet-kit",
+    },
+  },
+}

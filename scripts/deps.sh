@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing sleet need, and only
+# those that are missing. `apt-get update` runs once, and only when something
+# has to be installed. Extra packages can be named as arguments.
+set -euo pipefail
+
+packages=(
+  gcc make pkg-config libc6-dev
+  lua5.4 liblua5.4-dev lua-busted lua-check luarocks
+  luajit libluajit-5.1-dev
+  libsqlite3-dev libjansson-dev
+  valgrind clang-format
+  "$@"
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+run=()
+if [[ "$(id -u)" != 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    run=(sudo)
+  else
+    echo "deps: missing packages and not root: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${run[@]}" apt-get update -qq
+"${run[@]}" apt-get install -y -qq "${missing[@]}"

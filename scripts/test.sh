@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The whole test run (`make test`), from a bare Debian 12 machine:
+#
+#   deps      install missing Debian packages (scripts/deps.sh)
+#   build     build/sleet/core.so with -Werror
+#   lint      luacheck lua/ spec/ bin/ examples/
+#   format    clang-format --dry-run -Werror on ext/ drivers/ spec/c/
+#   luajit    the module compiled against LuaJIT 2.1 headers, -Werror
+#   check-c   C unit tests of the core (ASan + UBSan)
+#   rock      luarocks builds the rockspec offline; sleet loads from the tree
+#   example   examples/blog/main.lua runs
+#   specs     busted under lua5.4
+#   asan      build-asan/ (ASan + UBSan), then the specs against it
+#   valgrind  the specs under valgrind (definite leaks are errors)
+#   gc-stress the specs with SLEET_GC_STRESS=1
+#
+# A check counts as one test; a spec run contributes its own counts, read
+# from the `N passed, N failed` line that spec/support/output.lua prints. The
+# last line of output is the total, `N passed, N failed`; the exit status is
+# non-zero when anything failed.
+#
+# Environment: SLEET_TEST_SKIP="valgrind gc-stress" skips phases by name
+# (each skipped phase is listed, not counted); JOBS sets make's -j.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+export LC_ALL=C.UTF-8
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+LUA_BIN=lua5.4
+BUSTED=(lua5.4 /usr/bin/busted --ignore-lua)
+SUMMARY_RE='^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sleet-test.XXXXXX")
+
+total_passed=0
+total_failed=0
+total_skipped=0
+report=()
+
+# {====================================================================
+# Database servers on loopback, started for the specs and stopped on exit.
+# SQLite runs inside the test process, so none are started yet; a server is
+# started by start_servers and recorded in SERVER_PIDS, and stop_servers
+# ends exactly those processes.
+# =====================================================================
+SERVER_PIDS=()
+
+start_servers() {
+  return 0
+}
+
+stop_servers() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  SERVER_PIDS=()
+}
+
+cleanup() {
+  stop_servers
+  rm -rf "$LOG_DIR"
+}
+trap cleanup EXIT
+# }====================================================================
+
+banner() {
+  printf '\n======== %s ========\n' "$1"
+}
+
+skipped_by_env() {
+  [[ " ${SLEET_TEST_SKIP:-} " == *" $1 "* ]]
+}
+
+record() { # name passed failed skipped seconds
+  total_passed=$((total_passed + $2))
+  total_failed=$((total_failed + $3))
+  total_skipped=$((total_skipped + $4))
+  local line
+  line=$(printf '%-10s %4d passed %4d failed' "$1" "$2" "$3")
+  if (($4 > 0)); then
+    line+=$(printf ' %4d skipped' "$4")
+  fi
+  report+=("$line  (${5}s)")
+}
+
+# check NAME CMD...: one test, passed when CMD exits 0.
+check() {
+  local name=$1
+  shift
+  if skipped_by_env "$name"; then
+    report+=("$(printf '%-10s skipped (SLEET_TEST_SKIP)' "$name")")
+    return 0
+  fi
+  banner "$name: $*"
+  local start=$SECONDS
+  "$@"
+  local rc=$?
+  if ((rc == 0)); then
+    record "$name" 1 0 0 $((SECONDS - start))
+  else
+    echo "$name: FAILED (exit status $rc)"
+    record "$name" 0 1 0 $((SECONDS - start))
+  fi
+  return "$rc"
+}
+
+# suite NAME CMD...: a program that prints a summary line. A missing line (a
+# crash, a sanitizer stopping the process), a non-zero exit with no failure
+# counted, or valgrind's error summary reporting errors each add a failure.
+suite() {
+  local name=$1
+  shift
+  if skipped_by_env "$name"; then
+    report+=("$(printf '%-10s skipped (SLEET_TEST_SKIP)' "$name")")
+    return 0
+  fi
+  banner "$name: $*"
+  local start=$SECONDS log="$LOG_DIR/$name.log"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p=0 f=0 s=0 line
+  line=$(grep -E "$SUMMARY_RE" "$log" | tail -n 1)
+  if [[ "$line" =~ $SUMMARY_RE ]]; then
+    p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
+  else
+    echo "$name: no summary line (exit status $rc)"
+    f=1
+  fi
+  # valgrind's findings count on top of any failing specs
+  if grep -qE '^==[0-9]+== ERROR SUMMARY: [1-9]' "$log"; then
+    echo "$name: valgrind reported errors"
+    f=$((f + 1))
+  elif ((rc != 0 && f == 0)); then
+    echo "$name: exit status $rc after all tests passed"
+    f=1
+  fi
+  record "$name" "$p" "$f" "$s" $((SECONDS - start))
+  return "$rc"
+}
+
+# A phase that cannot run because what it needs failed to build.
+blocked() { # name reason
+  if skipped_by_env "$1"; then
+    report+=("$(printf '%-10s skipped (SLEET_TEST_SKIP)' "$1")")
+    return 0
+  fi
+  echo "$1: not run ($2)"
+  record "$1" 0 1 0 0
+}
+
+# {====================================================================
+# The phases
+# =====================================================================
+
+check deps bash scripts/deps.sh
+
+check build make --no-print-directory -j"$JOBS" WERROR=1
+build_ok=$?
+
+check lint make --no-print-directory lint
+
+check format make --no-print-directory format-check
+
+check luajit make --no-print-directory -j"$JOBS" WERROR=1 luajit
+
+suite check-c make --no-print-directory -j"$JOBS" WERROR=1 check-c
+
+if [[ -d lua/sleet ]]; then
+  check rock bash scripts/rock-check.sh
+else
+  report+=("$(printf '%-10s skipped (no lua/sleet)' rock)")
+fi
+
+start_servers
+
+if ((build_ok != 0)); then
+  for name in example specs; do
+    blocked "$name" "build failed"
+  done
+else
+  check example make --no-print-directory WERROR=1 example
+  suite specs "${BUSTED[@]}" --run=default
+fi
+
+if ! skipped_by_env asan; then
+  if check asan-build make --no-print-directory -j"$JOBS" WERROR=1 asan; then
+    # Lua itself is not instrumented, so the sanitizer runtimes are preloaded
+    # into it. lua5.4 frees its whole state at exit, so LeakSanitizer reports
+    # only real leaks; their stacks end in "<unknown module>" because Lua has
+    # unloaded sleet.core by then (the valgrind phase names the functions).
+    suite asan env \
+      LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
+      ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "${BUSTED[@]}" --run=asan
+  else
+    blocked asan "asan build failed"
+  fi
+else
+  report+=("$(printf '%-10s skipped (SLEET_TEST_SKIP)' asan)")
+fi
+
+if ((build_ok != 0)); then
+  for name in valgrind gc-stress; do
+    blocked "$name" "build failed"
+  done
+else
+  suite valgrind valgrind --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite --keep-debuginfo=yes \
+    "${BUSTED[@]}" --run=default
+  suite gc-stress env SLEET_GC_STRESS=1 "${BUSTED[@]}" --run=default
+fi
+
+stop_servers
+
+# }====================================================================
+
+banner summary
+for line in "${report[@]}"; do
+  echo "$line"
+done
+if ((total_skipped > 0)); then
+  echo "($total_skipped skipped)"
+fi
+echo "$total_passed passed, $total_failed failed"
+((total_failed == 0))

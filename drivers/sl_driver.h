@@ -5,7 +5,12 @@
 ** the binding picks one by name and never includes a client library's
 ** header itself. Drivers see sl_value and sl_error only; they know nothing of
 ** Lua or of the statement tree. Each driver lives in drivers/<db>.c and is
-** exported as `const sl_driver sl_driver_<db>`.
+** exported as `const sl_driver sl_driver_<db>`. SQLite is built into the
+** core module; the other drivers are Lua modules of their own
+** (`sleet.driver.<name>`, one rock per driver family) whose value is a light
+** userdata pointing at their sl_driver, so the core never links a client
+** library it does not need. Such a module links its own copy of the few
+** core functions it calls (sl_error_*, sl_buf_*), never core state.
 **
 ** Lifetimes: a statement belongs to its connection; the binding finalizes
 ** every statement before it closes the connection. Cells returned by
@@ -42,9 +47,14 @@ typedef struct sl_txopts {
   const char *mode;
 } sl_txopts;
 
+/* Bumped whenever sl_driver, sl_value, sl_error or sl_connopts change, so
+** that a driver module built against another version is refused. */
+#define SL_DRIVER_ABI 1
+
 typedef struct sl_driver {
-  const char *name;          /* "sqlite", "postgresql", "mysql" */
-  const sl_dialect *dialect; /* how this driver's database spells SQL */
+  int abi;             /* SL_DRIVER_ABI of the driver's build */
+  const char *name;    /* "sqlite", "postgresql", "mysql" */
+  const char *dialect; /* how its database spells SQL (sl_dialect_find) */
 
   /* Opens a connection. On failure *out is NULL, err has kind connection. */
   int (*connect)(const sl_connopts *opts, sl_conn **out, sl_error *err);

@@ -560,7 +560,7 @@ static int sq_rollback_to(sl_conn *c, const char *name, sl_error *err) {
 
 /* The SQLite driver: "sqlite" connections speaking sl_dialect_sqlite. */
 const sl_driver sl_driver_sqlite = {
-    "sqlite",         &sl_dialect_sqlite, sq_connect,
+    SL_DRIVER_ABI,    "sqlite",           "sqlite",         sq_connect,
     sq_close,         sq_prepare,         sq_bind,
     sq_step,          sq_ncolumns,        sq_column_name,
     sq_column,        sq_reset,           sq_finalize,

@@ -26,6 +26,7 @@ typedef struct lcursor lcursor;
 
 struct lconn {
   const sl_driver *drv;
+  const sl_dialect *dialect; /* the core's dialect named by drv->dialect */
   sl_conn *c;       /* NULL when closed */
   lcursor *cursors; /* live cursors, finalized by close */
 };
@@ -38,6 +39,7 @@ struct lcursor {
   const sl_driver *drv;
   sl_stmt *stmt;   /* non-NULL only while linked */
   sl_arena *arena; /* encoded parameters */
+  const sl_dialect *dialect;
   lcursor *prev, *next;
   const sl_lua_compiled *cq; /* NULL for raw SQL */
   const char *sql;           /* in cq's arena or a Lua string kept alive */
@@ -122,6 +124,7 @@ static lcursor *cursor_new(lua_State *L, int conn_idx, int keep_idx) {
   lua_rawseti(L, -2, 2);
   sl_lua_setuv(L, -2);
   cur->drv = lc->drv;
+  cur->dialect = lc->dialect;
   cur->conn = lc;
   cur->next = lc->cursors;
   if (lc->cursors != NULL) lc->cursors->prev = cur;
@@ -159,7 +162,7 @@ static void push_raw_keys(lua_State *L, lcursor *cur) {
 /* Pushes the current row of a raw statement keyed by the names at kidx
 ** (codec any), or as an array in values mode. */
 static int push_raw_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
-  const sl_dialect *d = cur->drv->dialect;
+  const sl_dialect *d = cur->dialect;
   int values = cur->mode == M_VALUES;
   int i, row;
   sl_value v;
@@ -194,7 +197,7 @@ fail:
 ** array with sleet.null for NULL in values mode. */
 static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
   const sl_lua_compiled *cq = cur->cq;
-  const sl_dialect *d = cur->drv->dialect;
+  const sl_dialect *d = cur->dialect;
   int nf = cq->nfields, ng = cq->ngroups;
   int i, g, row;
   sl_value v;
@@ -427,12 +430,12 @@ static int conn_exec(lua_State *L) {
   const sl_value *values = cq->values;
   lcursor *cur;
   int curidx, i;
-  if (cq->dialect != lc->drv->dialect &&
-      strcmp(cq->dialect->name, lc->drv->dialect->name) != 0)
+  if (cq->dialect != lc->dialect &&
+      strcmp(cq->dialect->name, lc->dialect->name) != 0)
     return sl_lua_usage(L,
                         "a statement compiled for %s cannot run on a %s "
                         "connection",
-                        cq->dialect->name, lc->drv->dialect->name);
+                        cq->dialect->name, lc->dialect->name);
   if (cq->nph > 0 && !lua_isnoneornil(L, 4) && lua_type(L, 4) != LUA_TTABLE)
     return sl_lua_usage(L, "placeholder values must be a table, got %s",
                         luaL_typename(L, 4));
@@ -532,7 +535,7 @@ static int conn_exec_sql(lua_State *L) {
     }
     for (i = 0; i < n; i++) {
       lua_rawgeti(L, 3, i + 1);
-      if (sl_lua_encode(L, -1, SL_C_ANY, lc->drv->dialect, cur->arena,
+      if (sl_lua_encode(L, -1, SL_C_ANY, lc->dialect, cur->arena,
                         &values[i], NULL, &err) != SL_OK)
         return cursor_fail(L, cur, &err);
       lua_pop(L, 1);
@@ -635,7 +638,7 @@ static int conn_isclosed(lua_State *L) {
 }
 
 static int conn_dialect(lua_State *L) {
-  lua_pushstring(L, check_conn(L, 1)->drv->dialect->name);
+  lua_pushstring(L, check_conn(L, 1)->dialect->name);
   return 1;
 }
 
@@ -663,9 +666,39 @@ static const char *opt_string(lua_State *L, int opts, const char *key) {
 }
 
 /* core.connect(driver, opts) -> Connection; raises error objects. */
+/* A driver outside the core: `require "sleet.driver.<name>"` gives a light
+** userdata pointing at its sl_driver. Raises a usage error naming the rock
+** to install when the module is missing, or when it was built for another
+** driver ABI. */
+static const sl_driver *load_driver(lua_State *L, const char *name) {
+  const sl_driver *drv;
+  int top = lua_gettop(L);
+  for (const char *p = name; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+      sl_lua_usage(L, "unknown driver '%s'", name);
+  lua_getglobal(L, "require");
+  lua_pushfstring(L, "sleet.driver.%s", name);
+  if (lua_pcall(L, 1, 1, 0) != 0)
+    sl_lua_usage(L,
+                 "no driver for '%s': module sleet.driver.%s could not be "
+                 "loaded (is its rock installed?): %s",
+                 name, name, lua_tostring(L, -1));
+  drv = (const sl_driver *)lua_touserdata(L, -1);
+  if (drv == NULL || lua_type(L, -1) != LUA_TLIGHTUSERDATA)
+    sl_lua_usage(L, "module sleet.driver.%s is not a sleet driver", name);
+  if (drv->abi != SL_DRIVER_ABI)
+    sl_lua_usage(L,
+                 "module sleet.driver.%s was built for driver ABI %d, this "
+                 "core speaks %d: rebuild the driver",
+                 name, drv->abi, SL_DRIVER_ABI);
+  lua_settop(L, top);
+  return drv;
+}
+
 int sl_lua_connect(lua_State *L) {
   const char *name = lua_tostring(L, 1);
   const sl_driver *drv = NULL;
+  const sl_dialect *dialect;
   sl_connopts o;
   sl_error err;
   lconn *lc;
@@ -675,7 +708,11 @@ int sl_lua_connect(lua_State *L) {
                         luaL_typename(L, 1));
   for (i = 0; drivers[i] != NULL; i++)
     if (strcmp(drivers[i]->name, name) == 0) drv = drivers[i];
-  if (drv == NULL) return sl_lua_usage(L, "unknown driver '%s'", name);
+  if (drv == NULL) drv = load_driver(L, name);
+  dialect = sl_dialect_find(drv->dialect);
+  if (dialect == NULL)
+    return sl_lua_usage(L, "driver '%s' names an unknown dialect '%s'", name,
+                        drv->dialect);
   if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
     return sl_lua_usage(L, "connect: options must be a table, got %s",
                         luaL_typename(L, 2));
@@ -742,6 +779,7 @@ int sl_lua_connect(lua_State *L) {
   }
   lc = sl_lua_newudata(L, sizeof *lc);
   lc->drv = drv;
+  lc->dialect = dialect;
   lc->c = NULL;
   lc->cursors = NULL;
   luaL_setmetatable(L, SL_LUA_CONN);

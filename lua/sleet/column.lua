@@ -479,4 +479,13 @@ end
 
 -- }====================================================================
 
+-- The table extras every dialect module offers (pg.index, mysql.check, ...).
+function M.addExtras(mod)
+  for _, name in ipairs({ "primaryKey", "foreignKey", "unique", "check",
+    "index", "uniqueIndex", "alias" }) do
+    mod[name] = M[name]
+  end
+  return mod
+end
+
 return M

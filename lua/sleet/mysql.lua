@@ -213,12 +213,4 @@ function M.schema(sname)
   }
 end
 
-M.primaryKey = column.primaryKey
-M.foreignKey = column.foreignKey
-M.unique = column.unique
-M.check = column.check
-M.index = column.index
-M.uniqueIndex = column.uniqueIndex
-M.alias = column.alias
-
-return M
+return column.addExtras(M)

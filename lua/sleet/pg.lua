@@ -225,12 +225,4 @@ M.pgSchema = M.schema
 
 -- }====================================================================
 
-M.primaryKey = column.primaryKey
-M.foreignKey = column.foreignKey
-M.unique = column.unique
-M.check = column.check
-M.index = column.index
-M.uniqueIndex = column.uniqueIndex
-M.alias = column.alias
-
-return M
+return column.addExtras(M)

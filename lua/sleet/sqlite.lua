@@ -108,12 +108,4 @@ function M.table(name, columns, extras)
 end
 M.sqliteTable = M.table
 
-M.primaryKey = column.primaryKey
-M.foreignKey = column.foreignKey
-M.unique = column.unique
-M.check = column.check
-M.index = column.index
-M.uniqueIndex = column.uniqueIndex
-M.alias = column.alias
-
-return M
+return column.addExtras(M)

@@ -27,8 +27,8 @@ typedef struct lcursor lcursor;
 struct lconn {
   const sl_driver *drv;
   const sl_dialect *dialect; /* the core's dialect named by drv->dialect */
-  sl_conn *c;       /* NULL when closed */
-  lcursor *cursors; /* live cursors, finalized by close */
+  sl_conn *c;                /* NULL when closed */
+  lcursor *cursors;          /* live cursors, finalized by close */
 };
 
 enum { CUR_NEW, CUR_OPEN, CUR_DONE, CUR_ABORTED };
@@ -535,8 +535,8 @@ static int conn_exec_sql(lua_State *L) {
     }
     for (i = 0; i < n; i++) {
       lua_rawgeti(L, 3, i + 1);
-      if (sl_lua_encode(L, -1, SL_C_ANY, lc->dialect, cur->arena,
-                        &values[i], NULL, &err) != SL_OK)
+      if (sl_lua_encode(L, -1, SL_C_ANY, lc->dialect, cur->arena, &values[i],
+                        NULL, &err) != SL_OK)
         return cursor_fail(L, cur, &err);
       lua_pop(L, 1);
     }

@@ -1,15 +1,18 @@
 # sleet — build, check and test.
 #
-#   make                 build/sleet/core.so for Lua 5.4
-#   make LUA=luajit      build-luajit/sleet/core.so against LuaJIT 2.1
-#   make asan            build-asan/sleet/core.so with ASan + UBSan
+#   make                 build/sleet/core.so and the driver modules
+#                        build/sleet/driver/{postgresql,mysql}.so, Lua 5.4
+#   make core            build/sleet/core.so alone
+#   make drivers         the driver modules alone
+#   make LUA=luajit      the same in build-luajit/, against LuaJIT 2.1
+#   make asan            the same in build-asan/, with ASan + UBSan
 #   make check-c         build and run the C unit tests (spec/c/*_test.c)
 #   make example         run examples/blog/main.lua
 #   make test            everything, from a bare Debian 12 machine
 #   make lint            luacheck
 #   make format          clang-format the C sources in place
 #   make format-check    fail if the C sources are not formatted
-#   make rock            build and install the rock into ./rocktree
+#   make rock            build and install the three rocks into ./rocktree
 #   make clean
 #
 # WERROR=1 turns warnings into errors (make test sets it).
@@ -64,7 +67,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 # Sources of the module. Each driver is listed explicitly because each one
 # brings its own client library.
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
-BIND_SRC := $(sort $(wildcard ext/lua_*.c))
+BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
 DRIVER_SRC := drivers/sqlite.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
@@ -84,10 +87,49 @@ FORMAT_FILES = $(wildcard ext/*.c ext/*.h drivers/*.c drivers/*.h \
 # luacheck finds *.lua under directories; the command has no suffix.
 LINT_PATHS = $(wildcard lua spec examples) $(wildcard bin/*)
 
-.PHONY: all asan luajit check-c example test lint format format-check rock \
-  clean FORCE
+# Drivers outside the core, one module (and one rock) per driver family:
+# build/sleet/driver/<name>.so = drivers/<name>.c + the module entry
+# ext/lua_driver.c + the core functions a driver calls, with its client
+# library.
+DRIVER_COMMON := ext/sl_error.c ext/sl_buf.c
+PG_PC := libpq
+MYSQL_PC := libmariadb
+PG_MODULE := $(BUILD)/sleet/driver/postgresql.so
+MYSQL_MODULE := $(BUILD)/sleet/driver/mysql.so
+PG_OBJ := $(BUILD)/obj/drivers/postgresql.o \
+  $(BUILD)/obj/driver-postgresql/lua_driver.o \
+  $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
+MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
+  $(BUILD)/obj/driver-mysql/lua_driver.o \
+  $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
+DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
 
-all: $(MODULE)
+.PHONY: all core drivers asan luajit check-c example test lint format \
+  format-check rock clean FORCE
+
+all: $(MODULE) $(DRIVER_MODULES)
+core: $(MODULE)
+drivers: $(DRIVER_MODULES)
+
+$(BUILD)/obj/drivers/postgresql.o: EXTRA_CFLAGS = \
+  $(shell $(PKG_CONFIG) --cflags $(PG_PC))
+$(BUILD)/obj/drivers/mysql.o: EXTRA_CFLAGS = \
+  $(shell $(PKG_CONFIG) --cflags $(MYSQL_PC))
+
+$(BUILD)/obj/driver-%/lua_driver.o: ext/lua_driver.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DSL_DRIVER_SYMBOL=sl_driver_$* \
+	  -DSL_DRIVER_OPEN=luaopen_sleet_driver_$* -MMD -MP -c -o $@ $<
+
+$(PG_MODULE): $(PG_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(PG_OBJ) $(ALL_LDFLAGS) \
+	  $(shell $(PKG_CONFIG) --libs $(PG_PC))
+
+$(MYSQL_MODULE): $(MYSQL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(MYSQL_OBJ) $(ALL_LDFLAGS) \
+	  $(shell $(PKG_CONFIG) --libs $(MYSQL_PC))
 
 $(MODULE): $(OBJ)
 	@mkdir -p $(@D)
@@ -97,7 +139,7 @@ $(MODULE): $(OBJ)
 # WERROR, LUA or CFLAGS rebuilds (and re-reports warnings).
 $(BUILD)/obj/%.o: %.c $(BUILD)/cflags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/cflags: FORCE
 	@mkdir -p $(@D)
@@ -150,16 +192,27 @@ format-check:
 	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 
 # luarocks' builtin backend compiles next to the sources; its objects and
-# sleet/core.so are removed once the rock is installed.
+# modules are removed once the rocks are installed. The driver rocks depend
+# on sleet, so it is installed first.
+ROCKSPECS := rockspec/sleet-scm-1.rockspec rockspec/sleet-pg-scm-1.rockspec \
+  rockspec/sleet-mysql-scm-1.rockspec
+ROCK_LEFTOVERS := $(SRC:.c=.o) ext/lua_driver.o drivers/postgresql.o \
+  drivers/mysql.o sleet/core.so sleet/driver/postgresql.so \
+  sleet/driver/mysql.so
+
 rock:
-	$(LUAROCKS) --lua-version=5.4 make --tree=rocktree \
-	  rockspec/sleet-scm-1.rockspec
-	rm -f $(SRC:.c=.o) sleet/core.so
+	@set -e; for spec in $(ROCKSPECS); do \
+	  echo "$(LUAROCKS) --lua-version=5.4 make --tree=rocktree $$spec"; \
+	  $(LUAROCKS) --lua-version=5.4 make --tree=rocktree $$spec; \
+	done
+	rm -f $(ROCK_LEFTOVERS)
+	[ ! -d sleet/driver ] || rmdir sleet/driver
 	[ ! -d sleet ] || rmdir sleet
 
 clean:
 	rm -rf build build-asan build-luajit rocktree
-	rm -f ext/*.o drivers/*.o sleet/core.so
+	rm -f $(ROCK_LEFTOVERS)
+	[ ! -d sleet/driver ] || rmdir sleet/driver
 	[ ! -d sleet ] || rmdir sleet
 
--include $(OBJ:.o=.d) $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d)
+-include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d)

@@ -835,7 +835,10 @@ static int encode_json(lua_State *L, int idx, sl_arena *a, sl_value *out,
 }
 
 /* An instant (seconds + microseconds, UTC) as the dialect stores it: SQLite
-** an integer (seconds, or ms when ms), others "YYYY-MM-DD HH:MM:SS[.f]". */
+** an integer (seconds, or ms when ms), others "YYYY-MM-DD HH:MM:SS[.f]".
+** PostgreSQL gets an explicit "+00:00" so that a timestamptz column stores
+** the right instant whatever the session's time zone (a timestamp without
+** time zone ignores the offset). */
 static int store_instant(lua_State *L, int64_t secs, int us, int ms,
                          const sl_dialect *d, sl_arena *a, sl_value *out,
                          const char *column, sl_error *err) {
@@ -849,6 +852,10 @@ static int store_instant(lua_State *L, int64_t secs, int us, int ms,
     return bad_value(err, column,
                      "timestamp out of range (years 0000 to "
                      "9999)");
+  if (family(d) == FAM_POSTGRESQL) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, sizeof buf - n, "+00:00");
+  }
   set_text(L, a, out, buf);
   return SL_OK;
 }

@@ -1,0 +1,826 @@
+/*
+** postgresql.c — the PostgreSQL driver (sl_driver_postgresql) on libpq.
+**
+** Statements travel through the extended protocol: prepare() keeps the SQL
+** text, bind() lays the parameters out for libpq, and the first step() runs
+** the unnamed statement with PQexecParams (parse, bind and execute in one
+** round trip). Parameters go apart from the SQL text: numbers, booleans and
+** text in text format with type OID 0 so that the server infers each type
+** from its context; byte strings in binary format as bytea.
+**
+** Results are requested in text format and fetched whole at the first
+** step, so a statement never keeps the connection busy: other statements
+** may run while a cursor is being iterated (the Lua layer allows that).
+** Cells are decoded by type OID: integers and floats natively, booleans as
+** booleans, bytea from its hex (or escape) form into a buffer the statement
+** owns, and everything else (numeric, dates and times, json, uuid, enums)
+** as text that the codecs read.
+**
+** Sessions read and write timestamps in UTC: unless the caller passes its
+** own `options`, the connection starts with TimeZone=UTC (plus ISO dates
+** and exact float output), so a timestamp without time zone means the same
+** instant as the UTC strings sleet returns.
+**
+** A lost connection (server stopped, network cut) is reported as a
+** connection error; the connection is then marked broken and every later
+** call fails the same way without touching the socket. Only close() is
+** useful then; a new connect works once the server is back.
+*/
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "sl_driver.h"
+
+/* Type OIDs of pg_type.h (stable across server versions). */
+#define PG_OID_BOOL 16
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8 20
+#define PG_OID_INT2 21
+#define PG_OID_INT4 23
+#define PG_OID_OID 26
+#define PG_OID_FLOAT4 700
+#define PG_OID_FLOAT8 701
+
+/* The protocol counts parameters in 16 bits. */
+#define PG_MAX_PARAMS 65535
+/* Room for the text of one number parameter. */
+#define NUM_TEXT_SIZE 40
+
+struct sl_conn {
+  PGconn *pg;
+  int broken; /* the server connection was lost: only close() helps */
+};
+
+/* Where a decoded bytea cell of the current row lives in bytes. */
+typedef struct cellspan {
+  size_t off, n;
+  int ok; /* decoded (else the cell is passed as text) */
+} cellspan;
+
+struct sl_stmt {
+  sl_conn *conn;
+  char *sql;   /* NUL-terminated copy of the statement text */
+  int nslots;  /* parameters the statement was prepared for */
+  int nparams; /* parameters bound (nslots after a bind) */
+  /* parameters as libpq takes them; text lives in ptext */
+  const char **values;
+  int *lengths;
+  int *formats;
+  Oid *types;
+  char *ptext;
+  size_t ptext_cap;
+  /* the result, fetched whole at the first step */
+  PGresult *res;
+  int executed;
+  int nrows, ncols, row;
+  /* decoded bytea cells of the current row */
+  cellspan *spans;
+  char *bytes;
+  size_t bytes_cap;
+};
+
+/* {====================================================================
+** Errors
+** ===================================================================== */
+
+/* Copies the first line of src (without trailing blanks) into dst. */
+static void first_line(char *dst, size_t size, const char *src) {
+  size_t n = 0;
+  if (size == 0) return;
+  if (src != NULL)
+    while (src[n] != '\0' && src[n] != '\n' && src[n] != '\r')
+      n++;
+  while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\t'))
+    n--;
+  if (n >= size) n = size - 1;
+  if (n > 0) memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+static int oom_error(sl_error *err) {
+  return sl_error_set(err, SL_EK_DATABASE, "out of memory");
+}
+
+/* The error of a call on a connection already known to be lost. */
+static int broken_error(sl_error *err) {
+  sl_error_clear(err);
+  return sl_error_set(err, SL_EK_CONNECTION,
+                      "connection to the server was lost; close it and "
+                      "connect again");
+}
+
+/* Fills err from a failed result (res may be NULL: no memory, or the
+** connection is gone) and returns SL_ERROR. A lost connection, or a class
+** 08 SQLSTATE, is kind connection and marks c broken; everything else,
+** serialization failures (40001) included, is kind database with the
+** server's diagnostic fields so that callers can react to them. 08P01
+** (protocol violation) on a connection that is still fine is a statement
+** error: the server answers so to a wrong parameter count. */
+static int result_fail(sl_conn *c, const PGresult *res, sl_error *err) {
+  const char *state = NULL, *primary = NULL;
+  char line[sizeof err->message];
+  int lost = PQstatus(c->pg) == CONNECTION_BAD;
+  sl_error_clear(err);
+  if (res != NULL) {
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    if (primary == NULL) primary = PQresultErrorMessage(res);
+  }
+  if (primary == NULL || *primary == '\0') primary = PQerrorMessage(c->pg);
+  first_line(line, sizeof line, primary);
+  if (line[0] == '\0')
+    snprintf(line, sizeof line, "%s",
+             res == NULL ? "out of memory" : "unknown server error");
+  if (state != NULL && strncmp(state, "08", 2) == 0 &&
+      strcmp(state, "08P01") != 0)
+    lost = 1;
+  if (lost) {
+    c->broken = 1;
+    sl_error_set(err, SL_EK_CONNECTION, "connection to the server was lost: %s",
+                 line);
+  } else {
+    sl_error_set(err, SL_EK_DATABASE, "%s", line);
+  }
+  if (state != NULL) sl_error_field(err->sqlstate, sizeof err->sqlstate, state);
+  if (res != NULL) {
+    sl_error_field(err->constraint_name, sizeof err->constraint_name,
+                   PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+    sl_error_field(err->table, sizeof err->table,
+                   PQresultErrorField(res, PG_DIAG_TABLE_NAME));
+    sl_error_field(err->column, sizeof err->column,
+                   PQresultErrorField(res, PG_DIAG_COLUMN_NAME));
+    sl_error_field(err->detail, sizeof err->detail,
+                   PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+  }
+  return SL_ERROR;
+}
+
+/* Ends a COPY the server started (sleet has no COPY API) so that the
+** connection is ready for the next command; returns the final result. */
+static PGresult *abandon_copy(PGconn *pg, PGresult *res) {
+  ExecStatusType st = PQresultStatus(res);
+  PGresult *last = NULL, *next;
+  PQclear(res);
+  if (st == PGRES_COPY_IN || st == PGRES_COPY_BOTH)
+    PQputCopyEnd(pg, "COPY is not supported by sleet");
+  if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+    char *buf = NULL;
+    while (PQgetCopyData(pg, &buf, 0) > 0) {
+      PQfreemem(buf);
+      buf = NULL;
+    }
+  }
+  while ((next = PQgetResult(pg)) != NULL) {
+    PQclear(last);
+    last = next;
+  }
+  return last;
+}
+
+static int is_copy(const PGresult *res) {
+  ExecStatusType st = PQresultStatus(res);
+  return st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Connections
+** ===================================================================== */
+
+/* Notices (e.g. "table does not exist, skipping") are not errors; libpq
+** would print them on stderr. */
+static void ignore_notice(void *arg, const PGresult *res) {
+  (void)arg;
+  (void)res;
+}
+
+/* A socket given as the socket file itself ("/run/pg/.s.PGSQL.5432"):
+** libpq wants its directory and the port of its name. Writes the directory
+** into dir and the port into *port when unset. */
+static const char *socket_dir(const char *socket, char *dir, size_t size,
+                              int *port) {
+  const char *slash = strrchr(socket, '/');
+  const char *name = slash ? slash + 1 : socket;
+  char *end;
+  long p;
+  size_t n;
+  if (strncmp(name, ".s.PGSQL.", 9) != 0 || slash == NULL) return socket;
+  errno = 0;
+  p = strtol(name + 9, &end, 10);
+  if (errno != 0 || *end != '\0' || p <= 0 || p > 65535) return socket;
+  n = (size_t)(slash - socket);
+  if (n == 0) n = 1; /* "/.s.PGSQL.5432": the root directory */
+  if (n >= size) return socket;
+  memcpy(dir, socket, n);
+  dir[n] = '\0';
+  if (*port == 0) *port = (int)p;
+  return dir;
+}
+
+static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
+  /* fixed keys (host, port, user, password, dbname, options,
+  ** client_encoding, expand_dbname), the caller's params, the terminator */
+  size_t cap = 9 + (size_t)(opts->nextra > 0 ? opts->nextra : 0);
+  const char **keys = NULL, **vals = NULL;
+  char portbuf[16], dirbuf[1024];
+  const char *host = opts->host;
+  int port = opts->port, nk = 0, i, has_options = 0;
+  PGconn *pg;
+  sl_conn *c;
+  *out = NULL;
+  sl_error_clear(err);
+  keys = malloc(cap * sizeof *keys);
+  vals = malloc(cap * sizeof *vals);
+  if (keys == NULL || vals == NULL) {
+    free(keys);
+    free(vals);
+    return sl_error_set(err, SL_EK_CONNECTION, "out of memory");
+  }
+  if (opts->socket != NULL && *opts->socket != '\0')
+    host = socket_dir(opts->socket, dirbuf, sizeof dirbuf, &port);
+  if (host != NULL && *host != '\0') {
+    keys[nk] = "host";
+    vals[nk++] = host;
+  }
+  if (port > 0) {
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    keys[nk] = "port";
+    vals[nk++] = portbuf;
+  }
+  if (opts->user != NULL) {
+    keys[nk] = "user";
+    vals[nk++] = opts->user;
+  }
+  if (opts->password != NULL) {
+    keys[nk] = "password";
+    vals[nk++] = opts->password;
+  }
+  if (opts->database != NULL) {
+    keys[nk] = "dbname";
+    vals[nk++] = opts->database;
+  }
+  /* Every other key goes to libpq as is (sslmode, application_name,
+  ** connect_timeout, ...); libpq rejects unknown ones. Later keys win. */
+  for (i = 0; i < opts->nextra; i++) {
+    if (strcmp(opts->extra_keys[i], "options") == 0) has_options = 1;
+    keys[nk] = opts->extra_keys[i];
+    vals[nk++] = opts->extra_values[i];
+  }
+  /* sleet reads and writes timestamps in UTC, parses ISO dates and wants
+  ** floats printed exactly: the session starts so unless the caller chose
+  ** its own startup options (offsets in timestamptz text are still
+  ** honoured then). */
+  if (!has_options) {
+    keys[nk] = "options";
+    vals[nk++] = "-c TimeZone=UTC -c DateStyle=ISO,MDY "
+                 "-c extra_float_digits=3";
+  }
+  /* Cells are decoded as UTF-8: not negotiable. */
+  keys[nk] = "client_encoding";
+  vals[nk++] = "UTF8";
+  keys[nk] = NULL;
+  vals[nk] = NULL;
+  /* expand_dbname = 0: a database name is never read as a conninfo. */
+  pg = PQconnectdbParams(keys, vals, 0);
+  free(keys);
+  free(vals);
+  if (pg == NULL) return sl_error_set(err, SL_EK_CONNECTION, "out of memory");
+  if (PQstatus(pg) != CONNECTION_OK) {
+    char line[sizeof err->message];
+    first_line(line, sizeof line, PQerrorMessage(pg));
+    PQfinish(pg);
+    return sl_error_set(err, SL_EK_CONNECTION, "%s",
+                        line[0] ? line : "could not connect to the server");
+  }
+  PQsetNoticeReceiver(pg, ignore_notice, NULL);
+  c = malloc(sizeof *c);
+  if (c == NULL) {
+    PQfinish(pg);
+    return sl_error_set(err, SL_EK_CONNECTION, "out of memory");
+  }
+  c->pg = pg;
+  c->broken = 0;
+  *out = c;
+  return SL_OK;
+}
+
+static void pg_close(sl_conn *c) {
+  if (c == NULL) return;
+  PQfinish(c->pg);
+  free(c);
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Statements
+** ===================================================================== */
+
+/* Drops the result and its decoded cells; the statement can run again. */
+static void stmt_clear(sl_stmt *s) {
+  PQclear(s->res);
+  s->res = NULL;
+  free(s->spans);
+  s->spans = NULL;
+  s->executed = 0;
+  s->nrows = s->ncols = 0;
+  s->row = -1;
+}
+
+static int pg_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
+                      sl_stmt **out, sl_error *err) {
+  sl_stmt *s;
+  *out = NULL;
+  if (c->broken) return broken_error(err);
+  if (nparams < 0 || nparams > PG_MAX_PARAMS)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "PostgreSQL takes at most %d parameters per "
+                        "statement, %d given",
+                        PG_MAX_PARAMS, nparams);
+  if (memchr(sql, '\0', len) != NULL)
+    return sl_error_set(err, SL_EK_USAGE, "SQL text contains a NUL byte");
+  s = calloc(1, sizeof *s);
+  if (s == NULL) return oom_error(err);
+  s->conn = c;
+  s->row = -1;
+  s->nslots = nparams;
+  s->sql = malloc(len + 1);
+  if (s->sql == NULL) {
+    free(s);
+    return oom_error(err);
+  }
+  memcpy(s->sql, sql, len);
+  s->sql[len] = '\0';
+  if (nparams > 0) {
+    size_t n = (size_t)nparams;
+    s->values = malloc(n * sizeof *s->values);
+    s->lengths = malloc(n * sizeof *s->lengths);
+    s->formats = malloc(n * sizeof *s->formats);
+    s->types = malloc(n * sizeof *s->types);
+    if (!s->values || !s->lengths || !s->formats || !s->types) {
+      free(s->values);
+      free(s->lengths);
+      free(s->formats);
+      free(s->types);
+      free(s->sql);
+      free(s);
+      return oom_error(err);
+    }
+  }
+  *out = s;
+  return SL_OK;
+}
+
+/* Shortest text that reads back as exactly x; PostgreSQL's spellings of
+** the special values. */
+static void fmt_double(char *buf, size_t size, double x) {
+  int prec;
+  if (x != x) {
+    snprintf(buf, size, "NaN");
+    return;
+  }
+  if (x - x != 0.0) {
+    snprintf(buf, size, "%s", x < 0 ? "-Infinity" : "Infinity");
+    return;
+  }
+  for (prec = 15; prec < 17; prec++) {
+    snprintf(buf, size, "%.*g", prec, x);
+    if (strtod(buf, NULL) == x) return;
+  }
+  snprintf(buf, size, "%.17g", x);
+}
+
+static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
+                   sl_error *err) {
+  static const char empty[1] = "";
+  size_t need = 0, off = 0;
+  int i;
+  if (nparams != s->nslots)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "statement takes %d parameter%s, %d given", s->nslots,
+                        s->nslots == 1 ? "" : "s", nparams);
+  /* Text parameters are copied NUL-terminated, as libpq reads them. */
+  for (i = 0; i < nparams; i++) {
+    const sl_value *v = &params[i];
+    switch (v->type) {
+    case SL_V_INT:
+    case SL_V_FLOAT:
+    case SL_V_BOOL:
+      need += NUM_TEXT_SIZE;
+      break;
+    case SL_V_TEXT:
+      if (v->u.s.n > 0 && memchr(v->u.s.p, '\0', v->u.s.n) != NULL)
+        return sl_error_set(err, SL_EK_VALIDATION,
+                            "PostgreSQL text cannot contain NUL bytes "
+                            "(parameter $%d)",
+                            i + 1);
+      need += v->u.s.n + 1;
+      break;
+    case SL_V_NULL:
+    case SL_V_BLOB:
+      break;
+    default:
+      return sl_error_set(err, SL_EK_USAGE, "bad value type for parameter %d",
+                          i + 1);
+    }
+  }
+  if (need > s->ptext_cap) {
+    char *p = realloc(s->ptext, need);
+    if (p == NULL) return oom_error(err);
+    s->ptext = p;
+    s->ptext_cap = need;
+  }
+  for (i = 0; i < nparams; i++) {
+    const sl_value *v = &params[i];
+    char *t = s->ptext + off;
+    s->formats[i] = 0;
+    s->types[i] = 0; /* inferred by the server from the context */
+    s->lengths[i] = 0;
+    switch (v->type) {
+    case SL_V_NULL:
+      s->values[i] = NULL;
+      break;
+    case SL_V_INT:
+      snprintf(t, NUM_TEXT_SIZE, "%lld", (long long)v->u.i);
+      s->values[i] = t;
+      off += NUM_TEXT_SIZE;
+      break;
+    case SL_V_FLOAT:
+      fmt_double(t, NUM_TEXT_SIZE, v->u.f);
+      s->values[i] = t;
+      off += NUM_TEXT_SIZE;
+      break;
+    case SL_V_BOOL:
+      snprintf(t, NUM_TEXT_SIZE, "%s", v->u.b ? "true" : "false");
+      s->values[i] = t;
+      off += NUM_TEXT_SIZE;
+      break;
+    case SL_V_TEXT:
+      if (v->u.s.n > 0) memcpy(t, v->u.s.p, v->u.s.n);
+      t[v->u.s.n] = '\0';
+      s->values[i] = t;
+      off += v->u.s.n + 1;
+      break;
+    default: /* SL_V_BLOB: binary bytea, borrowed */
+      if (v->u.s.n > INT_MAX)
+        return sl_error_set(err, SL_EK_VALIDATION,
+                            "parameter $%d: byte string too long", i + 1);
+      s->values[i] = v->u.s.n > 0 ? v->u.s.p : empty;
+      s->lengths[i] = (int)v->u.s.n;
+      s->formats[i] = 1;
+      s->types[i] = PG_OID_BYTEA;
+      break;
+    }
+  }
+  s->nparams = nparams;
+  return SL_OK;
+}
+
+static int hexval(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+/* Decodes bytea text (hex "\x0a0b" or the old escape form) into dst, which
+** holds at least n bytes. Returns the length, or -1 for malformed text. */
+static long long unbytea(const char *src, size_t n, char *dst) {
+  size_t i, o = 0;
+  if (n >= 2 && src[0] == '\\' && src[1] == 'x') {
+    for (i = 2; i < n; i += 2) {
+      int hi = hexval(src[i]), lo;
+      if (hi < 0 || i + 1 >= n || (lo = hexval(src[i + 1])) < 0) return -1;
+      dst[o++] = (char)(hi << 4 | lo);
+    }
+    return (long long)o;
+  }
+  for (i = 0; i < n; o++) {
+    if (src[i] != '\\') {
+      dst[o] = src[i++];
+    } else if (i + 1 < n && src[i + 1] == '\\') {
+      dst[o] = '\\';
+      i += 2;
+    } else if (i + 3 < n && src[i + 1] >= '0' && src[i + 1] <= '3' &&
+               src[i + 2] >= '0' && src[i + 2] <= '7' && src[i + 3] >= '0' &&
+               src[i + 3] <= '7') {
+      dst[o] = (char)((src[i + 1] - '0') << 6 | (src[i + 2] - '0') << 3 |
+                      (src[i + 3] - '0'));
+      i += 4;
+    } else {
+      return -1;
+    }
+  }
+  return (long long)o;
+}
+
+/* Decodes the bytea cells of the current row into s->bytes. */
+static int decode_row_bytes(sl_stmt *s, sl_error *err) {
+  size_t need = 0, off = 0;
+  int i;
+  for (i = 0; i < s->ncols; i++) {
+    s->spans[i].ok = 0;
+    if (PQftype(s->res, i) == PG_OID_BYTEA && !PQgetisnull(s->res, s->row, i))
+      need += (size_t)PQgetlength(s->res, s->row, i);
+  }
+  if (need == 0) return SL_OK; /* no bytea cell, or all empty or NULL */
+  if (need > s->bytes_cap) {
+    char *p = realloc(s->bytes, need);
+    if (p == NULL) return oom_error(err);
+    s->bytes = p;
+    s->bytes_cap = need;
+  }
+  for (i = 0; i < s->ncols; i++) {
+    const char *src;
+    long long n;
+    if (PQftype(s->res, i) != PG_OID_BYTEA || PQgetisnull(s->res, s->row, i))
+      continue;
+    src = PQgetvalue(s->res, s->row, i);
+    n = unbytea(src, (size_t)PQgetlength(s->res, s->row, i), s->bytes + off);
+    if (n < 0) continue; /* passed on as text */
+    s->spans[i].off = off;
+    s->spans[i].n = (size_t)n;
+    s->spans[i].ok = 1;
+    off += (size_t)n;
+  }
+  return SL_OK;
+}
+
+/* Runs the statement and keeps its whole result. */
+static int stmt_execute(sl_stmt *s, sl_error *err) {
+  sl_conn *c = s->conn;
+  PGresult *res;
+  ExecStatusType st;
+  if (c->broken) return broken_error(err);
+  res = PQexecParams(c->pg, s->sql, s->nparams, s->types, s->values, s->lengths,
+                     s->formats, 0);
+  if (res != NULL && is_copy(res)) {
+    res = abandon_copy(c->pg, res);
+    PQclear(res);
+    if (PQstatus(c->pg) == CONNECTION_BAD) return result_fail(c, NULL, err);
+    return sl_error_set(err, SL_EK_USAGE, "COPY statements are not supported");
+  }
+  st = PQresultStatus(res);
+  if (res == NULL || (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
+                      st != PGRES_EMPTY_QUERY)) {
+    result_fail(c, res, err);
+    PQclear(res);
+    return SL_ERROR;
+  }
+  s->res = res;
+  s->executed = 1;
+  s->row = -1;
+  s->nrows = st == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+  s->ncols = PQnfields(res);
+  if (s->ncols > 0) {
+    s->spans = calloc((size_t)s->ncols, sizeof *s->spans);
+    if (s->spans == NULL) {
+      stmt_clear(s);
+      return oom_error(err);
+    }
+  }
+  return SL_OK;
+}
+
+static int pg_step(sl_stmt *s, sl_error *err) {
+  if (!s->executed && stmt_execute(s, err) != SL_OK) return SL_ERROR;
+  if (s->row >= s->nrows) return SL_DONE;
+  if (++s->row >= s->nrows) return SL_DONE;
+  if (decode_row_bytes(s, err) != SL_OK) return SL_ERROR;
+  return SL_ROW;
+}
+
+static int pg_ncolumns(sl_stmt *s) {
+  return s->res ? s->ncols : 0;
+}
+
+static const char *pg_column_name(sl_stmt *s, int i) {
+  const char *name = s->res ? PQfname(s->res, i) : NULL;
+  return name ? name : "?";
+}
+
+/* Text cell as SL_V_TEXT. */
+static void text_cell(sl_stmt *s, int i, const char *p, sl_value *out) {
+  out->type = SL_V_TEXT;
+  out->u.s.p = p;
+  out->u.s.n = (size_t)PQgetlength(s->res, s->row, i);
+}
+
+static void pg_column(sl_stmt *s, int i, sl_value *out) {
+  const char *p;
+  char *end;
+  if (s->res == NULL || s->row < 0 || s->row >= s->nrows || i < 0 ||
+      i >= s->ncols || PQgetisnull(s->res, s->row, i)) {
+    out->type = SL_V_NULL;
+    return;
+  }
+  p = PQgetvalue(s->res, s->row, i);
+  switch (PQftype(s->res, i)) {
+  case PG_OID_INT2:
+  case PG_OID_INT4:
+  case PG_OID_INT8:
+  case PG_OID_OID: {
+    long long x;
+    errno = 0;
+    x = strtoll(p, &end, 10);
+    if (errno != 0 || end == p || *end != '\0') {
+      text_cell(s, i, p, out);
+    } else {
+      out->type = SL_V_INT;
+      out->u.i = (int64_t)x;
+    }
+    break;
+  }
+  case PG_OID_FLOAT4:
+  case PG_OID_FLOAT8: {
+    /* strtod reads "NaN", "Infinity" and "-Infinity" too */
+    double x = strtod(p, &end);
+    if (end == p || *end != '\0') {
+      text_cell(s, i, p, out);
+    } else {
+      out->type = SL_V_FLOAT;
+      out->u.f = x;
+    }
+    break;
+  }
+  case PG_OID_BOOL:
+    out->type = SL_V_BOOL;
+    out->u.b = p[0] == 't';
+    break;
+  case PG_OID_BYTEA:
+    if (s->spans[i].ok) {
+      out->type = SL_V_BLOB;
+      out->u.s.p = s->bytes + s->spans[i].off;
+      out->u.s.n = s->spans[i].n;
+      if (out->u.s.n == 0) out->u.s.p = "";
+    } else {
+      text_cell(s, i, p, out);
+    }
+    break;
+  default: /* numeric (exact), text kinds, json, dates, uuid, enums */
+    text_cell(s, i, p, out);
+    break;
+  }
+}
+
+static int pg_reset(sl_stmt *s, sl_error *err) {
+  (void)err;
+  stmt_clear(s);
+  return SL_OK;
+}
+
+static void pg_finalize(sl_stmt *s) {
+  if (s == NULL) return;
+  stmt_clear(s);
+  free(s->values);
+  free(s->lengths);
+  free(s->formats);
+  free(s->types);
+  free(s->ptext);
+  free(s->bytes);
+  free(s->sql);
+  free(s);
+}
+
+/* The count of the command tag ("INSERT 0 3", "UPDATE 2", "SELECT 5"). */
+static long long pg_rows_affected(sl_conn *c, sl_stmt *s) {
+  const char *n;
+  (void)c;
+  if (s == NULL || s->res == NULL) return 0;
+  n = PQcmdTuples(s->res);
+  return n != NULL && *n != '\0' ? strtoll(n, NULL, 10) : 0;
+}
+
+/* PostgreSQL has no implicit last id: generated keys come back through
+** RETURNING. */
+static long long pg_last_insert_id(sl_conn *c, sl_stmt *s, int *has_id) {
+  (void)c;
+  (void)s;
+  *has_id = 0;
+  return 0;
+}
+
+/* Runs SQL text through the simple protocol, which allows several
+** statements (migrations, DDL scripts). */
+static int pg_exec(sl_conn *c, const char *sql, sl_error *err) {
+  PGresult *res;
+  ExecStatusType st;
+  if (c->broken) return broken_error(err);
+  res = PQexec(c->pg, sql);
+  if (res != NULL && is_copy(res)) {
+    res = abandon_copy(c->pg, res);
+    PQclear(res);
+    if (PQstatus(c->pg) == CONNECTION_BAD) return result_fail(c, NULL, err);
+    return sl_error_set(err, SL_EK_USAGE, "COPY statements are not supported");
+  }
+  st = PQresultStatus(res);
+  if (res == NULL || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+                      st != PGRES_EMPTY_QUERY)) {
+    result_fail(c, res, err);
+    PQclear(res);
+    return SL_ERROR;
+  }
+  PQclear(res);
+  return SL_OK;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Transactions
+** ===================================================================== */
+
+/* Runs verb followed by name as a quoted identifier. */
+static int exec_verb(sl_conn *c, const char *verb, const char *name,
+                     sl_error *err) {
+  sl_buf b;
+  const char *p;
+  int status;
+  sl_buf_init(&b);
+  sl_buf_adds(&b, verb);
+  sl_buf_adds(&b, " \"");
+  for (p = name; *p != '\0'; p++) {
+    if (*p == '"') sl_buf_addc(&b, '"');
+    sl_buf_addc(&b, *p);
+  }
+  sl_buf_addc(&b, '"');
+  if (b.oom) {
+    sl_buf_free(&b);
+    return oom_error(err);
+  }
+  status = pg_exec(c, b.p, err);
+  sl_buf_free(&b);
+  return status;
+}
+
+static int pg_begin(sl_conn *c, const sl_txopts *opts, sl_error *err) {
+  sl_buf b;
+  int status;
+  if (opts == NULL || opts->mode == NULL || *opts->mode == '\0')
+    return pg_exec(c, "begin", err);
+  sl_buf_init(&b);
+  sl_buf_adds(&b, "begin ");
+  sl_buf_adds(&b, opts->mode);
+  if (b.oom) {
+    sl_buf_free(&b);
+    return oom_error(err);
+  }
+  status = pg_exec(c, b.p, err);
+  sl_buf_free(&b);
+  return status;
+}
+
+static int pg_commit(sl_conn *c, sl_error *err) {
+  return pg_exec(c, "commit", err);
+}
+
+static int pg_rollback(sl_conn *c, sl_error *err) {
+  return pg_exec(c, "rollback", err);
+}
+
+static int pg_savepoint(sl_conn *c, const char *name, sl_error *err) {
+  return exec_verb(c, "savepoint", name, err);
+}
+
+static int pg_release(sl_conn *c, const char *name, sl_error *err) {
+  return exec_verb(c, "release savepoint", name, err);
+}
+
+static int pg_rollback_to(sl_conn *c, const char *name, sl_error *err) {
+  return exec_verb(c, "rollback to savepoint", name, err);
+}
+
+/* }==================================================================== */
+
+/* The PostgreSQL driver: "postgresql" connections through libpq, speaking
+** sl_dialect_postgresql. */
+const sl_driver sl_driver_postgresql = {
+    .abi = SL_DRIVER_ABI,
+    .name = "postgresql",
+    .dialect = "postgresql",
+    .connect = pg_connect,
+    .close = pg_close,
+    .prepare = pg_prepare,
+    .bind = pg_bind,
+    .step = pg_step,
+    .ncolumns = pg_ncolumns,
+    .column_name = pg_column_name,
+    .column = pg_column,
+    .reset = pg_reset,
+    .finalize = pg_finalize,
+    .rows_affected = pg_rows_affected,
+    .last_insert_id = pg_last_insert_id,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .savepoint = pg_savepoint,
+    .release = pg_release,
+    .rollback_to = pg_rollback_to,
+};

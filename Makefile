@@ -215,4 +215,5 @@ clean:
 	[ ! -d sleet/driver ] || rmdir sleet/driver
 	[ ! -d sleet ] || rmdir sleet
 
--include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d)
+-include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) \
+  $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d)

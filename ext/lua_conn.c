@@ -213,11 +213,19 @@ static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
     lua_createtable(L, nf, 0);
     row = lua_gettop(L);
     for (i = 0; i < nf; i++) {
+      const sl_field *f = &cq->fields[i];
       cur->drv->column(cur->stmt, i, &v);
-      if (v.type == SL_V_NULL)
+      if (f->shape != NULL) {
+        if (sl_lua_nested(L, &v, f->shape, kidx, d, err) != SL_OK) goto fail;
+        if (lua_isnil(L, -1)) {
+          lua_pop(L, 1);
+          sl_lua_pushnull(L);
+        }
+      } else if (v.type == SL_V_NULL) {
         sl_lua_pushnull(L);
-      else if (sl_lua_decode(L, &v, cq->fields[i].codec, d, err) != SL_OK)
+      } else if (sl_lua_decode(L, &v, f->codec, d, err) != SL_OK) {
         goto fail;
+      }
       lua_rawseti(L, row, i + 1);
     }
     return SL_OK;
@@ -234,7 +242,8 @@ static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
     const sl_field *f = &cq->fields[i];
     int t = row;
     cur->drv->column(cur->stmt, i, &v);
-    if (v.type == SL_V_NULL) continue;
+    /* a many relation without rows is an empty list, never absent */
+    if (v.type == SL_V_NULL && (f->shape == NULL || !f->shape->many)) continue;
     if (f->group >= 0) {
       t = row + 1 + f->group;
       if (lua_isnil(L, t)) {
@@ -243,7 +252,11 @@ static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
       }
     }
     lua_rawgeti(L, kidx, i + 1);
-    if (sl_lua_decode(L, &v, f->codec, d, err) != SL_OK) goto fail;
+    if (f->shape != NULL) {
+      if (sl_lua_nested(L, &v, f->shape, kidx, d, err) != SL_OK) goto fail;
+    } else if (sl_lua_decode(L, &v, f->codec, d, err) != SL_OK) {
+      goto fail;
+    }
     lua_rawset(L, t);
   }
   for (g = 0; g < ng; g++) {

@@ -260,6 +260,20 @@ static int prepare_compiled(sl_lua_compiled *cq, sl_error *err) {
   return SL_OK;
 }
 
+/* Interns the keys of shape s (and its nested shapes) into the key table
+** at the top of the stack from slot *next on, recording where they start. */
+static void intern_shape(lua_State *L, sl_shape *s, int *next) {
+  int i;
+  luaL_checkstack(L, 4, "result shape too deep");
+  s->key_base = *next;
+  for (i = 0; i < s->n; i++) {
+    lua_pushstring(L, s->keys[i] ? s->keys[i] : "");
+    lua_rawseti(L, -2, (*next)++);
+  }
+  for (i = 0; i < s->n; i++)
+    if (s->sub[i] != NULL) intern_shape(L, s->sub[i], next);
+}
+
 /* core.compile(dialect, node) -> Compiled. Raises validation/usage error
 ** objects; the arena belongs to the userdata from the start, so any raise
 ** leaves it to the collector. */
@@ -305,6 +319,13 @@ static int core_compile(lua_State *L) {
     const char *key = cq->groups[i].key;
     lua_pushstring(L, key ? key : "");
     lua_rawseti(L, -2, cq->nfields + i + 1);
+  }
+  /* then the keys of nested rows (relational queries) */
+  {
+    int next = cq->nfields + cq->ngroups + 1;
+    for (i = 0; i < cq->nfields; i++)
+      if (cq->fields[i].shape != NULL)
+        intern_shape(L, cq->fields[i].shape, &next);
   }
   sl_lua_setuv(L, ud);
   lua_settop(L, ud);

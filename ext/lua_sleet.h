@@ -40,8 +40,9 @@ int sl_lua_usage(lua_State *L, const char *fmt, ...)
 /* A compiled statement (userdata SL_LUA_COMPILED, made by core.compile). It
 ** owns the arena holding the tree and the rendered SQL. Its user value is
 ** the table of interned result keys: [i] = fields[i-1].key for i <= nfields,
-** then [nfields + g + 1] = groups[g].key, so building a row pushes no
-** strings. arena is NULL once the userdata is closed. */
+** then [nfields + g + 1] = groups[g].key, then the keys of the fields'
+** shapes (nested rows; each shape's key_base says where), so building a
+** row pushes no strings. arena is NULL once the userdata is closed. */
 typedef struct sl_lua_compiled {
   sl_arena *arena;
   const sl_dialect *dialect;
@@ -110,6 +111,24 @@ int sl_lua_json_encode(lua_State *L, int idx, sl_buf *b, sl_error *err);
 /* Pushes the Lua value of JSON text (arrays as sequences, null as
 ** sleet.null inside containers, nil at top level). */
 int sl_lua_json_decode(lua_State *L, const char *s, size_t n, sl_error *err);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** lua_nested.c — nested rows of relational queries
+** ===================================================================== */
+
+/* Pushes the Lua value of a cell holding nested rows as JSON text, read
+** with shape s (sleet.h): a many relation as a list of row tables (NULL or
+** no rows: an empty table), a one relation as a row table or nil. Values
+** inside rows are decoded with their codecs exactly as plain cells of
+** dialect d are (blobs arrive hex-encoded). Row keys come from the
+** interned key table at kidx: keys[i] of a shape is at s->key_base + i.
+** Returns SL_OK, or SL_ERROR (validation) pushing nothing when the JSON is
+** invalid or does not match the shape. Raises only on memory errors (the
+** document is then freed by the collector). */
+int sl_lua_nested(lua_State *L, const sl_value *v, const sl_shape *s, int kidx,
+                  const sl_dialect *d, sl_error *err);
 
 /* }==================================================================== */
 

@@ -409,8 +409,62 @@ static int get_groups(tctx *c, int t, const char *kn, sl_group **out,
   return SL_OK;
 }
 
-/* Result fields: { {key=, e=, ty=, group=}, ... }; group keys are looked
-** up in groups. *present: the field was given. */
+/* The shape of nested rows (relational queries): { many = bool, fields =
+** { {key=, ty=, single=, shape=}, ... } }, a field with a shape being a
+** nested relation. Pops nothing; the shape table is at idx. */
+static int get_shape(tctx *c, int idx, const char *kn, sl_shape **out) {
+  sl_shape *s;
+  int n, i, arr;
+  *out = NULL;
+  if (c->depth >= SL_TREE_MAX_DEPTH)
+    return fail(c, "%s node: shape nested more than %d levels deep", kn,
+                SL_TREE_MAX_DEPTH);
+  if (!lua_checkstack(c->L, SL_TREE_STACK))
+    return fail(c, "%s node: shape too deep for the Lua stack", kn);
+  s = alloc(c, sizeof *s);
+  if (get_bool(c, idx, "shape", "many", &s->many) != SL_OK) return SL_ERROR;
+  if (open_array(c, idx, "shape", "fields", 1, 0, &n) != SL_OK) return SL_ERROR;
+  arr = lua_gettop(c->L);
+  s->n = n;
+  s->keys = alloc(c, (size_t)n * sizeof *s->keys);
+  s->codecs = alloc(c, (size_t)n * sizeof *s->codecs);
+  s->sub = alloc(c, (size_t)n * sizeof *s->sub);
+  c->depth++;
+  for (i = 0; i < n; i++) {
+    int e, rc, ty;
+    if (open_elem(c, arr, i + 1, "shape", "fields") != SL_OK) break;
+    e = lua_gettop(c->L);
+    rc = get_str(c, e, "shape field", "key", 1, &s->keys[i]);
+    if (rc == SL_OK) rc = get_codec(c, e, "shape field", "ty", &s->codecs[i]);
+    if (rc == SL_OK) {
+      int single;
+      rc = get_bool(c, e, "shape field", "single", &single);
+      if (rc == SL_OK && single) {
+        if (s->single == NULL) s->single = alloc(c, (size_t)n);
+        s->single[i] = 1;
+      }
+    }
+    if (rc == SL_OK) {
+      ty = field(c, e, "shape");
+      if (ty == LUA_TTABLE)
+        rc = get_shape(c, lua_gettop(c->L), kn, &s->sub[i]);
+      else if (ty != LUA_TNIL)
+        rc = fail(c, "shape field '%s': 'shape' must be a table, got %s",
+                  s->keys[i], tname(c, -1));
+      lua_pop(c->L, 1);
+    }
+    lua_pop(c->L, 1);
+    if (rc != SL_OK) break;
+  }
+  c->depth--;
+  lua_pop(c->L, 1);
+  if (i < n) return SL_ERROR;
+  *out = s;
+  return SL_OK;
+}
+
+/* Result fields: { {key=, e=, ty=, group=, shape=}, ... }; group keys are
+** looked up in groups. *present: the field was given. */
 static int get_fields(tctx *c, int t, const char *kn, const char *f, int req,
                       const sl_group *groups, int ngroups, sl_fields *out,
                       int *present) {
@@ -431,6 +485,15 @@ static int get_fields(tctx *c, int t, const char *kn, const char *f, int req,
       if (rc == SL_OK) rc = get_node(c, e, "field", "e", 1, C_EXPR, &v[i].e);
       if (rc == SL_OK) rc = get_codec(c, e, "field", "ty", &v[i].codec);
       if (rc == SL_OK) rc = get_str(c, e, "field", "group", 0, &group);
+      if (rc == SL_OK) {
+        int ty = field(c, e, "shape");
+        if (ty == LUA_TTABLE)
+          rc = get_shape(c, lua_gettop(c->L), kn, &v[i].shape);
+        else if (ty != LUA_TNIL)
+          rc = fail(c, "%s node: field '%s': 'shape' must be a table, got %s",
+                    kn, v[i].key, tname(c, -1));
+        lua_pop(c->L, 1);
+      }
       lua_pop(c->L, 1);
       if (rc != SL_OK) break;
       v[i].group = -1;

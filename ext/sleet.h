@@ -251,14 +251,35 @@ typedef struct sl_list {
   int n;
 } sl_list;
 
+/* The shape of a result cell that holds nested rows as JSON text
+** (relational queries). A row is a JSON array of n elements: element i is
+** read with codecs[i] into row[keys[i]], or, when sub[i] is not NULL, is a
+** nested relation of shape sub[i]. A relation is one row or null (many = 0;
+** null reads as nil) or an array of rows (many = 1; null reads as an empty
+** list). An element that is a JSON string where a row or relation is
+** expected holds that row or relation as JSON text. */
+typedef struct sl_shape sl_shape;
+struct sl_shape {
+  int many;
+  int n;
+  const char **keys;
+  sl_codec *codecs;
+  sl_shape **sub; /* n entries, NULL for plain values */
+  /* n entries or NULL: 1 where a float column is single precision (read as
+  ** the shortest decimal of the float, as drivers read such cells) */
+  unsigned char *single;
+  int key_base; /* the binding's own: where its keys are interned */
+};
+
 /* One result column of a select or of RETURNING. Rows are built from these:
 ** row[key] = decode(cell, codec), inside row[groups[group].name] when
-** group >= 0. */
+** group >= 0; a field with a shape decodes its cell as nested rows. */
 typedef struct sl_field {
   const char *key;
   sl_node *e;
   sl_codec codec;
-  int group; /* index into the statement's groups, -1 for top level */
+  int group;       /* index into the statement's groups, -1 for top level */
+  sl_shape *shape; /* NULL for a plain cell */
 } sl_field;
 
 typedef struct sl_fields {
@@ -583,6 +604,262 @@ int sl_render_fail(sl_render *r, sl_errkind kind, const char *msg);
 
 /* Appends name quoted with q, doubling q inside. */
 void sl_quote_ident(sl_buf *b, char q, const char *name);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Migration DDL (sl_ddl.c): the statements a schema diff is made of, one
+** sl_ddl per statement. CREATE TABLE / INDEX / TYPE reuse their sl_node
+** kinds (kind SL_DDL_NODE); everything else is an ALTER/DROP spelled per
+** dialect. A flat struct: each kind reads the fields its comment names and
+** ignores the others. Names are SQL names; schema NULL means the default
+** one (and is never written).
+** ===================================================================== */
+
+typedef enum sl_ddl_kind {
+  SL_DDL_NODE,              /* node: any sl_node (CREATE ..., raw text) */
+  SL_DDL_CREATE_INDEX,      /* node (SL_N_CREATE_INDEX), type = access
+                            ** method (pg; NULL: btree) */
+  SL_DDL_DROP_TABLE,        /* schema, table */
+  SL_DDL_RENAME_TABLE,      /* schema, table -> new_name */
+  SL_DDL_SET_SCHEMA,        /* schema, table -> new_name (a schema; pg) */
+  SL_DDL_ADD_COLUMN,        /* schema, table, column */
+  SL_DDL_DROP_COLUMN,       /* schema, table, name */
+  SL_DDL_RENAME_COLUMN,     /* schema, table, name -> new_name */
+  SL_DDL_MODIFY_COLUMN,     /* schema, table, column (mysql: whole def) */
+  SL_DDL_SET_TYPE,          /* schema, table, name, type, using (pg) */
+  SL_DDL_SET_DEFAULT,       /* schema, table, name, default_sql (text) */
+  SL_DDL_DROP_DEFAULT,      /* schema, table, name */
+  SL_DDL_SET_NOT_NULL,      /* schema, table, name (pg) */
+  SL_DDL_DROP_NOT_NULL,     /* schema, table, name (pg) */
+  SL_DDL_ADD_PRIMARY_KEY,   /* schema, table, key (name used by pg) */
+  SL_DDL_DROP_PRIMARY_KEY,  /* schema, table, name (pg constraint name) */
+  SL_DDL_ADD_FOREIGN_KEY,   /* schema, table, fk */
+  SL_DDL_DROP_FOREIGN_KEY,  /* schema, table, name */
+  SL_DDL_ADD_UNIQUE,        /* schema, table, key */
+  SL_DDL_DROP_UNIQUE,       /* schema, table, name */
+  SL_DDL_ADD_CHECK,         /* schema, table, check */
+  SL_DDL_DROP_CHECK,        /* schema, table, name */
+  SL_DDL_RENAME_CONSTRAINT, /* schema, table, name -> new_name (pg) */
+  SL_DDL_DROP_INDEX,        /* schema, table, name */
+  SL_DDL_RENAME_INDEX,      /* schema, table, name -> new_name */
+  SL_DDL_DROP_ENUM,         /* schema, name (pg) */
+  SL_DDL_ADD_ENUM_VALUE,    /* schema, name, value [, before] (pg) */
+  SL_DDL_CREATE_SCHEMA,     /* name (pg) */
+  SL_DDL_DROP_SCHEMA,       /* name (pg) */
+  SL_DDL_COPY_ROWS,         /* table <- source, columns (sqlite rebuild) */
+  SL_DDL_PRAGMA             /* name[=value] (sqlite; trusted text) */
+} sl_ddl_kind;
+
+typedef struct sl_ddl {
+  sl_ddl_kind kind;
+  const char *schema;
+  const char *table;
+  const char *name;
+  const char *new_name;
+  const char *type;        /* SQL type text */
+  const char *using_;      /* SET_TYPE: NULL (no USING clause), "" for
+                           ** USING "c"::type, or an intermediate type t
+                           ** for USING "c"::t::type */
+  const char *default_sql; /* SQL text as written after DEFAULT */
+  const char *value;       /* enum value; PRAGMA value */
+  const char *before;      /* ADD_ENUM_VALUE: BEFORE this value, or NULL */
+  const char *source;      /* COPY_ROWS: the table rows come from */
+  const char **columns;    /* COPY_ROWS: the columns copied */
+  int ncolumns;
+  const sl_coldef *column;
+  const sl_keydef *key;
+  const sl_fk *fk;
+  const sl_checkdef *check;
+  const sl_node *node;
+} sl_ddl;
+
+/* Renders one migration statement for d, ending with ';'. Text is
+** allocated in a. Fails (usage) for a statement the dialect cannot express
+** (e.g. SET_TYPE on SQLite) or a malformed one. */
+int sl_render_ddl(const sl_dialect *d, const sl_ddl *s, sl_arena *a,
+                  sl_sql *out, sl_error *err);
+
+/* Renders an expression as DDL text for d: parameters inlined as literals,
+** columns unqualified, placeholders refused. With as_default, the text is
+** what CREATE TABLE writes after DEFAULT (expressions other than literals
+** parenthesised on SQLite and MySQL). Text is allocated in a. */
+int sl_render_ddl_expr(const sl_dialect *d, const sl_node *e, int as_default,
+                       sl_arena *a, sl_sql *out, sl_error *err);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Schema snapshots (sl_snapshot.c): drizzle-kit's JSON document
+** describing a schema (docs/internals.md, "Migrations"), parsed into
+** read-only structs in one arena. Lists are sorted (tables by schema and
+** name, columns by "order", everything else by name) so that walks are
+** stable whatever the key order of the JSON. SQL texts (defaults,
+** checks, index expressions) are trimmed.
+** ===================================================================== */
+
+typedef struct sl_snap_column {
+  const char *name;
+  const char *type;
+  const char *default_;  /* SQL text after DEFAULT; NULL: no default */
+  const char *generated; /* GENERATED ALWAYS AS text; NULL: plain */
+  int generated_stored;
+  int primary_key; /* single-column primary key */
+  int not_null;
+  int autoincrement;
+  int order; /* 1-based position in the table */
+} sl_snap_column;
+
+typedef struct sl_snap_index_col {
+  const char *expression; /* column name, or SQL when is_expression */
+  int is_expression;
+  int asc;
+} sl_snap_index_col;
+
+typedef struct sl_snap_index {
+  const char *name;
+  sl_snap_index_col *columns;
+  int ncolumns;
+  int unique;
+  const char *where;  /* NULL: not partial */
+  const char *method; /* access method (pg), "btree" when absent */
+} sl_snap_index;
+
+typedef struct sl_snap_fk {
+  const char *name;
+  const char **columns;
+  int ncolumns;
+  const char *ref_schema; /* pg: "public" when absent; NULL elsewhere */
+  const char *ref_table;
+  const char **ref_columns;
+  int nref_columns;
+  const char *on_delete; /* lower case, "no action" when absent */
+  const char *on_update;
+} sl_snap_fk;
+
+/* A composite primary key or a unique constraint. */
+typedef struct sl_snap_key {
+  const char *name;
+  const char **columns;
+  int ncolumns;
+} sl_snap_key;
+
+typedef struct sl_snap_check {
+  const char *name;
+  const char *value; /* SQL text */
+} sl_snap_check;
+
+typedef struct sl_snap_table {
+  const char *key;    /* pg "schema.name", else the name */
+  const char *schema; /* pg: "public" when empty; NULL elsewhere */
+  const char *name;
+  sl_snap_column *columns;
+  int ncolumns;
+  sl_snap_index *indexes;
+  int nindexes;
+  sl_snap_fk *fks;
+  int nfks;
+  sl_snap_key *pks; /* compositePrimaryKeys: none or one */
+  int npks;
+  sl_snap_key *uniques;
+  int nuniques;
+  sl_snap_check *checks;
+  int nchecks;
+} sl_snap_table;
+
+typedef struct sl_snap_enum {
+  const char *schema; /* "public" when absent */
+  const char *name;
+  const char **values;
+  int nvalues;
+} sl_snap_enum;
+
+typedef struct sl_snapshot {
+  const sl_dialect *dialect;
+  const char *version; /* may be NULL */
+  const char *id;      /* may be NULL */
+  const char *prev_id; /* may be NULL */
+  sl_snap_table *tables;
+  int ntables;
+  sl_snap_enum *enums; /* postgresql only */
+  int nenums;
+  const char **schemas; /* pg schemas other than public, sorted */
+  int nschemas;
+} sl_snapshot;
+
+/* Parses and validates snapshot JSON (len bytes) into *out, allocated in
+** a. label names the document in messages ("previous snapshot"). On
+** SL_ERROR err (kind validation) says what is wrong and where, e.g.
+** `next snapshot: tables."public.users".columns."email": "type" must be a
+** string`. */
+int sl_snapshot_parse(const char *json, size_t len, const char *label,
+                      sl_arena *a, sl_snapshot **out, sl_error *err);
+
+/* An empty snapshot of dialect d (the "previous" of a first migration). */
+sl_snapshot *sl_snapshot_empty(const sl_dialect *d, sl_arena *a);
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Schema diff (sl_diff.c): two snapshots of one dialect to the ordered
+** DDL statements that turn the first schema into the second, plus a
+** change list naming what they do. diff(next, prev) with inverted renames
+** is the down migration. See docs/internals.md, "Migrations", for the
+** statement order and the SQLite foreign-key contract.
+** ===================================================================== */
+
+/* One rename answer. Tables: from "[schema.]old", to "[schema.]new".
+** Columns: from "[schema.]table.old" (the table's old or new name), to the
+** new column name. to == NULL answers "not a rename": from is dropped (in
+** the previous snapshot) or created (in the next one). */
+typedef struct sl_rename {
+  const char *from;
+  const char *to;
+} sl_rename;
+
+typedef struct sl_diff_opts {
+  const sl_rename *tables;
+  int ntables;
+  const sl_rename *columns;
+  int ncolumns;
+} sl_diff_opts;
+
+typedef struct sl_change {
+  const char *kind;   /* "create_table", "add_column", ... */
+  const char *table;  /* display name ("auth.users" outside public) */
+  const char *column; /* may be NULL */
+  const char *name;   /* constraint, index, enum or schema; may be NULL */
+  int destructive;    /* may lose data, or fail on existing rows */
+  const char *description;
+} sl_change;
+
+/* Created and deleted tables (columns == 0) or columns of one table that
+** no rename answer covers: the caller must ask which are renames. */
+typedef struct sl_unresolved {
+  int columns;
+  const char *table; /* columns: the table (its next name) */
+  const char **created;
+  int ncreated;
+  const char **deleted;
+  int ndeleted;
+} sl_unresolved;
+
+typedef struct sl_diff {
+  const char **statements; /* each ends with ';' */
+  int nstatements;
+  sl_change *changes;
+  int nchanges;
+  sl_unresolved *unresolved; /* when nunresolved > 0 nothing else is set */
+  int nunresolved;
+} sl_diff;
+
+/* Diffs prev into next for dialect d (both snapshots must be of d's
+** family). opts may be NULL. Everything in *out is allocated in a. On
+** SL_ERROR err says why: validation for a rename answer that names
+** nothing, usage for a change the dialect cannot express. */
+int sl_diff_snapshots(const sl_dialect *d, const sl_snapshot *prev,
+                      const sl_snapshot *next, const sl_diff_opts *opts,
+                      sl_arena *a, sl_diff *out, sl_error *err);
 
 /* }==================================================================== */
 

@@ -10,11 +10,12 @@ description = {
   summary = "Drizzle ORM for Lua, with a native C core",
   detailed = [[
 Schemas and queries are Lua tables; SQL is compiled and executed natively in
-C. Query builder, transactions, prepared statements and schema push on
-SQLite, with Drizzle's names and SQL.
+C. Query builder, transactions, prepared statements and schema push, with
+Drizzle's names and SQL. SQLite is built in; the PostgreSQL and MySQL drivers
+are the rocks sleet-pg and sleet-mysql.
 ]],
   homepage = "https://github.com/sleet-lua/sleet",
-  labels = { "database", "orm", "sql", "sqlite" },
+  labels = { "database", "orm", "sql", "sqlite", "postgresql", "mysql" },
 }
 
 dependencies = {
@@ -48,6 +49,7 @@ build = {
         "ext/lua_conn.c",
         "ext/lua_tree.c",
         "ext/lua_codec.c",
+        "ext/lua_nested.c",
         "drivers/sqlite.c",
       },
       incdirs = { "ext", "drivers", "$(SQLITE_INCDIR)", "$(JANSSON_INCDIR)" },
@@ -63,6 +65,7 @@ build = {
     ["sleet.mysql"] = "lua/sleet/mysql.lua",
     ["sleet.pg"] = "lua/sleet/pg.lua",
     ["sleet.query"] = "lua/sleet/query.lua",
+    ["sleet.relations"] = "lua/sleet/relations.lua",
     ["sleet.sqlite"] = "lua/sleet/sqlite.lua",
     ["sleet.util"] = "lua/sleet/util.lua",
   },

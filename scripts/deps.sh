@@ -2,6 +2,11 @@
 # Installs the Debian packages that building and testing sleet need, and only
 # those that are missing. `apt-get update` runs once, and only when something
 # has to be installed. Extra packages can be named as arguments.
+#
+# The client libraries of the PostgreSQL and MySQL drivers come with their
+# headers (libpq-dev, libmariadb-dev); the throwaway servers of the specs
+# need the server binaries (mariadb-server; PostgreSQL's initdb and pg_ctl,
+# from the postgresql package unless a server is installed already).
 set -euo pipefail
 
 packages=(
@@ -9,11 +14,15 @@ packages=(
   lua5.4 liblua5.4-dev lua-busted lua-check luarocks
   luajit libluajit-5.1-dev
   libsqlite3-dev libjansson-dev
+  libpq-dev libmariadb-dev mariadb-server
   valgrind clang-format
   "$@"
 )
 
 missing=()
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing+=(postgresql)
+fi
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   if [[ "$status" != "install ok installed" ]]; then

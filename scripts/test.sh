@@ -7,12 +7,18 @@
 #   format    clang-format --dry-run -Werror on ext/ drivers/ spec/c/
 #   luajit    the module compiled against LuaJIT 2.1 headers, -Werror
 #   check-c   C unit tests of the core (ASan + UBSan)
-#   rock      luarocks builds the rockspec offline; sleet loads from the tree
+#   rock      luarocks builds the three rockspecs offline into one tree;
+#             sleet and both drivers load from it
+#   pg-server a throwaway PostgreSQL on 127.0.0.1 (scripts/servers.sh)
+#   my-server a throwaway MariaDB on 127.0.0.1
 #   example   examples/blog/main.lua runs
-#   specs     busted under lua5.4
+#   specs     busted under lua5.4, against SQLite and both servers
 #   asan      build-asan/ (ASan + UBSan), then the specs against it
 #   valgrind  the specs under valgrind (definite leaks are errors)
 #   gc-stress the specs with SLEET_GC_STRESS=1
+#
+# The servers run from before the example until the end, and are stopped and
+# their data directories removed on exit, also after a failure or Ctrl-C.
 #
 # A check counts as one test; a spec run contributes its own counts, read
 # from the `N passed, N failed` line that spec/support/output.lua prints. The
@@ -20,7 +26,10 @@
 # non-zero when anything failed.
 #
 # Environment: SLEET_TEST_SKIP="valgrind gc-stress" skips phases by name
-# (each skipped phase is listed, not counted); JOBS sets make's -j.
+# (each skipped phase is listed, not counted); SLEET_TEST_DIALECTS names the
+# dialects to test, of sqlite postgresql mysql (all three by default;
+# SQLite always runs, the others need their server: `SLEET_TEST_DIALECTS=
+# sqlite` starts none); JOBS sets make's -j.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -39,23 +48,21 @@ total_skipped=0
 report=()
 
 # {====================================================================
-# Database servers on loopback, started for the specs and stopped on exit.
-# SQLite runs inside the test process, so none are started yet; a server is
-# started by start_servers and recorded in SERVER_PIDS, and stop_servers
-# ends exactly those processes.
+# Database servers on loopback (scripts/servers.sh), started before the
+# example and stopped on exit, whatever ends the run: a failure, an error
+# or Ctrl-C. SQLite runs inside the test process and needs none.
 # =====================================================================
-SERVER_PIDS=()
+# shellcheck source=scripts/servers.sh
+source "$ROOT/scripts/servers.sh"
 
-start_servers() {
-  return 0
-}
+# The dialects whose servers this run starts; the others' variables are
+# cleared so that a server named in the environment is never used.
+DIALECTS=${SLEET_TEST_DIALECTS:-sqlite postgresql mysql}
+DIALECTS=${DIALECTS//,/ }
+unset SLEET_TEST_PG_URL SLEET_TEST_PG_CTL SLEET_TEST_MYSQL_URL
 
-stop_servers() {
-  local pid
-  for pid in "${SERVER_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  SERVER_PIDS=()
+wants_dialect() {
+  [[ " $DIALECTS " == *" $1 "* ]]
 }
 
 cleanup() {
@@ -63,6 +70,9 @@ cleanup() {
   rm -rf "$LOG_DIR"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 # }====================================================================
 
 banner() {
@@ -148,6 +158,35 @@ blocked() { # name reason
   fi
   echo "$1: not run ($2)"
   record "$1" 0 1 0 0
+}
+
+# Starts the server of each wanted dialect as a phase of its own: a server
+# that does not start is a failure (its specs would otherwise be left out
+# without a word).
+start_servers() {
+  local name
+  for name in $DIALECTS; do
+    case $name in
+      sqlite | postgresql | mysql) ;;
+      *)
+        echo "SLEET_TEST_DIALECTS: unknown dialect '$name'" \
+          "(known: sqlite postgresql mysql)"
+        record dialects 0 1 0 0
+        ;;
+    esac
+  done
+  if wants_dialect postgresql; then
+    check pg-server start_postgresql ||
+      echo "pg-server: PostgreSQL did not start; its specs cannot run"
+  else
+    report+=("$(printf '%-10s skipped (SLEET_TEST_DIALECTS)' pg-server)")
+  fi
+  if wants_dialect mysql; then
+    check my-server start_mysql ||
+      echo "my-server: MariaDB did not start; its specs cannot run"
+  else
+    report+=("$(printf '%-10s skipped (SLEET_TEST_DIALECTS)' my-server)")
+  fi
 }
 
 # {====================================================================

@@ -1,6 +1,8 @@
 -- Transactions: commit returns the function's values, errors roll back and
 -- re-raise the same object, nesting uses savepoints, tx:rollback() aborts,
--- and per-dialect options (SQLite's behavior) take effect.
+-- and per-dialect options take effect (SQLite's behavior; PostgreSQL's and
+-- MySQL's isolationLevel and accessMode). Every body but the options runs
+-- on every live dialect.
 local sleet = require "sleet"
 local kit = require "sleet.kit"
 local check = require "spec.support.check"
@@ -190,7 +192,89 @@ for _, d in ipairs(dialects.live()) do
       end)
     end)
 
-    if d.name == "sqlite" then
+    describe("options of another dialect", function()
+      it("are ignored, so that shared code may pass them", function()
+        db:transaction(function(tx) add(tx, "A") end,
+          { behavior = "immediate", isolationLevel = "serializable",
+            accessMode = "read write" })
+        assert.same({ "A" }, names())
+      end)
+
+      it("an unknown option name is refused and nothing begins", function()
+        check.raises_kind("usage", function()
+          db:transaction(function(tx) add(tx, "x") end, { lazy = true })
+        end)
+        assert.same({}, names())
+      end)
+    end)
+
+    if d.only("postgresql", "mysql",
+      "isolationLevel and accessMode are server options") then
+      describe("isolationLevel and accessMode", function()
+        -- The isolation level the current transaction runs at, lower case
+        -- with spaces ("serializable", "read committed").
+        local function level(tx)
+          if d.name == "postgresql" then
+            return tx:execute(sleet.sql("show transaction_isolation"))[1]
+              .transaction_isolation
+          end
+          -- InnoDB registers the transaction at its first read, and serves
+          -- innodb_trx from a cache refreshed at most every 0.1 s
+          tx:select():from(s.users):all()
+          os.execute("sleep 0.15")
+          local v = tx:execute(sleet.sql("select trx_isolation_level as l "
+            .. "from information_schema.innodb_trx where "
+            .. "trx_mysql_thread_id = connection_id()"))[1].l
+          return (v:lower():gsub("-", " "))
+        end
+
+        for _, lv in ipairs({ "serializable", "repeatable read",
+          "read committed", "read uncommitted" }) do
+          it("isolationLevel = " .. lv .. " applies to the transaction",
+            function()
+              local seen = db:transaction(function(tx)
+                add(tx, "A")
+                return level(tx)
+              end, { isolationLevel = lv })
+              assert.equal(lv, seen)
+              assert.same({ "A" }, names())
+            end)
+        end
+
+        it("the level applies to one transaction only", function()
+          db:transaction(function() end, { isolationLevel = "serializable" })
+          local seen = db:transaction(function(tx) return level(tx) end)
+          assert.is_not.equal("serializable", seen)
+        end)
+
+        it("accessMode = read only refuses writes", function()
+          add(db, "before")
+          local err = check.raises_kind("database", function()
+            db:transaction(function(tx) add(tx, "A") end,
+              { accessMode = "read only" })
+          end)
+          assert.is_string(err.sqlstate)
+          assert.same({ "before" }, names())
+          -- reads are fine
+          local n = db:transaction(function(tx)
+            return #tx:select():from(s.users):all()
+          end, { accessMode = "read only", isolationLevel = "serializable" })
+          assert.equal(1, n)
+        end)
+
+        it("an invalid level is refused and nothing begins", function()
+          check.raises_kind("usage", function()
+            db:transaction(function(tx) add(tx, "x") end,
+              { isolationLevel = "chaos" })
+          end)
+          assert.same({}, names())
+          db:transaction(function(tx) add(tx, "y") end)
+          assert.same({ "y" }, names())
+        end)
+      end)
+    end
+
+    if d.only("sqlite", "behavior is a SQLite option (file locks)") then
       describe("behavior option", function()
         local path, other
         before_each(function()

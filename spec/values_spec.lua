@@ -1,9 +1,16 @@
--- Values crossing the boundary, for every SQLite column type of API.md:
--- what is written reads back as an equal Lua value, and is stored the way
--- the column type says (checked with raw SQL).
+-- Values crossing the boundary, for every column type of API.md in each
+-- dialect: what is written reads back as an equal Lua value, and is stored
+-- the way the column type says (checked with raw SQL against the
+-- database's own catalog: typeof() on SQLite, pg_typeof() on PostgreSQL,
+-- information_schema on MySQL). The column types differ per dialect, so
+-- each has its own section; the PostgreSQL and MySQL sections run when
+-- their server is live (spec/support/dialects.lua). spec/parity_spec.lua
+-- compares the three on one shared table shape.
 local sleet = require "sleet"
 local kit = require "sleet.kit"
 local m = require "sleet.sqlite"
+local check = require "spec.support.check"
+local dialects = require "spec.support.dialects"
 
 local function open()
   local t = m.table("vals", {
@@ -292,3 +299,751 @@ describe("values on SQLite", function()
       end)
   end)
 end)
+
+-- {====================================================================
+-- Shared helpers of the server sections
+-- =====================================================================
+
+local ALL_BYTES
+do
+  local bytes = {}
+  for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
+  ALL_BYTES = table.concat(bytes)
+end
+
+-- Floats that a double column keeps bit for bit.
+local DOUBLES = { 1.5, -0.25, 0.1, math.pi, 1e308, 5e-324, -123456.789 }
+
+local function hexfloat(v) return ("%a"):format(v) end
+
+-- A JSON document with nesting, NULL positions and 64-bit integers.
+local function nested_doc()
+  return { a = { b = { 1, 2, { c = "d" } } }, t = true, f = false, s = "x",
+    x = 1.5, neg = -7, big = math.maxinteger, small = math.mininteger,
+    holes = { sleet.null, 1, sleet.null }, nothing = sleet.null,
+    u = "héllo ✓ 😀 中文", e = "q\"b\\s/n\nt\t", empty = "" }
+end
+
+-- Opens db on dialect d with the table build(m) returns (key "vals") and
+-- returns db, the table and roundtrip(key, v) → the Lua value read back
+-- and the row's id. Rows are never deleted: each write has its own id.
+local function server_suite(d, build)
+  local db = d.open(function(mod) return build(mod) end)
+  local t = db.schema.vals
+  local function roundtrip(key, v)
+    local id = db:insert(t):values({ [key] = v }):returning({ id = t.id })
+      :get().id
+    local row = db:select():from(t):where(sleet.eq(t.id, id)):get()
+    return row[key], id
+  end
+  return db, t, roundtrip
+end
+
+-- Runs fn and asserts it raised a database error with sqlstate state.
+local function database_error(state, fn)
+  local err = check.raises_kind("database", fn)
+  assert.equal(state, err.sqlstate, tostring(err))
+  return err
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- PostgreSQL
+-- =====================================================================
+
+local pgd = dialects.find("postgresql")
+if pgd then
+  describe("values on PostgreSQL", function()
+    local db, t, roundtrip
+    setup(function()
+      db, t, roundtrip = server_suite(pgd, function(pg)
+        local mood = pg.enum("vals_mood", { "sad", "ok", "happy" })
+        return {
+          mood = mood,
+          vals = pg.table("vals", {
+            id = pg.serial():primaryKey(),
+            i = pg.integer(),
+            si = pg.smallint(),
+            bi = pg.bigint(),
+            b = pg.boolean(),
+            tx = pg.text(),
+            vc = pg.varchar({ length = 10 }),
+            ch = pg.char({ length = 3 }),
+            n = pg.numeric(),
+            n6 = pg.numeric({ precision = 20, scale = 6 }),
+            nn = pg.numeric({ mode = "number" }),
+            r = pg.real(),
+            dp = pg.doublePrecision(),
+            j = pg.json(),
+            jb = pg.jsonb(),
+            u = pg.uuid(),
+            ur = pg.uuid("ur"):defaultRandom(),
+            by = pg.bytea(),
+            dt = pg.date(),
+            tm = pg.time(),
+            ts = pg.timestamp(),
+            tz = pg.timestamp({ withTimezone = true }),
+            te = pg.timestamp({ mode = "epoch" }),
+            tms = pg.timestamp({ mode = "epoch_ms", withTimezone = true }),
+            e = mood("e"),
+          }),
+        }
+      end)
+    end)
+    teardown(function() db:close() end)
+
+    -- The stored cell as PostgreSQL prints it (::text) and its type.
+    local function stored(key, id)
+      local r = db:execute(sleet.sql("select ?::text as v, "
+        .. "pg_typeof(?)::text as ty from vals where id = ?",
+        sleet.identifier(key), sleet.identifier(key), id))[1]
+      return r.v, r.ty
+    end
+
+    describe("integer kinds", function()
+      for _, c in ipairs({
+        { "i", "integer", { 0, 1, -1, 2147483647, -2147483648 } },
+        { "si", "smallint", { 0, 32767, -32768 } },
+        { "bi", "bigint", { 0, 1 << 53, math.maxinteger, math.mininteger } },
+      }) do
+        for _, v in ipairs(c[3]) do
+          it(c[2] .. " round-trips " .. v .. " exactly", function()
+            local back, id = roundtrip(c[1], v)
+            assert.equal("integer", math.type(back))
+            assert.equal(v, back)
+            local text, ty = stored(c[1], id)
+            assert.equal(tostring(v), text)
+            assert.equal(c[2], ty)
+          end)
+        end
+      end
+
+      it("a value outside the column's range is a database error 22003",
+        function()
+          database_error("22003", function() roundtrip("i", 2147483648) end)
+          database_error("22003", function() roundtrip("si", 32768) end)
+        end)
+
+      it("serial ids are integers from a sequence", function()
+        local _, a = roundtrip("i", 1)
+        local _, b = roundtrip("i", 2)
+        assert.equal("integer", math.type(a))
+        assert.equal(a + 1, b)
+      end)
+    end)
+
+    describe("boolean", function()
+      it("is a native boolean", function()
+        local back, id = roundtrip("b", true)
+        assert.is_true(back)
+        assert.same({ "true", "boolean" }, { stored("b", id) })
+        back, id = roundtrip("b", false)
+        assert.is_false(back)
+        assert.equal("false", (stored("b", id)))
+        assert.is_nil((roundtrip("b", sleet.null)))
+      end)
+    end)
+
+    describe("text, varchar, char", function()
+      for _, v in ipairs({ "", "plain", "héllo wörld", "中文字符", "😀🎉",
+        "line\nbreak\ttab", "trailing space ", "'\"\\%_?$1" }) do
+        it(("text round-trips %q"):format(v), function()
+          local back, id = roundtrip("tx", v)
+          assert.equal(v, back)
+          assert.same({ v, "text" }, { stored("tx", id) })
+        end)
+      end
+
+      it("a NUL byte in text is refused before SQL is sent", function()
+        local err = check.raises_kind("validation", function()
+          roundtrip("tx", "a\0b")
+        end)
+        assert.truthy(err.message:find("NUL", 1, true))
+      end)
+
+      it("varchar(n) keeps n characters and refuses more (22001)",
+        function()
+          assert.equal("ääääääääää", (roundtrip("vc", "ääääääääää")))
+          database_error("22001", function() roundtrip("vc", "12345678901") end)
+        end)
+
+      it("char(n) pads with spaces", function()
+        assert.equal("a  ", (roundtrip("ch", "a")))
+      end)
+    end)
+
+    describe("numeric", function()
+      -- numeric keeps the digits and the scale it was given
+      for _, c in ipairs({ { "0", "0" }, { "42", "42" }, { "1.50", "1.50" },
+        { "-12.25", "-12.25" }, { "1e5", "100000" },
+        { "12345678901234567890.123456789", "12345678901234567890.123456789" },
+        { "-0.000000000000000000001", "-0.000000000000000000001" },
+        { "99999999999999999999999999999999",
+          "99999999999999999999999999999999" } }) do
+        it("keeps " .. c[1] .. " as the string " .. c[2], function()
+          local back, id = roundtrip("n", c[1])
+          assert.equal(c[2], back)
+          assert.same({ c[2], "numeric" }, { stored("n", id) })
+        end)
+      end
+
+      it("numeric(20, 6) pads and rounds to its scale", function()
+        assert.equal("1.500000", (roundtrip("n6", "1.5")))
+        assert.equal("1.123457", (roundtrip("n6", "1.1234567")))
+        assert.equal("-99999999999999.999999",
+          (roundtrip("n6", "-99999999999999.999999")))
+        database_error("22003", function()
+          roundtrip("n6", "123456789012345")
+        end)
+      end)
+
+      it("a Lua number is accepted and reads back as a string", function()
+        assert.equal("2.5", (roundtrip("n", 2.5)))
+        assert.equal("7", (roundtrip("n", 7)))
+      end)
+
+      it("mode number reads floats", function()
+        local back = roundtrip("nn", 1.5)
+        assert.equal("float", math.type(back))
+        assert.equal(1.5, back)
+        assert.equal(0.1, (roundtrip("nn", 0.1)))
+      end)
+    end)
+
+    describe("real and double precision", function()
+      it("real is single precision", function()
+        assert.equal(1.5, (roundtrip("r", 1.5)))
+        assert.equal(-0.25, (roundtrip("r", -0.25)))
+        local back, id = roundtrip("r", 0.123456789)
+        assert.equal("float", math.type(back))
+        assert.equal(0.12345679, back)
+        assert.equal("real", select(2, stored("r", id)))
+        database_error("22003", function() roundtrip("r", 1e39) end)
+      end)
+
+      for _, v in ipairs(DOUBLES) do
+        it("double precision round-trips " .. ("%.17g"):format(v)
+          .. " bit for bit", function()
+          local back, id = roundtrip("dp", v)
+          assert.equal("float", math.type(back))
+          assert.equal(hexfloat(v), hexfloat(back))
+          assert.equal("double precision", select(2, stored("dp", id)))
+        end)
+      end
+
+      it("an integer written to a float column reads as a float", function()
+        local back = roundtrip("dp", 2)
+        assert.equal("float", math.type(back))
+        assert.equal(2.0, back)
+      end)
+    end)
+
+    describe("json and jsonb", function()
+      for _, key in ipairs({ "j", "jb" }) do
+        it(key .. " round-trips nested tables with NULL positions",
+          function()
+            local v = nested_doc()
+            local back = roundtrip(key, v)
+            assert.same(v, back)
+            assert.equal("integer", math.type(back.big))
+            assert.equal("integer", math.type(back.small))
+            assert.equal("float", math.type(back.x))
+            assert.equal(3, #back.holes)
+            assert.equal(sleet.null, back.holes[1])
+            assert.equal(sleet.null, back.nothing)
+          end)
+
+        it(key .. " round-trips arrays, scalars and empty documents",
+          function()
+            assert.same({ 10, 20, 30 }, (roundtrip(key, { 10, 20, 30 })))
+            assert.same({ { id = 1, tags = { "a" } } },
+              (roundtrip(key, { { id = 1, tags = { "a" } } })))
+            assert.equal("str", (roundtrip(key, "str")))
+            assert.equal(42, (roundtrip(key, 42)))
+            assert.is_true((roundtrip(key, true)))
+            assert.same({}, (roundtrip(key, {})))
+            assert.is_nil((roundtrip(key, sleet.null)))
+          end)
+      end
+
+      it("json keeps a NUL inside a string; jsonb refuses it (22P05)",
+        function()
+          assert.same({ s = "a\0b" }, (roundtrip("j", { s = "a\0b" })))
+          database_error("22P05", function()
+            roundtrip("jb", { s = "a\0b" })
+          end)
+        end)
+
+      it("are stored as json and jsonb", function()
+        local _, id = roundtrip("j", { k = { 1, 2 } })
+        assert.same({ '{"k":[1,2]}', "json" }, { stored("j", id) })
+        _, id = roundtrip("jb", { k = { 1, 2 } })
+        assert.same({ '{"k": [1, 2]}', "jsonb" }, { stored("jb", id) })
+      end)
+    end)
+
+    describe("uuid", function()
+      it("round-trips, in lower case", function()
+        local v = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        assert.equal(v, (roundtrip("u", v)))
+        assert.equal(v, (roundtrip("u", v:upper())))
+        database_error("22P02", function() roundtrip("u", "nope") end)
+      end)
+
+      it("defaultRandom gives a version 4 uuid", function()
+        local _, id = roundtrip("u", sleet.null)
+        local row = db:select({ ur = t.ur }):from(t):where(sleet.eq(t.id, id))
+          :get()
+        assert.matches("^%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-"
+          .. "%x%x%x%x%x%x%x%x%x%x%x%x$", row.ur)
+      end)
+    end)
+
+    describe("bytea", function()
+      it("round-trips all 256 byte values", function()
+        local back, id = roundtrip("by", ALL_BYTES)
+        assert.equal(ALL_BYTES, back)
+        assert.equal("bytea", select(2, stored("by", id)))
+        assert.equal(256, db:execute(sleet.sql("select length(by) as n "
+          .. "from vals where id = ?", id))[1].n)
+      end)
+
+      it("round-trips NUL bytes, invalid UTF-8 and the empty string",
+        function()
+          for _, v in ipairs({ "\0", "\0\0abc\0", "\xff\xfe\xc0\x80", "" }) do
+            assert.equal(v, (roundtrip("by", v)))
+          end
+        end)
+
+      it("round-trips 1 MiB", function()
+        local v = ("\0\1\2\255"):rep(262144)
+        assert.equal(v, (roundtrip("by", v)))
+      end)
+    end)
+
+    describe("date and time", function()
+      it("date round-trips as YYYY-MM-DD", function()
+        for _, v in ipairs({ "2024-02-29", "1970-01-01", "0001-01-01",
+          "9999-12-31" }) do
+          local back, id = roundtrip("dt", v)
+          assert.equal(v, back)
+          assert.same({ v, "date" }, { stored("dt", id) })
+        end
+        check.raises_kind("validation", function()
+          roundtrip("dt", "2024-02-30")
+        end)
+      end)
+
+      it("time round-trips with its fraction", function()
+        for _, v in ipairs({ "03:04:05", "23:59:59.123456", "00:00:00" }) do
+          assert.equal(v, (roundtrip("tm", v)))
+        end
+      end)
+    end)
+
+    describe("timestamp", function()
+      local cases = {
+        { "2024-01-02T03:04:05Z", "2024-01-02T03:04:05Z",
+          "2024-01-02 03:04:05" },
+        { "2024-01-02T05:04:05+02:00", "2024-01-02T03:04:05Z",
+          "2024-01-02 03:04:05" },
+        { "2024-01-02T03:04:05.678Z", "2024-01-02T03:04:05.678Z",
+          "2024-01-02 03:04:05.678" },
+        { "2024-01-02T03:04:05.123456Z", "2024-01-02T03:04:05.123456Z",
+          "2024-01-02 03:04:05.123456" },
+        { "1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z",
+          "1969-12-31 23:59:59" },
+        { "2024-01-02", "2024-01-02T00:00:00Z", "2024-01-02 00:00:00" },
+      }
+      for _, c in ipairs(cases) do
+        it(c[1] .. " reads back as " .. c[2], function()
+          local back, id = roundtrip("ts", c[1])
+          assert.equal(c[2], back)
+          assert.same({ c[3], "timestamp without time zone" },
+            { stored("ts", id) })
+          back, id = roundtrip("tz", c[1])
+          assert.equal(c[2], back)
+          assert.same({ c[3] .. "+00", "timestamp with time zone" },
+            { stored("tz", id) })
+        end)
+      end
+
+      it("an epoch number is accepted by a string-mode column", function()
+        assert.equal("2024-01-02T03:04:05Z", (roundtrip("ts", 1704164645)))
+      end)
+
+      it("mode epoch and epoch_ms read back the numbers written", function()
+        for _, v in ipairs({ 1704164645, 0, -1 }) do
+          local back, id = roundtrip("te", v)
+          assert.equal(v, back)
+          assert.equal("integer", math.type(back))
+          assert.equal(v, db:execute(sleet.sql("select extract(epoch from te)"
+            .. "::bigint as e from vals where id = ?", id))[1].e)
+        end
+        for _, v in ipairs({ 1704164645678, 1, -1 }) do
+          assert.equal(v, (roundtrip("tms", v)))
+        end
+      end)
+
+      it("timestamptz stores the instant whatever the session time zone",
+        function()
+          local db2 = pgd.connect(db.schema)
+          db2:execute(sleet.sql("set time zone 'Asia/Tokyo'"))
+          local id = db2:insert(t):values({ tz = "2024-01-02T03:04:05Z",
+            ts = "2024-01-02T03:04:05Z" }):returning({ id = t.id }):get().id
+          local row = db2:select():from(t):where(sleet.eq(t.id, id)):get()
+          assert.equal("2024-01-02T03:04:05Z", row.tz)
+          assert.equal("2024-01-02T03:04:05Z", row.ts)
+          db2:close()
+          assert.equal(1704164645, db:execute(sleet.sql("select "
+            .. "extract(epoch from tz)::bigint as e from vals where id = ?",
+            id))[1].e)
+        end)
+    end)
+
+    describe("pg.enum", function()
+      it("round-trips a member and refuses others before SQL", function()
+        local back, id = roundtrip("e", "happy")
+        assert.equal("happy", back)
+        assert.same({ "happy", "vals_mood" }, { stored("e", id) })
+        local err = check.raises_kind("validation", function()
+          roundtrip("e", "angry")
+        end)
+        assert.truthy(err.message:find("angry", 1, true))
+      end)
+    end)
+
+    describe("NULL", function()
+      it("is nil in rows and sleet.null in values()", function()
+        local _, id = roundtrip("tx", "only text")
+        local row = db:select():from(t):where(sleet.eq(t.id, id)):get()
+        local keys = {}
+        for k in pairs(row) do keys[#keys + 1] = k end
+        table.sort(keys)
+        -- ur has a database default
+        assert.same({ "id", "tx", "ur" }, keys)
+        local v = db:select({ id = t.id, i = t.i, j = t.j, by = t.by })
+          :from(t):where(sleet.eq(t.id, id)):values()
+        assert.same({ { id, sleet.null, sleet.null, sleet.null } }, v)
+      end)
+    end)
+  end)
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- MySQL / MariaDB
+-- =====================================================================
+
+local myd = dialects.find("mysql")
+if myd then
+  describe("values on MySQL", function()
+    local db, t, roundtrip
+    setup(function()
+      db, t, roundtrip = server_suite(myd, function(my)
+        return {
+          vals = my.table("vals", {
+            id = my.serial():primaryKey(),
+            i = my.int(),
+            iu = my.int({ unsigned = true }),
+            bi = my.bigint(),
+            bu = my.bigint({ unsigned = true }),
+            ti = my.tinyint(),
+            b = my.boolean(),
+            f = my.float(),
+            dbl = my.double(),
+            dec = my.decimal({ precision = 20, scale = 6 }),
+            decn = my.decimal({ precision = 20, scale = 6, mode = "number" }),
+            vc = my.varchar({ length = 10 }),
+            ch = my.char({ length = 3 }),
+            tx = my.text(),
+            j = my.json(),
+            bin = my.binary({ length = 4 }),
+            vb = my.varbinary({ length = 300 }),
+            bl = my.blob(),
+            lb = my.longblob(),
+            dt = my.date(),
+            dtm = my.datetime(),
+            dt3 = my.datetime({ fsp = 3 }),
+            dt6 = my.datetime({ fsp = 6 }),
+            ts = my.timestamp(),
+            te = my.datetime({ mode = "epoch" }),
+            tms = my.datetime({ mode = "epoch_ms", fsp = 3 }),
+            tm = my.time(),
+            e = my.enum({ "sad", "ok", "happy" }),
+          }),
+        }
+      end)
+    end)
+    teardown(function() db:close() end)
+
+    -- The stored cell as text, and the column's declared type.
+    local function stored(key, id)
+      local v = db:execute(sleet.sql("select cast(? as char) as v from vals "
+        .. "where id = ?", sleet.identifier(key), id))[1].v
+      local ty = db:execute(sleet.sql("select column_type as ty from "
+        .. "information_schema.columns where table_schema = database() and "
+        .. "table_name = 'vals' and column_name = ?", key))[1].ty
+      return v, ty
+    end
+
+    describe("integer kinds", function()
+      for _, c in ipairs({
+        { "i", "int", { 0, 1, -1, 2147483647, -2147483648 } },
+        { "iu", "int unsigned", { 0, 4294967295 } },
+        { "ti", "tinyint", { 127, -128 } },
+        { "bi", "bigint", { 0, 1 << 53, math.maxinteger, math.mininteger } },
+        { "bu", "bigint unsigned", { 0, math.maxinteger } },
+      }) do
+        for _, v in ipairs(c[3]) do
+          it(c[2] .. " round-trips " .. v .. " exactly", function()
+            local back, id = roundtrip(c[1], v)
+            assert.equal("integer", math.type(back))
+            assert.equal(v, back)
+            local text, ty = stored(c[1], id)
+            assert.equal(tostring(v), text)
+            -- MariaDB prints display widths (int(11)); MySQL 8 does not
+            assert.equal(c[2], (ty:gsub("%(%d+%)", "")))
+          end)
+        end
+      end
+
+      it("a value outside the column's range is a database error 22003",
+        function()
+          database_error("22003", function() roundtrip("i", 2147483648) end)
+          database_error("22003", function() roundtrip("iu", -1) end)
+          database_error("22003", function() roundtrip("ti", 128) end)
+          database_error("22003", function() roundtrip("bu", -1) end)
+        end)
+
+      it("bigint unsigned above 2^63-1 reads as its exact digits",
+        function()
+          local _, id = roundtrip("i", 0)
+          db:execute(sleet.sql("update vals set bu = 18446744073709551615 "
+            .. "where id = ?", id))
+          local row = db:select():from(t):where(sleet.eq(t.id, id)):get()
+          assert.equal("18446744073709551615", row.bu)
+        end)
+
+      it("serial ids are integers and lastInsertId names them", function()
+        local r = db:insert(t):values({ i = 1 }):run()
+        assert.equal("integer", math.type(r.lastInsertId))
+        local back = db:select({ i = t.i }):from(t)
+          :where(sleet.eq(t.id, r.lastInsertId)):get()
+        assert.same({ i = 1 }, back)
+      end)
+    end)
+
+    describe("boolean", function()
+      it("is stored as tinyint(1) 1/0 and reads as true/false", function()
+        local back, id = roundtrip("b", true)
+        assert.is_true(back)
+        local text, ty = stored("b", id)
+        assert.equal("1", text)
+        assert.equal("tinyint(1)", ty)
+        back, id = roundtrip("b", false)
+        assert.is_false(back)
+        assert.equal("0", (stored("b", id)))
+        assert.is_nil((roundtrip("b", sleet.null)))
+      end)
+    end)
+
+    describe("float, double, decimal", function()
+      it("float is single precision", function()
+        assert.equal(1.5, (roundtrip("f", 1.5)))
+        local back = roundtrip("f", 0.123456789)
+        assert.equal("float", math.type(back))
+        assert.equal(0.12345679, back)
+        assert.equal(16777216.0, (roundtrip("f", 16777217.0)))
+      end)
+
+      for _, v in ipairs(DOUBLES) do
+        it("double round-trips " .. ("%.17g"):format(v) .. " bit for bit",
+          function()
+            local back = roundtrip("dbl", v)
+            assert.equal("float", math.type(back))
+            assert.equal(hexfloat(v), hexfloat(back))
+          end)
+      end
+
+      it("an integer written to a double reads as a float", function()
+        local back = roundtrip("dbl", 2)
+        assert.equal("float", math.type(back))
+        assert.equal(2.0, back)
+      end)
+
+      it("decimal(20, 6) is exact, padded and rounded to its scale",
+        function()
+          local back, id = roundtrip("dec", "1.5")
+          assert.equal("1.500000", back)
+          assert.same({ "1.500000", "decimal(20,6)" }, { stored("dec", id) })
+          assert.equal("1.123457", (roundtrip("dec", "1.1234567")))
+          assert.equal("-99999999999999.999999",
+            (roundtrip("dec", "-99999999999999.999999")))
+          assert.equal("2.500000", (roundtrip("dec", 2.5)))
+          database_error("22003", function()
+            roundtrip("dec", "123456789012345")
+          end)
+        end)
+
+      it("decimal mode number reads floats", function()
+        local back = roundtrip("decn", 1.5)
+        assert.equal("float", math.type(back))
+        assert.equal(1.5, back)
+        assert.equal(0.1, (roundtrip("decn", 0.1)))
+      end)
+    end)
+
+    describe("varchar, char, text", function()
+      for _, v in ipairs({ "", "plain", "héllo wörld", "中文字符", "😀🎉",
+        "line\nbreak\ttab", "trailing space ", "'\"\\%_?$1", "a\0b" }) do
+        it(("text round-trips %q"):format(v), function()
+          local back, id = roundtrip("tx", v)
+          assert.equal(v, back)
+          assert.same({ v, "text" }, { stored("tx", id) })
+        end)
+      end
+
+      it("invalid UTF-8 in text is a database error (22007)", function()
+        database_error("22007", function() roundtrip("tx", "\xff") end)
+      end)
+
+      it("varchar(n) keeps n characters and refuses more (22001)",
+        function()
+          assert.equal("😀😀😀😀😀😀😀😀😀😀",
+            (roundtrip("vc", "😀😀😀😀😀😀😀😀😀😀")))
+          database_error("22001", function() roundtrip("vc", "12345678901") end)
+        end)
+
+      it("char(n) drops trailing spaces", function()
+        assert.equal("a", (roundtrip("ch", "a  ")))
+      end)
+    end)
+
+    describe("json", function()
+      it("round-trips nested tables with NULL positions", function()
+        local v = nested_doc()
+        local back = roundtrip("j", v)
+        assert.same(v, back)
+        assert.equal("integer", math.type(back.big))
+        assert.equal("float", math.type(back.x))
+        assert.equal(sleet.null, back.holes[3])
+      end)
+
+      it("round-trips arrays, scalars, NUL in strings and empty documents",
+        function()
+          assert.same({ 10, 20, 30 }, (roundtrip("j", { 10, 20, 30 })))
+          assert.equal("str", (roundtrip("j", "str")))
+          assert.same({}, (roundtrip("j", {})))
+          assert.same({ s = "a\0b" }, (roundtrip("j", { s = "a\0b" })))
+          assert.is_nil((roundtrip("j", sleet.null)))
+        end)
+    end)
+
+    describe("binary, varbinary, blob", function()
+      it("varbinary, blob and longblob round-trip all 256 byte values",
+        function()
+          for _, key in ipairs({ "vb", "bl", "lb" }) do
+            local back = roundtrip(key, ALL_BYTES)
+            assert.equal(ALL_BYTES, back)
+          end
+          for _, v in ipairs({ "\0", "\0\0abc\0", "\xff\xfe\xc0\x80", "" }) do
+            assert.equal(v, (roundtrip("bl", v)))
+          end
+        end)
+
+      it("binary(n) pads with NUL bytes", function()
+        assert.equal("ab\0\0", (roundtrip("bin", "ab")))
+        assert.equal("\0\255\1\254", (roundtrip("bin", "\0\255\1\254")))
+      end)
+
+      it("longblob round-trips 1 MiB", function()
+        local v = ("\0\1\2\255"):rep(262144)
+        assert.equal(v, (roundtrip("lb", v)))
+      end)
+    end)
+
+    describe("date, datetime, timestamp, time", function()
+      it("date round-trips as YYYY-MM-DD", function()
+        for _, v in ipairs({ "2024-02-29", "1970-01-01", "1000-01-01",
+          "9999-12-31" }) do
+          assert.equal(v, (roundtrip("dt", v)))
+        end
+        check.raises_kind("validation", function()
+          roundtrip("dt", "2024-02-30")
+        end)
+      end)
+
+      it("datetime keeps the fraction its fsp allows", function()
+        local v = "2024-01-02T03:04:05.123456Z"
+        assert.equal("2024-01-02T03:04:05Z", (roundtrip("dtm", v)))
+        assert.equal("2024-01-02T03:04:05.123Z", (roundtrip("dt3", v)))
+        assert.equal(v, (roundtrip("dt6", v)))
+        assert.equal("2024-01-02T03:04:05Z",
+          (roundtrip("dtm", "2024-01-02T05:04:05+02:00")))
+        assert.equal("1969-12-31T23:59:59Z",
+          (roundtrip("dtm", "1969-12-31T23:59:59Z")))
+        local back, id = roundtrip("dtm", "2024-01-02T03:04:05Z")
+        assert.equal("2024-01-02T03:04:05Z", back)
+        assert.same({ "2024-01-02 03:04:05", "datetime" },
+          { stored("dtm", id) })
+      end)
+
+      it("timestamp is stored as the UTC instant", function()
+        local back, id = roundtrip("ts", "2024-01-02T03:04:05Z")
+        assert.equal("2024-01-02T03:04:05Z", back)
+        assert.equal(1704164645, db:execute(sleet.sql("select "
+          .. "unix_timestamp(ts) as e from vals where id = ?", id))[1].e)
+      end)
+
+      it("timestamp holds 1970 to 2038 only (22007 outside)", function()
+        database_error("22007", function()
+          roundtrip("ts", "1969-01-01T00:00:00Z")
+        end)
+        database_error("22007", function()
+          roundtrip("ts", "2040-01-01T00:00:00Z")
+        end)
+      end)
+
+      it("mode epoch and epoch_ms read back the numbers written", function()
+        for _, v in ipairs({ 1704164645, 0, -1 }) do
+          local back = roundtrip("te", v)
+          assert.equal(v, back)
+          assert.equal("integer", math.type(back))
+        end
+        for _, v in ipairs({ 1704164645678, 1, -1 }) do
+          assert.equal(v, (roundtrip("tms", v)))
+        end
+      end)
+
+      it("time round-trips in whole seconds (no fsp)", function()
+        assert.equal("03:04:05", (roundtrip("tm", "03:04:05")))
+      end)
+    end)
+
+    describe("mysql.enum", function()
+      it("round-trips a member and refuses others before SQL", function()
+        local back, id = roundtrip("e", "happy")
+        assert.equal("happy", back)
+        assert.same({ "happy", "enum('sad','ok','happy')" },
+          { stored("e", id) })
+        check.raises_kind("validation", function() roundtrip("e", "angry") end)
+      end)
+    end)
+
+    describe("NULL", function()
+      it("is nil in rows and sleet.null in values()", function()
+        local _, id = roundtrip("tx", "only text")
+        local row = db:select():from(t):where(sleet.eq(t.id, id)):get()
+        assert.same({ id = id, tx = "only text" }, row)
+        local v = db:select({ id = t.id, i = t.i, j = t.j, bl = t.bl })
+          :from(t):where(sleet.eq(t.id, id)):values()
+        assert.same({ { id, sleet.null, sleet.null, sleet.null } }, v)
+      end)
+    end)
+  end)
+end
+
+-- }====================================================================

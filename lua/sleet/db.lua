@@ -4,6 +4,7 @@ local core = require "sleet.core"
 local casing = require "sleet.casing"
 local expr = require "sleet.expr"
 local query = require "sleet.query"
+local relations = require "sleet.relations"
 local util = require "sleet.util"
 
 local M = {}
@@ -392,6 +393,7 @@ function Session:transaction(fn, opts)
     dialect = self.dialect, schema = self.schema, relations = self.relations,
     _intx = true,
   }, Transaction)
+  if self.query then tx.query = relations.api(tx, self.relations) end
   local r = util.pack(pcall(fn, tx))
   tx._finished = true
   st.depth = st.depth - 1
@@ -488,14 +490,22 @@ function M.connect(target, opts)
   local cas = casing.resolve(opts.casing, util.usage)
   local logger = makelogger(opts.logger)
   local driver, copts = M.parse(target)
+  local rels = opts.relations
+  if rels ~= nil and not relations.isrelations(rels) then
+    util.usage("connect: relations must come from sleet.defineRelations")
+  end
   local conn = core.connect(driver, copts)
   local dialect = conn:dialect()
-  return setmetatable({
+  local db = setmetatable({
     _conn = conn, _st = { depth = 0 },
     ctx = { dialect = dialect, casing = cas },
     _logger = logger,
-    dialect = dialect, schema = opts.schema, relations = opts.relations,
+    dialect = dialect, schema = opts.schema or (rels and rels.schema),
+    relations = rels,
   }, Database)
+  -- db.query.<table>:findMany / :findFirst (relational queries)
+  if rels ~= nil then db.query = relations.api(db, rels) end
+  return db
 end
 
 -- }====================================================================

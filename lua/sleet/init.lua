@@ -6,6 +6,7 @@ local column = require "sleet.column"
 local db = require "sleet.db"
 local expr = require "sleet.expr"
 local query = require "sleet.query"
+local relations = require "sleet.relations"
 local util = require "sleet.util"
 
 local M = {}
@@ -47,6 +48,10 @@ M.except = query.except
 -- sleet.queryBuilder("postgresql" | "mysql" | "sqlite", { casing }):
 -- builders that compile (toSQL) without a database.
 M.queryBuilder = query.builder
+
+-- Relational queries: sleet.defineRelations(schema, function(r) ... end),
+-- then sleet.connect(url, { relations = ... }) gives db.query.
+M.defineRelations = relations.defineRelations
 
 -- Tables.
 M.alias = column.alias

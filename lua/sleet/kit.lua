@@ -356,45 +356,51 @@ function M.push(db, schema, opts)
   local ctx = db.ctx
   local dialect = ctx.dialect
   local tables, enums = M.entities(schema)
-  local ran = {}
-  local function run(node)
-    local c = db:_compile(node)
-    db:_run(c, "run", nil, nil)
-    ran[#ran + 1] = c:sql()
-  end
-  local function work()
-    if dialect == "postgresql" then
-      for _, s in ipairs(sqlschemas(tables, enums)) do
-        local text = "create schema if not exists " .. quote(s)
-        db:run(text)
-        ran[#ran + 1] = text
+  -- Every statement is compiled before the first one runs, so a schema the
+  -- dialect cannot express fails before anything changes (MySQL cannot roll
+  -- DDL back).
+  local plan = {}
+  local function add(node) plan[#plan + 1] = db:_compile(node) end
+  local function addtext(text) plan[#plan + 1] = text end
+  if dialect == "postgresql" then
+    for _, s in ipairs(sqlschemas(tables, enums)) do
+      addtext("create schema if not exists " .. quote(s))
+    end
+    for _, e in ipairs(enums) do
+      if not exists(db, dialect, "enum", e.schema, e.enumName) then
+        add(enumnode(e))
       end
-      for _, e in ipairs(enums) do
-        if not exists(db, dialect, "enum", e.schema, e.enumName) then
-          run(enumnode(e))
+    end
+  end
+  for _, t in ipairs(tables) do
+    local d = def(t)
+    local node, indexes = M.tablenodes(t, ctx)
+    if not exists(db, dialect, "table", d.schema, d.name) then
+      add(node)
+      for _, ix in ipairs(indexes) do add(ix) end
+    else
+      local have = existingcolumns(db, dialect, d.schema, d.name)
+      for _, cd in ipairs(node.columns) do
+        if not have[cd.name] then
+          addtext(addcolumn(db, d, cd))
+          if cd.unique then
+            add({ k = "create_index", name = cd.unique, schema = d.schema,
+              table = d.name, unique = true,
+              columns = { { k = "col", name = cd.name } } })
+          end
         end
       end
     end
-    for _, t in ipairs(tables) do
-      local d = def(t)
-      local node, indexes = M.tablenodes(t, ctx)
-      if not exists(db, dialect, "table", d.schema, d.name) then
-        run(node)
-        for _, ix in ipairs(indexes) do run(ix) end
+  end
+  local ran = {}
+  local function work()
+    for _, st in ipairs(plan) do
+      if type(st) == "string" then
+        db:run(st)
+        ran[#ran + 1] = st
       else
-        local have = existingcolumns(db, dialect, d.schema, d.name)
-        for _, cd in ipairs(node.columns) do
-          if not have[cd.name] then
-            local text = addcolumn(db, d, cd)
-            db:run(text)
-            ran[#ran + 1] = text
-            if cd.unique then
-              run({ k = "create_index", name = cd.unique, schema = d.schema,
-                table = d.name, unique = true,
-                columns = { { k = "col", name = cd.name } } })
-            end
-          end
-        end
+        db:_run(st, "run", nil, nil)
+        ran[#ran + 1] = st:sql()
       end
     end
   end

@@ -14,6 +14,10 @@
 -- SQLite (in memory) is always live. PostgreSQL and MySQL are live when
 -- SLEET_TEST_PG_URL / SLEET_TEST_MYSQL_URL name a throwaway database: the
 -- tables a spec pushes are dropped first, so use nothing that matters.
+--
+-- A spec that applies to one dialect only says so where it skips:
+--   d.only("sqlite", "behavior is a SQLite option")  -- true on SQLite
+-- and a body that differs per dialect branches on d.name.
 local schemas = require "spec.support.schemas"
 
 local M = {}
@@ -21,23 +25,54 @@ local M = {}
 -- Every dialect a query builder can compile for.
 M.all = { "sqlite", "postgresql", "mysql" }
 
+-- An environment variable's value; unset and empty are the same.
+local function env(name)
+  local v = os.getenv(name)
+  if v == "" then return nil end
+  return v
+end
+
 local urls = {
   sqlite = function() return "sqlite::memory:" end,
-  postgresql = function() return os.getenv("SLEET_TEST_PG_URL") end,
-  mysql = function() return os.getenv("SLEET_TEST_MYSQL_URL") end,
+  postgresql = function() return env("SLEET_TEST_PG_URL") end,
+  mysql = function() return env("SLEET_TEST_MYSQL_URL") end,
 }
 
--- Names of the tables in schema, children first (tables that reference
--- others are dropped before the tables they reference).
-local function drop_order(sleet, schema)
-  local names = {}
-  for _, t in pairs(schema) do names[#names + 1] = sleet.getTableName(t) end
-  table.sort(names)
-  -- posts references users; generic specs create few tables, so drop in
-  -- reverse alphabetical order and let cascade handle the rest
+-- The names to drop for schema: its tables, children first (the reverse
+-- of kit.push's creation order, which puts referenced tables first), and
+-- its PostgreSQL enums.
+local function drop_list(schema)
+  local kit = require "sleet.kit"
+  local sleet = require "sleet"
+  local tables, enums = kit.entities(schema)
   local out = {}
-  for i = #names, 1, -1 do out[#out + 1] = names[i] end
-  return out
+  for i = #tables, 1, -1 do out[#out + 1] = sleet.getTableName(tables[i]) end
+  local enames = {}
+  for _, e in ipairs(enums) do enames[#enames + 1] = e.enumName end
+  return out, enames
+end
+
+-- Drops tables (names, children first) and PostgreSQL enum types from a
+-- server database. Tables left by other specs may reference these ones:
+-- PostgreSQL's cascade drops their foreign keys, and MySQL, which has no
+-- cascade for DROP TABLE, has its foreign key checks off for the drops.
+local function drop(db, dialect, names, enums)
+  local sleet = require "sleet"
+  if dialect == "sqlite" then return end
+  if dialect == "mysql" then db:run("set foreign_key_checks = 0") end
+  local ok, err = pcall(function()
+    for _, t in ipairs(names) do
+      local cascade = dialect == "postgresql" and " cascade" or ""
+      db:execute(sleet.sql("drop table if exists ?" .. cascade,
+        sleet.identifier(t)))
+    end
+    for _, e in ipairs(enums or {}) do
+      db:execute(sleet.sql("drop type if exists ? cascade",
+        sleet.identifier(e)))
+    end
+  end)
+  if dialect == "mysql" then db:run("set foreign_key_checks = 1") end
+  if not ok then error(err, 0) end
 end
 
 local function make(name)
@@ -49,12 +84,50 @@ local function make(name)
     return require(schemas.modules[name])
   end
 
+  -- The URL of this dialect's test database.
+  function d.url()
+    return urls[name]()
+  end
+
+  -- True when this dialect is one of the names given. why says why a body
+  -- is limited to them; it is required so that every skip explains itself.
+  function d.only(...)
+    local n = select("#", ...)
+    local why = select(n, ...)
+    assert(type(why) == "string" and n >= 2, "d.only(names..., why)")
+    for i = 1, n - 1 do
+      if select(i, ...) == name then return true end
+    end
+    return false
+  end
+
+  -- Connects without touching any table (a second connection to the same
+  -- database; on SQLite in memory, a database of its own).
+  function d.connect(schema, opts)
+    local sleet = require "sleet"
+    local o = { schema = schema }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    return sleet.connect(urls[name](), o)
+  end
+
+  -- Drops the tables (and pg enums) of schema on db: its rows are gone and
+  -- the next push re-creates them.
+  function d.reset(db, schema)
+    local names, enums = drop_list(schema)
+    drop(db, name, names, enums)
+  end
+
+  -- Drops tables by SQL name (children first), for specs that create
+  -- tables with raw SQL.
+  function d.drop(db, ...)
+    drop(db, name, { ... })
+  end
+
   -- Opens a connection, drops and re-creates the tables of a schema with
   -- kit.push and returns db, schema. build(m) returns a schema table built
   -- with module m; by default the standard users/posts schema.
   -- opts are extra connect options (logger, casing, ...).
   function d.open(build, opts)
-    local sleet = require "sleet"
     local kit = require "sleet.kit"
     local schema
     if build then
@@ -62,17 +135,15 @@ local function make(name)
     else
       schema = schemas.standard(name)
     end
-    local o = { schema = schema }
-    for k, v in pairs(opts or {}) do o[k] = v end
-    local db = sleet.connect(urls[name](), o)
-    if name ~= "sqlite" then
-      for _, t in ipairs(drop_order(sleet, schema)) do
-        local cascade = name == "postgresql" and " cascade" or ""
-        db:execute(sleet.sql("drop table if exists ?" .. cascade,
-          sleet.identifier(t)))
-      end
+    local db = d.connect(schema, opts)
+    local ok, err = pcall(function()
+      d.reset(db, schema)
+      kit.push(db, schema, { force = true })
+    end)
+    if not ok then
+      db:close()
+      error(err, 0)
     end
-    kit.push(db, schema, { force = true })
     return db, schema
   end
 
@@ -86,6 +157,14 @@ function M.live()
     if urls[name]() then out[#out + 1] = make(name) end
   end
   return out
+end
+
+-- The live dialect of that name, or nil.
+function M.find(name)
+  for _, d in ipairs(M.live()) do
+    if d.name == name then return d end
+  end
+  return nil
 end
 
 -- One dialect by name, whether live or not (for SQL-only specs).

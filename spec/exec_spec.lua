@@ -1,6 +1,8 @@
 -- Executing queries: results, row shapes, upserts, aggregates, subqueries,
 -- CTEs, raw SQL, streaming and connection lifetime. The body runs once per
--- live dialect (SQLite always; see spec/support/dialects.lua).
+-- live dialect (SQLite always; see spec/support/dialects.lua). Where a
+-- dialect lacks a feature (MySQL: update ... returning, full join, on
+-- conflict), the same test asserts the usage error it gets instead.
 local sleet = require "sleet"
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
@@ -47,9 +49,9 @@ for _, d in ipairs(dialects.live()) do
     end)
 
     describe("executors", function()
+      -- MySQL: MariaDB's INSERT ... RETURNING
       it("insert ... returning():get() gives the stored row with defaults",
         function()
-          if d.name == "mysql" then return end
           local row = db:insert(s.users):values({ name = "Ada", age = 36 })
             :returning():get()
           assert.same({ id = 1, name = "Ada", role = "member", age = 36 }, row)
@@ -99,7 +101,16 @@ for _, d in ipairs(dialects.live()) do
         seed(db, s)
         local r = db:insert(s.users):values({ name = "Dee" }):run()
         assert.equal(1, r.rowsAffected)
-        assert.equal(4, r.lastInsertId)
+        if d.name == "postgresql" then
+          -- PostgreSQL has no implicit last id: use returning()
+          assert.is_nil(r.lastInsertId)
+          assert.same({ id = 5 }, db:insert(s.users):values({ name = "Eve",
+            role = "admin" })
+            :returning({ id = s.users.id }):get())
+        else
+          assert.equal(4, r.lastInsertId)
+          assert.equal("integer", math.type(r.lastInsertId))
+        end
         local u = db:update(s.users):set({ age = 1 })
           :where(eq(s.users.role, "member")):run()
         assert.equal(3, u.rowsAffected)
@@ -206,14 +217,18 @@ for _, d in ipairs(dialects.live()) do
         assert.equal(9, n)
       end)
 
-      if d.name ~= "mysql" then
-        it("full join keeps unmatched rows of both sides", function()
-          seed(db, s)
-          local rows = db:select():from(s.users)
-            :fullJoin(s.posts, eq(s.posts.authorId, s.users.id)):all()
-          assert.equal(4, #rows)
-        end)
-      end
+      it("full join keeps unmatched rows of both sides", function()
+        seed(db, s)
+        local q = db:select():from(s.users)
+          :fullJoin(s.posts, eq(s.posts.authorId, s.users.id))
+        if d.name == "mysql" then
+          -- MySQL has no full join: refused before anything is sent
+          local err = check.raises_kind("usage", function() return q:all() end)
+          assert.truthy(err.message:find("full join", 1, true))
+          return
+        end
+        assert.equal(4, #q:all())
+      end)
     end)
 
     describe("filters and aggregates", function()
@@ -360,43 +375,52 @@ for _, d in ipairs(dialects.live()) do
         end
         assert.same({ 1, 2, 3 }, sorted(a:union(b):all()))
         assert.same({ 1, 1, 1, 2, 2, 3 }, sorted(a:unionAll(b):all()))
-        if d.name ~= "mysql" then
-          assert.same({ 1, 2 }, sorted(a:intersect(b):all()))
-          assert.same({ 3 }, sorted(a:except(b):all()))
-        end
+        -- MySQL: MariaDB has intersect and except since 10.3
+        assert.same({ 1, 2 }, sorted(a:intersect(b):all()))
+        assert.same({ 3 }, sorted(a:except(b):all()))
       end)
     end)
 
     describe("writes", function()
       before_each(function() seed(db, s) end)
 
+      -- MySQL spells upserts "on duplicate key update": the on conflict
+      -- builders are refused there with a usage error naming it, and no
+      -- statement reaches the server.
+      local function no_conflict_clause(q)
+        local err = check.raises_kind("usage", function() return q:run() end)
+        assert.truthy(err.message:find("on duplicate key update", 1, true))
+        assert.equal(3, db:select({ n = o.count() }):from(s.users):get().n)
+      end
+
       it("onConflictDoNothing with a target leaves the row alone", function()
-        if d.name == "mysql" then return end
-        local r = db:insert(s.users):values({ name = "Other",
+        local q = db:insert(s.users):values({ name = "Other",
           email = "ada@x.io" }):onConflictDoNothing({ target = s.users.email })
-          :run()
+        if d.name == "mysql" then return no_conflict_clause(q) end
+        local r = q:run()
         assert.equal(0, r.rowsAffected)
         assert.equal("Ada", db:select():from(s.users)
           :where(eq(s.users.id, 1)):get().name)
       end)
 
       it("onConflictDoNothing without a target", function()
-        if d.name == "mysql" then return end
-        local r = db:insert(s.users):values({
+        local q = db:insert(s.users):values({
           { name = "New", email = "new@x.io" },
           { name = "Dup", email = "cy@x.io" },
-        }):onConflictDoNothing():run()
+        }):onConflictDoNothing()
+        if d.name == "mysql" then return no_conflict_clause(q) end
+        local r = q:run()
         assert.equal(1, r.rowsAffected)
         assert.equal(4, db:select({ n = o.count() }):from(s.users):get().n)
       end)
 
       it("onConflictDoUpdate updates the existing row", function()
-        if d.name == "mysql" then return end
-        local row = db:insert(s.users):values({ name = "Ada2",
+        local q = db:insert(s.users):values({ name = "Ada2",
           email = "ada@x.io" })
           :onConflictDoUpdate({ target = s.users.email,
             set = { name = "Ada Lovelace" } })
-          :returning():get()
+        if d.name == "mysql" then return no_conflict_clause(q) end
+        local row = q:returning():get()
         assert.same({ id = 1, name = "Ada Lovelace", email = "ada@x.io",
           role = "admin", age = 36 }, row)
         assert.equal(3, db:select({ n = o.count() }):from(s.users):get().n)
@@ -412,10 +436,18 @@ for _, d in ipairs(dialects.live()) do
       end
 
       it("update ... returning gives the new values", function()
-        if d.name == "mysql" then return end
-        local rows = db:update(s.users):set({ age = 40 })
+        local q = db:update(s.users):set({ age = 40 })
           :where(eq(s.users.role, "member"))
-          :returning({ id = s.users.id, age = s.users.age }):all()
+          :returning({ id = s.users.id, age = s.users.age })
+        if d.name == "mysql" then
+          -- MySQL and MariaDB have no UPDATE ... RETURNING
+          local err = check.raises_kind("usage", function() return q:all() end)
+          assert.truthy(err.message:find("returning", 1, true))
+          assert.equal(25, db:select():from(s.users):where(eq(s.users.id, 2))
+            :get().age)
+          return
+        end
+        local rows = q:all()
         table.sort(rows, function(a, b) return a.id < b.id end)
         assert.same({ { id = 2, age = 40 }, { id = 3, age = 40 } }, rows)
       end)
@@ -428,8 +460,8 @@ for _, d in ipairs(dialects.live()) do
           :from(s.posts):all())
       end)
 
+      -- MySQL: MariaDB's DELETE ... RETURNING
       it("delete ... returning", function()
-        if d.name == "mysql" then return end
         local rows = db:delete(s.posts):where(eq(s.posts.authorId, 1))
           :returning({ title = s.posts.title }):all()
         table.sort(rows, function(a, b) return a.title < b.title end)
@@ -440,10 +472,26 @@ for _, d in ipairs(dialects.live()) do
     describe("raw SQL, prepared statements and batches", function()
       it("db:execute(sleet.sql(...)) returns rows keyed by column name",
         function()
-          -- Assumption: execute returns the rows (an array) of a statement
-          -- that yields rows.
           local rows = db:execute(o.sql("select ? as x, ? as y", 42, "s"))
-          assert.same({ { x = 42, y = "s" } }, rows)
+          assert.equal(1, #rows)
+          assert.equal("s", rows[1].y)
+          assert.equal(42, tonumber(rows[1].x))
+          if d.name == "postgresql" then
+            -- a raw parameter has no type on PostgreSQL: the server takes
+            -- it as text, and text comes back
+            assert.equal("42", rows[1].x)
+          else
+            assert.equal(42, rows[1].x)
+            assert.equal("integer", math.type(rows[1].x))
+          end
+        end)
+
+      it("a cast in raw SQL gives a typed value on every dialect",
+        function()
+          local int = d.name == "mysql" and "signed" or "integer"
+          local rows = db:execute(o.sql("select cast(? as " .. int
+            .. ") as x", 42))
+          assert.same({ { x = 42 } }, rows)
           assert.equal("integer", math.type(rows[1].x))
         end)
 
@@ -515,13 +563,37 @@ for _, d in ipairs(dialects.live()) do
       end)
 
       it("a collected connection is closed without trouble", function()
-        for _ = 1, 20 do
-          local db2 = d.open()
-          db2:insert(s.users):values({ name = "x" }):run()
+        -- connections of the servers' database, seen from db
+        local function sessions()
+          if d.name == "postgresql" then
+            return db:execute(o.sql("select count(*) as n from "
+              .. "pg_stat_activity where datname = current_database()"))[1].n
+          elseif d.name == "mysql" then
+            return db:execute(o.sql("select count(*) as n from "
+              .. "information_schema.processlist where db = database()"))[1].n
+          end
+          return 0
+        end
+        local before = sessions()
+        for i = 1, 20 do
+          -- d.connect: a connection that leaves the tables alone (on SQLite
+          -- in memory, a database of its own)
+          local db2 = d.connect(s)
+          assert.same({ { one = i } }, db2:execute(o.sql("select "
+            .. i .. " as one")))
         end
         collectgarbage()
         collectgarbage()
-        assert.equal(0, db:select({ n = o.count() }):from(s.users):get().n)
+        -- the servers see the sessions end (asynchronously: wait a little)
+        local deadline = os.time() + 5
+        local now = sessions()
+        while now ~= before and os.time() < deadline do
+          os.execute("sleep 0.05")
+          now = sessions()
+        end
+        assert.equal(before, now)
+        db:insert(s.users):values({ name = "still usable" }):run()
+        assert.equal(1, db:select({ n = o.count() }):from(s.users):get().n)
       end)
 
       it("an open iterator keeps its connection alive", function()

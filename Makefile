@@ -41,9 +41,11 @@ BUILD ?= $(DEFAULT_BUILD)
 
 # The module never links the Lua library: the interpreter that loads it
 # provides the symbols.
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson)
-CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson \
+  libcrypto)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson libcrypto)
+# The C tests link the core alone; the diff tests apply DDL on SQLite.
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3)
 
 WARN := -std=c99 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
   -Wmissing-prototypes -Wundef -Wwrite-strings -Wpedantic

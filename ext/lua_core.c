@@ -511,5 +511,6 @@ int luaopen_sleet_core(lua_State *L) {
   lua_setmetatable(L, -2);
   lua_pushcclosure(L, core_json_encode, 1);
   lua_setfield(L, -2, "json_encode");
+  sl_lua_open_kit(L);
   return 1;
 }

@@ -132,4 +132,14 @@ int sl_lua_nested(lua_State *L, const sl_value *v, const sl_shape *s, int kidx,
 
 /* }==================================================================== */
 
+/* {====================================================================
+** lua_kit.c — sleet-kit's helpers: core.diff, core.ddl_expr, core.sha256
+** ===================================================================== */
+
+/* Adds the kit functions to the module table at the top of the stack (see
+** docs/internals.md, "Migrations"). */
+void sl_lua_open_kit(lua_State *L);
+
+/* }==================================================================== */
+
 #endif

@@ -182,8 +182,15 @@ static void render_col(sl_render *r, const sl_node *n) {
 
 static int render_param(sl_render *r, const sl_node *n) {
   if (r->inline_params) {
-    /* DDL cannot take bound parameters */
-    r->d->literal(&r->buf, &n->u.param.v);
+    const sl_value *v = &n->u.param.v;
+    /* DDL cannot take bound parameters. SQLite and PostgreSQL end a quoted
+    ** literal at a NUL byte (MySQL escapes it as \0). */
+    if (v->type == SL_V_TEXT && strcmp(r->d->name, "mysql") != 0 &&
+        memchr(v->u.s.p, '\0', v->u.s.n) != NULL)
+      return sl_render_fail(r, SL_EK_VALIDATION,
+                            "a text literal in DDL (a default, check or "
+                            "index condition) cannot contain a NUL byte");
+    r->d->literal(&r->buf, v);
     return SL_OK;
   }
   return add_param(r, &n->u.param.v, NULL, n->u.param.codec, n->u.param.column);

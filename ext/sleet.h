@@ -854,7 +854,8 @@ typedef struct sl_diff {
 } sl_diff;
 
 /* Diffs prev into next for dialect d (both snapshots must be of d's
-** family). opts may be NULL. Everything in *out is allocated in a. On
+** family). opts may be NULL. *out is allocated in a; the names in it may
+** be borrowed from the snapshots, which must outlive it. On
 ** SL_ERROR err says why: validation for a rename answer that names
 ** nothing, usage for a change the dialect cannot express. */
 int sl_diff_snapshots(const sl_dialect *d, const sl_snapshot *prev,

@@ -13,7 +13,7 @@ packages=(
   gcc make pkg-config libc6-dev
   lua5.4 liblua5.4-dev lua-busted lua-check luarocks
   luajit libluajit-5.1-dev
-  libsqlite3-dev libjansson-dev
+  libsqlite3-dev libjansson-dev libssl-dev
   libpq-dev libmariadb-dev mariadb-server
   valgrind clang-format
   "$@"

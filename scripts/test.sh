@@ -11,7 +11,9 @@
 #             sleet and both drivers load from it
 #   pg-server a throwaway PostgreSQL on 127.0.0.1 (scripts/servers.sh)
 #   my-server a throwaway MariaDB on 127.0.0.1
-#   example   examples/blog/main.lua runs
+#   example   examples/blog/main.lua runs on in-memory SQLite
+#   example-pg  the same on the PostgreSQL server, when it started
+#   example-my  the same on the MariaDB server, when it started
 #   specs     busted under lua5.4, against SQLite and both servers
 #   asan      build-asan/ (ASan + UBSan), then the specs against it
 #   valgrind  the specs under valgrind (definite leaks are errors)
@@ -214,12 +216,34 @@ fi
 
 start_servers
 
+# The blog example runs once per database, each run one check: SQLite in
+# memory, then each server that started, named by BLOG_URL (the example
+# touches only its own blog_* tables and drops them at the end).
+example_phases=(example)
+if [[ -n ${SLEET_TEST_PG_URL:-} ]]; then
+  example_phases+=(example-pg)
+fi
+if [[ -n ${SLEET_TEST_MYSQL_URL:-} ]]; then
+  example_phases+=(example-my)
+fi
+
+run_example() { # phase
+  local env=(-u BLOG_URL)
+  case $1 in
+    example-pg) env=(BLOG_URL="$SLEET_TEST_PG_URL") ;;
+    example-my) env=(BLOG_URL="$SLEET_TEST_MYSQL_URL") ;;
+  esac
+  check "$1" env "${env[@]}" make --no-print-directory WERROR=1 example
+}
+
 if ((build_ok != 0)); then
-  for name in example specs; do
+  for name in "${example_phases[@]}" specs; do
     blocked "$name" "build failed"
   done
 else
-  check example make --no-print-directory WERROR=1 example
+  for name in "${example_phases[@]}"; do
+    run_example "$name"
+  done
   suite specs "${BUSTED[@]}" --run=default
 fi
 

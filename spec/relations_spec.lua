@@ -217,6 +217,34 @@ describe("defineRelations", function()
     assert.matches("cannot infer", err.message, 1, true)
   end)
 
+  it("infers a relation from the one foreign key between two tables",
+    function()
+      local users = m.table("fk_users", { id = m.integer():primaryKey() })
+      local posts = m.table("fk_posts", {
+        id = m.integer():primaryKey(),
+        authorId = m.integer("author_id")
+          :references(function() return users.id end),
+      })
+      local notes = m.table("fk_notes", {
+        id = m.integer():primaryKey(),
+        a = m.integer():references(function() return users.id end),
+        b = m.integer():references(function() return users.id end),
+      })
+      local s = { users = users, posts = posts, notes = notes }
+      local c = sleet.defineRelations(s, function(r)
+        return { users = { posts = r.many.posts() },
+          posts = { author = r.one.users() } }
+      end).config
+      assert.same({ users.id }, c.users.posts.from)
+      assert.same({ posts.authorId }, c.users.posts.to)
+      assert.same({ posts.authorId }, c.posts.author.from)
+      assert.same({ users.id }, c.posts.author.to)
+      -- two foreign keys to choose from: no guess
+      local err = check.raises_kind("usage", sleet.defineRelations, s,
+        function(r) return { users = { notes = r.many.notes() } } end)
+      assert.matches("cannot infer", err.message, 1, true)
+    end)
+
   it("asks for an alias when two relations could be the reverse", function()
     local s = blog(m, "sqlite")
     local err = check.raises_kind("usage", sleet.defineRelations, s,

@@ -249,6 +249,28 @@ for _, d in ipairs(dialects.live()) do
         end)
       end
 
+      for _, op in ipairs(ops) do
+        it(op .. "(col, sleet.null) is an error too (NULL never compares)",
+          function()
+            local ok, err = pcall(function()
+              return db:select():from(s.users)
+                :where(sleet[op](s.users.name, sleet.null)):all()
+            end)
+            assert.is_false(ok)
+            assert.equal("validation", err.kind)
+            assert.matches("sleet.null", err.message, 1, true)
+            assert.same({}, log)
+          end)
+      end
+
+      it("inArray with sleet.null in the list is an error", function()
+        check.raises_kind("validation", function()
+          return db:select():from(s.users)
+            :where(sleet.inArray(s.users.id, { 1, sleet.null })):all()
+        end)
+        assert.same({}, log)
+      end)
+
       it("inArray(col, nil) and between(col, nil, x) are errors", function()
         check.raises_kind({ "validation", "usage" }, function()
           return db:select():from(s.users):where(sleet.inArray(s.users.id, nil))
@@ -415,3 +437,28 @@ for _, d in ipairs(dialects.live()) do
     end)
   end)
 end
+
+describe("DDL literals", function()
+  local kit = require "sleet.kit"
+  -- SQLite and PostgreSQL would end the quoted default at the NUL byte; the
+  -- schema is refused with a clear error before any SQL exists.
+  for _, case in ipairs({ { "sqlite", "sleet.sqlite" }, { "postgresql",
+    "sleet.pg" } }) do
+    it("refuses a NUL byte in a text default on " .. case[1], function()
+      local m = require(case[2])
+      local t = m.table("nul_default", { s = m.text():default("a\0b") })
+      local ok, err = pcall(kit.export, { t = t }, case[1])
+      assert.is_false(ok)
+      assert.equal("validation", err.kind)
+      assert.matches("NUL byte", err.message, 1, true)
+    end)
+  end
+
+  it("keeps a NUL byte in a MySQL text default (escaped as \\0)", function()
+    local m = require "sleet.mysql"
+    local t = m.table("nul_default", { s = m.varchar({ length = 5 })
+      :default("a\0b") })
+    local sql = table.concat(kit.export({ t = t }, "mysql"), "\n")
+    assert.truthy(sql:find("'a\\0b'", 1, true))
+  end)
+end)

@@ -182,17 +182,25 @@ end
 -- Conditions
 -- =====================================================================
 
-local function isnil(x) return x == nil end
+-- nil and sleet.null are not operands: a comparison with NULL is never
+-- true, so writing one is a mistake (isNull / isNotNull say what is meant).
+local function nullname(x)
+  if x == nil then return "nil" end
+  if x == core.null then return "sleet.null" end
+  return nil
+end
 
 local function binary(name, op, hint, ty)
   return function(l, r, ...)
     if select("#", ...) > 0 then
       util.usage(name .. ": takes two operands")
     end
-    if isnil(l) then util.validation(name .. ": left operand is nil") end
-    if isnil(r) then
-      util.validation(name .. ": value is nil" .. (hint and ("; use " .. hint)
-        or ""))
+    if nullname(l) then
+      util.validation(name .. ": left operand is " .. nullname(l))
+    end
+    if nullname(r) then
+      util.validation(name .. ": value is " .. nullname(r)
+        .. (hint and ("; use " .. hint) or ""))
     end
     return M.new(function(ctx)
       local a, b = operands(l, r, ctx, ty)
@@ -277,8 +285,9 @@ local function inlist(name, neg)
     end
     local n = #values
     for i = 1, n do
-      if values[i] == nil then
-        util.validation(("%s: value %d is nil"):format(name, i))
+      if nullname(values[i]) then
+        util.validation(("%s: value %d is %s; NULL is never in a list "
+          .. "(use isNull)"):format(name, i, nullname(values[i])))
       end
     end
     return M.new(function(ctx)
@@ -296,8 +305,12 @@ M.notInArray = inlist("notInArray", true)
 
 local function betweenop(name, neg)
   return function(x, lo, hi)
-    if x == nil then util.validation(name .. ": left operand is nil") end
-    if lo == nil or hi == nil then util.validation(name .. ": bound is nil") end
+    if nullname(x) then
+      util.validation(name .. ": left operand is " .. nullname(x))
+    end
+    if nullname(lo) or nullname(hi) then
+      util.validation(name .. ": bound is " .. (nullname(lo) or nullname(hi)))
+    end
     return M.new(function(ctx)
       local ty = bindcodec(x)
       local lab = kind(x) == "column" and M.label(x, ctx) or nil

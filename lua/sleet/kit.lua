@@ -1,242 +1,219 @@
--- Schema tooling from Lua: push a schema to a database, export it as DDL.
+-- Schema tooling from Lua (what `sleet-kit` runs): push a schema to a live
+-- database, export it as DDL, generate migrations into a drizzle-kit
+-- folder, apply and check them.
 --
--- This version creates what is missing (schemas, enums, tables in foreign
--- key order, their indexes) and leaves existing tables alone; altering
--- existing tables to match a changed schema is done by diffing, which
--- generate/migrate provide.
+-- Everything goes through snapshots (sleet.snapshot) and the C diff engine
+-- (core.diff): a schema's snapshot is compared with the previous one
+-- (generate) or with the live database read back by sleet.introspect
+-- (push). Renames cannot be told from a drop and a create, so the diff
+-- reports them as unresolved and the caller answers: opts.renames, or a
+-- resolve(question) function (the command's prompt). Nothing is ever
+-- dropped and re-created in place of an unanswered rename.
 local casing = require "sleet.casing"
-local column = require "sleet.column"
 local core = require "sleet.core"
-local expr = require "sleet.expr"
+local introspect = require "sleet.introspect"
+local migrator = require "sleet.migrator"
 local query = require "sleet.query"
+local snapshot = require "sleet.snapshot"
 local util = require "sleet.util"
 
 local M = {}
 
-local kind = util.kind
-local def = column.def
+M.entities = snapshot.entities
 
--- {====================================================================
--- Schema contents
--- =====================================================================
-
-local function qualified(d)
-  return (d.schema and (d.schema .. ".") or "") .. d.name
+-- Errors whose answer is missing (an unresolved rename, a destructive
+-- change without force) carry needsAnswer = true: the command exits 2.
+local function needanswer(kind, message, extra)
+  local fields = { kind = kind, message = message, needsAnswer = true }
+  for k, v in pairs(extra or {}) do fields[k] = v end
+  core.error(fields)
 end
 
--- The tables (in foreign key order: referenced tables first) and enums of
--- a schema table (a module's exports: name → table / enum / other).
-function M.entities(schema)
-  if type(schema) ~= "table" then
-    util.usage("kit: the schema must be a table of tables")
-  end
-  local tables, enums, seen = {}, {}, {}
-  for _, v in pairs(schema) do
-    local k = kind(v)
-    if k == "table" and not seen[v] then
-      local d = def(v)
-      if d.kind == "table" and not d.alias then
-        seen[v] = true
-        tables[#tables + 1] = v
-      end
-    elseif k == "enum" and not seen[v] then
-      seen[v] = true
-      enums[#enums + 1] = v
-    end
-  end
-  table.sort(tables, function(a, b)
-    return qualified(def(a)) < qualified(def(b))
-  end)
-  table.sort(enums, function(a, b)
-    return (a.schema or "") .. "." .. a.enumName < (b.schema or "") .. "." ..
-      b.enumName
-  end)
-  -- enums used by columns but not exported are created too
-  local eseen = {}
-  for _, e in ipairs(enums) do eseen[e] = true end
-  for _, t in ipairs(tables) do
-    for _, c in ipairs(def(t).columns) do
-      local e = c.enumValues and c.columnType == "enum" and c.dialect ==
-        "postgresql" and c.enum
-      if e and not eseen[e] then
-        eseen[e] = true
-        enums[#enums + 1] = e
-      end
-    end
-  end
-  -- depth-first: a table comes after the tables it references
-  local order, state = {}, {}
-  local function deps(t)
-    local out = {}
-    for _, c in ipairs(def(t).columns) do
-      for _, r in ipairs(c.refs or {}) do
-        local rc = r.fn()
-        if kind(rc) ~= "column" then
-          util.usage(("%s.%s: references() must return a column"):format(
-            def(t).name, c.key))
-        end
-        out[#out + 1] = rc.table
-      end
-    end
-    for _, x in ipairs(column.extras(t)) do
-      if x.type == "foreignKey" then
-        out[#out + 1] = x.foreignColumns[1].table
-      end
-    end
-    return out
-  end
-  local function visit(t)
-    local d = def(t)
-    if d.original then t = d.original end
-    if state[t] then return end
-    state[t] = "visiting"
-    for _, dep in ipairs(deps(t)) do
-      local dd = def(dep)
-      if dd.original then dep = dd.original end
-      if dep ~= t and seen[dep] and state[dep] == nil then visit(dep) end
-    end
-    state[t] = "done"
-    order[#order + 1] = t
-  end
-  for _, t in ipairs(tables) do visit(t) end
-  return order, enums
-end
-
--- }====================================================================
-
 -- {====================================================================
--- DDL nodes
+-- Diffing with rename answers
 -- =====================================================================
 
-local function joinnames(list) return table.concat(list, "_") end
-
-local function colnames(cols, ctx)
-  local out = {}
-  for i, c in ipairs(cols) do out[i] = column.sqlname(c, ctx.casing) end
+local function copyrenames(r)
+  local out = { tables = {}, columns = {} }
+  if r == nil then return out end
+  if type(r) ~= "table" then
+    util.usage("renames must be { tables = {...}, columns = {...} }")
+  end
+  for k, v in pairs(r.tables or {}) do out.tables[k] = v end
+  for k, v in pairs(r.columns or {}) do out.columns[k] = v end
   return out
 end
 
-local function realdef(c)
-  local d = def(c.table)
-  if d.original then d = def(d.original) end
-  return d
-end
-
--- The create_table node and create_index nodes of table t.
-function M.tablenodes(t, ctx)
-  local d = def(t)
-  local uctx = query.unqualified(ctx)
-  local extras = column.extras(t)
-  local composite
-  for _, x in ipairs(extras) do
-    if x.type == "primaryKey" then composite = x end
+-- The renames the other way round (for the down migration): tables
+-- {new=old}; columns {"<new table>.<new>" = old}.
+local function invert(r)
+  local out = { tables = {}, columns = {} }
+  local newname = {}
+  for from, to in pairs(r.tables) do
+    if to then
+      out.tables[to] = from
+      newname[from] = to
+    else
+      out.tables[from] = false
+    end
   end
-  local node = { k = "create_table", schema = d.schema, name = d.name,
-    columns = {} }
-  local fks, uniques, checks, indexes = {}, {}, {}, {}
-  for i, c in ipairs(d.columns) do
-    local name = column.sqlname(c, ctx.casing)
-    local cd = {
-      name = name, type = c.ddlType or c.sqlType,
-      notNull = c.notNull or nil,
-      primaryKey = (c.primary and not composite) or nil,
-      autoincrement = c.autoIncrement or nil,
-    }
-    if c.default ~= nil then
-      if kind(c.default) == "expr" then
-        cd.default = c.default.build(uctx)
+  for from, to in pairs(r.columns) do
+    local t, c = from:match("^(.*)%.([^%.]+)$")
+    if t then
+      local nt = newname[t] or t
+      if to then
+        out.columns[nt .. "." .. to] = c
       else
-        cd.default = { k = "param", v = c.default, ty = c.codec,
-          col = d.name .. "." .. name }
+        out.columns[nt .. "." .. c] = false
       end
-    end
-    if c.isUnique then
-      cd.unique = c.uniqueName or (d.name .. "_" .. name .. "_unique")
-    end
-    if c.generated then
-      cd.generated = { e = c.generated.e.build(uctx),
-        stored = c.generated.stored or false }
-    end
-    node.columns[i] = cd
-    for _, r in ipairs(c.refs or {}) do
-      local rc = r.fn()
-      if kind(rc) ~= "column" then
-        util.usage(("%s.%s: references() must return a column"):format(d.name,
-          c.key))
-      end
-      local rd = realdef(rc)
-      local rname = column.sqlname(rc, ctx.casing)
-      fks[#fks + 1] = {
-        name = r.name or joinnames({ d.name, name, rd.name, rname, "fk" }),
-        columns = { name }, refSchema = rd.schema, refTable = rd.name,
-        refColumns = { rname }, onDelete = r.onDelete, onUpdate = r.onUpdate,
-      }
     end
   end
-  for _, x in ipairs(extras) do
-    if x.type == "primaryKey" then
-      local cols = colnames(x.columns, ctx)
-      node.primaryKey = { name = x.name or (d.name .. "_" .. joinnames(cols) ..
-        "_pk"), columns = cols }
-    elseif x.type == "foreignKey" then
-      local cols = colnames(x.columns, ctx)
-      local rd = realdef(x.foreignColumns[1])
-      local rcols = colnames(x.foreignColumns, ctx)
-      fks[#fks + 1] = {
-        name = x.name or (d.name .. "_" .. joinnames(cols) .. "_" .. rd.name ..
-          "_" .. joinnames(rcols) .. "_fk"),
-        columns = cols, refSchema = rd.schema, refTable = rd.name,
-        refColumns = rcols, onDelete = x.onDeleteAction,
-        onUpdate = x.onUpdateAction,
-      }
-    elseif x.type == "unique" then
-      if not x.columns then
-        util.usage(("%s: unique(%s) needs :on(columns)"):format(d.name,
-          tostring(x.name)))
-      end
-      local cols = colnames(x.columns, ctx)
-      uniques[#uniques + 1] = { name = x.name or (d.name .. "_" ..
-        joinnames(cols) .. "_unique"), columns = cols }
-    elseif x.type == "check" then
-      checks[#checks + 1] = { name = x.name, e = x.e.build(uctx) }
-    elseif x.type == "index" then
-      if not x.columns then
-        util.usage(("%s: index %s needs :on(columns)"):format(d.name, x.name))
-      end
-      local cols = {}
-      for j, c in ipairs(x.columns) do cols[j] = expr.tonode(c, uctx) end
-      indexes[#indexes + 1] = {
-        k = "create_index", name = x.name, schema = d.schema, table = d.name,
-        unique = x.unique or nil, columns = cols,
-        where = x.whereExpr and expr.tonode(x.whereExpr, uctx) or nil,
-      }
-    end
+  return out
+end
+M.invertRenames = invert
+
+-- One question per created name of an unresolved diff item:
+-- { kind = "table" | "column", table, name, candidates = {...}, key }.
+local function iscolumn(u) return u.kind == "column" end
+
+local function questions(u)
+  local out = {}
+  for _, name in ipairs(u.created or {}) do
+    out[#out + 1] = {
+      kind = iscolumn(u) and "column" or "table", table = u.table,
+      name = name, candidates = u.deleted or {},
+      key = iscolumn(u) and (u.table .. "." .. name) or name,
+    }
   end
-  if #fks > 0 then node.foreignKeys = fks end
-  if #uniques > 0 then node.uniques = uniques end
-  if #checks > 0 then node.checks = checks end
-  return node, indexes
+  return out
 end
 
-local function enumnode(e)
-  return { k = "create_enum", schema = e.schema, name = e.enumName,
-    values = e.enumValues }
+-- The text of the flags that answer question q (for the error of a
+-- non-interactive run).
+local function answerflags(q)
+  local lines = {}
+  local function line(mark, label, flag)
+    -- pad by characters, not bytes (the arrow is three bytes)
+    local width = #label - select(2, label:gsub("[\128-\191]", ""))
+    lines[#lines + 1] = "    " .. mark .. " " .. label ..
+      (" "):rep(math.max(1, 28 - width)) .. " " .. flag
+  end
+  if q.kind == "table" then
+    line("+", q.name, "--create-table " .. q.name)
+    for _, old in ipairs(q.candidates) do
+      line("~", old .. " › " .. q.name, ("--rename-table %s=%s"):format(old,
+        q.name))
+    end
+  else
+    line("+", q.name, ("--create-column %s.%s"):format(q.table, q.name))
+    for _, old in ipairs(q.candidates) do
+      line("~", old .. " › " .. q.name, ("--rename %s.%s=%s"):format(
+        q.table, old, q.name))
+    end
+  end
+  return table.concat(lines, "\n")
 end
 
-local function quote(name) return '"' .. name:gsub('"', '""') .. '"' end
+-- The question as the prompt asks it.
+function M.questionText(q)
+  local what = q.kind == "table" and ("table " .. q.name) or
+    ("column " .. q.table .. "." .. q.name)
+  local from = #q.candidates == 1 and q.candidates[1] or
+    ("one of " .. table.concat(q.candidates, ", "))
+  return ("Is %s created or renamed from %s?"):format(what, from)
+end
 
--- The SQL schemas (pg) a schema's tables and enums live in, sorted.
-local function sqlschemas(tables, enums)
-  local set, out = {}, {}
-  for _, t in ipairs(tables) do
-    local s = def(t).schema
-    if s and s ~= "public" then set[s] = true end
+local function encode(snap)
+  return core.json_encode(snap)
+end
+
+-- kit.diff(dialect, prev, next, opts) → the diff result ({ statements,
+-- changes }) of two snapshot tables, with renames answered from
+-- opts.renames ({ tables = { old = new | false }, columns = {
+-- ["table.old"] = new | false } }, false meaning "not a rename") and then
+-- opts.resolve(question) → "create" | old name, asked once per created
+-- name while the diff reports unresolved ones. Without an answer it raises
+-- a usage error (needsAnswer) listing the questions and the flags that
+-- answer them. Also returns the renames used.
+function M.diff(dialect, prev, next, opts)
+  opts = opts or {}
+  local renames = copyrenames(opts.renames)
+  local pj, nj = encode(prev), encode(next)
+  for _ = 1, 1000 do
+    local r = core.diff(dialect, pj, nj, { renames = renames })
+    local pending = r.unresolved
+    if not pending or #pending == 0 then return r, renames end
+    local qs = {}
+    for _, u in ipairs(pending) do
+      for _, q in ipairs(questions(u)) do qs[#qs + 1] = q end
+    end
+    if not opts.resolve then
+      local parts = {}
+      for _, q in ipairs(qs) do
+        parts[#parts + 1] = M.questionText(q) .. "\n" .. answerflags(q)
+      end
+      needanswer("usage", "the schema diff needs to know which changes " ..
+        "are renames; answer with one flag per question:\n  " ..
+        table.concat(parts, "\n  "), { unresolved = pending })
+    end
+    -- ask; a candidate taken by one answer is not offered again
+    local taken = {}
+    for _, u in ipairs(pending) do
+      local left = {}
+      for _, d in ipairs(u.deleted or {}) do left[#left + 1] = d end
+      for _, q in ipairs(questions(u)) do
+        local cands = {}
+        for _, d in ipairs(left) do
+          if not taken[q.kind .. ":" .. (q.table or "") .. ":" .. d] then
+            cands[#cands + 1] = d
+          end
+        end
+        q.candidates = cands
+        local answer = #cands == 0 and "create" or opts.resolve(q)
+        if answer == nil or answer == "create" or answer == false then
+          if q.kind == "table" then
+            renames.tables[q.name] = false
+          else
+            renames.columns[q.key] = false
+          end
+        else
+          local ok = false
+          for _, d in ipairs(cands) do ok = ok or d == answer end
+          if not ok then
+            util.usage(("%s: %s is not one of the choices"):format(
+              M.questionText(q), tostring(answer)))
+          end
+          taken[q.kind .. ":" .. (q.table or "") .. ":" .. answer] = true
+          if q.kind == "table" then
+            renames.tables[answer] = q.name
+          else
+            renames.columns[q.table .. "." .. answer] = q.name
+          end
+        end
+      end
+      -- what is left of the deleted ones is dropped
+      for _, d in ipairs(left) do
+        local k = iscolumn(u) and (u.table .. "." .. d) or d
+        if not taken[(iscolumn(u) and "column" or "table") .. ":" ..
+          (u.table or "") .. ":" .. d] then
+          if iscolumn(u) then
+            if renames.columns[k] == nil then renames.columns[k] = false end
+          elseif renames.tables[k] == nil then
+            renames.tables[k] = false
+          end
+        end
+      end
+    end
   end
-  for _, e in ipairs(enums) do
-    if e.schema and e.schema ~= "public" then set[e.schema] = true end
+  util.usage("the schema diff kept asking about renames")
+end
+
+-- The destructive changes of a diff result.
+function M.destructive(r)
+  local out = {}
+  for _, c in ipairs(r.changes or {}) do
+    if c.destructive then out[#out + 1] = c end
   end
-  for s in pairs(set) do out[#out + 1] = s end
-  table.sort(out)
   return out
 end
 
@@ -246,170 +223,541 @@ end
 -- export and push
 -- =====================================================================
 
+local function resolvecasing(option)
+  if type(option) == "function" then return option end
+  return casing.resolve(option, util.usage)
+end
+
 -- kit.export(schema, dialect, { casing }) → array of DDL statements that
--- create the whole schema on an empty database.
+-- create the whole schema on an empty database (the diff from nothing).
 function M.export(schema, dialect, opts)
   opts = opts or {}
-  local ctx = { dialect = query.dialect(dialect),
-    casing = casing.resolve(opts.casing, util.usage) }
-  local tables, enums = M.entities(schema)
+  dialect = query.dialect(dialect)
+  local want = snapshot.build(schema, dialect,
+    { casing = resolvecasing(opts.casing) })
+  local r = M.diff(dialect, snapshot.empty(dialect), want)
+  return r.statements or {}
+end
+
+-- The PostgreSQL schemas a snapshot uses besides public.
+local function pgschemas(snap)
   local out = {}
-  local function add(node)
-    out[#out + 1] = core.compile(ctx.dialect, node):sql()
+  for s in pairs(snap.schemas or {}) do out[#out + 1] = s end
+  for _, t in pairs(snap.tables) do
+    if t.schema ~= "" and t.schema ~= "public" then out[#out + 1] = t.schema end
   end
-  if ctx.dialect == "postgresql" then
-    for _, s in ipairs(sqlschemas(tables, enums)) do
-      out[#out + 1] = "create schema " .. quote(s)
-    end
-    for _, e in ipairs(enums) do add(enumnode(e)) end
-  end
-  local allindexes = {}
-  for _, t in ipairs(tables) do
-    local node, indexes = M.tablenodes(t, ctx)
-    add(node)
-    for _, ix in ipairs(indexes) do allindexes[#allindexes + 1] = ix end
-  end
-  for _, ix in ipairs(allindexes) do add(ix) end
+  table.sort(out)
   return out
 end
 
-local function exists(db, dialect, what, schema, name)
-  local sql = expr.sql
-  local q
-  if what == "enum" then
-    q = sql("select 1 as x from pg_type t join pg_namespace n on n.oid = " ..
-      "t.typnamespace where t.typname = ? and n.nspname = ?", name,
-      schema or "public")
-  elseif dialect == "sqlite" then
-    q = sql("select 1 as x from sqlite_master where type = 'table' and " ..
-      "name = ?", name)
-  elseif dialect == "postgresql" then
-    q = sql("select 1 as x from information_schema.tables where " ..
-      "table_schema = ? and table_name = ?", schema or "public", name)
-  else
-    if schema then
-      q = sql("select 1 as x from information_schema.tables where " ..
-        "table_schema = ? and table_name = ?", schema, name)
-    else
-      q = sql("select 1 as x from information_schema.tables where " ..
-        "table_schema = database() and table_name = ?", name)
+-- kit.plan(db, schema, opts) → diff result, live snapshot, wanted snapshot:
+-- what push would do, without doing it. Options as kit.push.
+function M.plan(db, schema, opts)
+  opts = opts or {}
+  if type(db) ~= "table" or type(db._connection) ~= "function" then
+    util.usage("kit.push: expected a database from sleet.connect")
+  end
+  local dialect = db.dialect
+  local f = opts.casing ~= nil and resolvecasing(opts.casing) or db.ctx.casing
+  local want = snapshot.build(schema, dialect, { casing = f })
+  local exclude = {}
+  if opts.migrationsTable then exclude[opts.migrationsTable] = true end
+  local live = introspect.snapshot(db, { schemas = pgschemas(want),
+    exclude = exclude })
+  if opts.tablesFilter then
+    -- tables outside the filter are not the schema's business
+    local pats = opts.tablesFilter
+    if type(pats) == "string" then pats = { pats } end
+    local lua = {}
+    for i, g in ipairs(pats) do
+      lua[i] = "^" .. g:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
+        :gsub("%*", ".*"):gsub("%?", ".") .. "$"
+    end
+    for key, t in pairs(live.tables) do
+      local hit = want.tables[key] ~= nil
+      for _, p in ipairs(lua) do hit = hit or t.name:match(p) ~= nil end
+      if not hit then live.tables[key] = nil end
+    end
+    -- and so are the enums only other tables use
+    local used = {}
+    for _, t in pairs(live.tables) do
+      for _, c in pairs(t.columns) do used[c.type] = true end
+    end
+    for key, e in pairs(live.enums or {}) do
+      local typ = e.schema == "public" and e.name or
+        ('"' .. e.schema .. '"."' .. e.name .. '"')
+      if not want.enums[key] and not used[typ] then live.enums[key] = nil end
     end
   end
-  return #db:all(q) > 0
+  if not opts.prune then
+    -- only the schema's own tables (and renamed ones) are managed
+    local keep = {}
+    for old in pairs((opts.renames or {}).tables or {}) do
+      keep[snapshot.tablekey(dialect, nil, old)] = true
+      keep[old] = true
+    end
+    introspect.restrict(live, want, keep)
+  end
+  introspect.reconcile(live, want)
+  local r = M.diff(dialect, live, want, opts)
+  return r, live, want
 end
 
--- The column names of an existing table.
-local function existingcolumns(db, dialect, schema, name)
-  local sql = expr.sql
-  local q
-  if dialect == "sqlite" then
-    q = sql("select name from pragma_table_info(?)", name)
-  elseif dialect == "postgresql" then
-    q = sql("select column_name as name from information_schema.columns " ..
-      "where table_schema = ? and table_name = ?", schema or "public", name)
-  elseif schema then
-    q = sql("select column_name as name from information_schema.columns " ..
-      "where table_schema = ? and table_name = ?", schema, name)
-  else
-    q = sql("select column_name as name from information_schema.columns " ..
-      "where table_schema = database() and table_name = ?", name)
-  end
-  local set = {}
-  for _, row in ipairs(db:all(q)) do
-    local n = row.name or row.NAME or row.column_name or row.COLUMN_NAME
-    if n then set[n] = true end
-  end
-  return set
-end
-
--- ALTER TABLE ... ADD COLUMN for column definition cd of table d. The
--- column definition is spelled by the dialect's CREATE TABLE renderer
--- (a one-column table named "t"), so types and default literals are
--- written exactly as a fresh table would have them.
-local function addcolumn(db, d, cd)
-  local one = util.copy(cd)
-  one.unique, one.primaryKey = nil, nil
-  local c = db:_compile({ k = "create_table", name = "t", columns = { one } })
-  local text = c:sql()
-  local inner = text:match("^[^(]*%((.*)%)[^)]*$")
-  if not inner then
-    util.usage(("kit.push: cannot add column %s to %s"):format(cd.name, d.name))
-  end
-  inner = inner:gsub("^%s+", ""):gsub("%s+$", "")
-  local q = db.dialect == "mysql" and "`" or '"'
-  local function qi(n) return q .. n:gsub(q, q .. q) .. q end
-  local target = (d.schema and (qi(d.schema) .. ".") or "") .. qi(d.name)
-  return ("alter table %s add column %s"):format(target, inner)
-end
-
--- kit.push(db, schema, { force = true }): creates the schemas, enums,
--- tables and indexes of schema that the database lacks and adds missing
--- columns to existing tables (with a unique index when the column is
--- unique). Nothing is dropped or altered. Returns the statements it ran.
+-- kit.push(db, schema, { force, prune, tablesFilter, renames, resolve,
+-- confirm, casing }) makes the database match the schema: diffs the live
+-- database against the schema's snapshot and applies the statements (one
+-- transaction on PostgreSQL and SQLite). Tables the schema does not have
+-- are left alone unless prune is set (then they are dropped, except those
+-- outside tablesFilter: a glob or a list of globs like "app_*").
+-- Destructive changes need force = true or confirm(changes) returning
+-- true, else nothing runs and a usage error (needsAnswer) names them.
+-- Returns the statements run and the changes.
 function M.push(db, schema, opts)
   if opts ~= nil and type(opts) ~= "table" then
     util.usage("kit.push: options must be a table")
   end
-  if type(db) ~= "table" or type(db._compile) ~= "function" then
-    util.usage("kit.push: expected a database from sleet.connect")
+  opts = opts or {}
+  local r = M.plan(db, schema, opts)
+  local stmts = r.statements or {}
+  if #stmts == 0 then return {}, r.changes or {} end
+  local bad = M.destructive(r)
+  if #bad > 0 and not opts.force and
+    not (opts.confirm and opts.confirm(bad)) then
+    local lines = {}
+    for _, c in ipairs(bad) do lines[#lines + 1] = "  - " .. c.description end
+    needanswer("usage", "push would lose data; nothing was changed:\n" ..
+      table.concat(lines, "\n") .. "\nrun with --force (kit.push: " ..
+      "{ force = true }) to apply", { changes = bad })
   end
-  local ctx = db.ctx
-  local dialect = ctx.dialect
-  local tables, enums = M.entities(schema)
-  -- Every statement is compiled before the first one runs, so a schema the
-  -- dialect cannot express fails before anything changes (MySQL cannot roll
-  -- DDL back).
-  local plan = {}
-  local function add(node) plan[#plan + 1] = db:_compile(node) end
-  local function addtext(text) plan[#plan + 1] = text end
-  if dialect == "postgresql" then
-    for _, s in ipairs(sqlschemas(tables, enums)) do
-      addtext("create schema if not exists " .. quote(s))
+  migrator.apply(db, stmts, { label = "push" })
+  return stmts, r.changes or {}
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Configuration
+-- =====================================================================
+
+-- kit.loadConfig(path) → the table sleet.config.lua returns, checked.
+function M.loadConfig(path)
+  path = path or "sleet.config.lua"
+  local chunk, err = loadfile(path)
+  if not chunk then util.usage(("cannot read %s: %s"):format(path, err)) end
+  local ok, config = pcall(chunk)
+  if not ok then
+    util.usage(("error in %s: %s"):format(path, tostring(config)))
+  end
+  if type(config) ~= "table" then util.usage(path .. " must return a table") end
+  if not config.dialect then util.usage(path .. ": dialect is required") end
+  config.dialect = query.dialect(config.dialect == "turso" and "sqlite" or
+    config.dialect)
+  if config.schema == nil then util.usage(path .. ": schema is required") end
+  config.out = config.out or "drizzle"
+  config.casing = config.casing
+  resolvecasing(config.casing)
+  return config
+end
+
+-- The schema table of a config: its schema field is a file name, a list of
+-- them (each returning a table of tables, merged) or the table itself.
+function M.loadSchema(config)
+  local files = config.schema
+  if type(files) == "table" and util.kind(files) == nil and
+    type(files[1]) ~= "string" then
+    return files
+  end
+  if type(files) == "string" then files = { files } end
+  local schema = {}
+  for _, file in ipairs(files) do
+    local chunk, err = loadfile(file)
+    if not chunk then
+      util.usage(("cannot read schema %s: %s"):format(file, err))
     end
-    for _, e in ipairs(enums) do
-      if not exists(db, dialect, "enum", e.schema, e.enumName) then
-        add(enumnode(e))
+    local ok, t = pcall(chunk)
+    if not ok then
+      error(t, 0)
+    end
+    if type(t) ~= "table" then
+      util.usage(("schema %s must return a table"):format(file))
+    end
+    for k, v in pairs(t) do schema[k] = v end
+  end
+  return schema
+end
+
+-- The connection target of a config's dbCredentials.
+function M.target(config)
+  local cred = config.dbCredentials
+  if type(cred) ~= "table" then
+    util.usage("dbCredentials is required for this command")
+  end
+  local dialect = config.dialect
+  if cred.url then
+    local url = cred.url
+    -- drizzle-kit's SQLite url is a plain file name
+    if dialect == "sqlite" and not url:match("^sqlite3?:") then
+      url = url:gsub("^file:", "")
+      return { dialect = "sqlite", path = url }
+    end
+    return url
+  end
+  local t = { dialect = dialect }
+  for k, v in pairs(cred) do t[k] = v end
+  return t
+end
+
+-- Connects to the config's database.
+function M.connect(config, opts)
+  local sleet = require "sleet"
+  return sleet.connect(M.target(config), { casing = config.casing,
+    logger = opts and opts.logger or nil })
+end
+
+-- The migrator options of a config.
+function M.migratorOptions(config)
+  local m = config.migrations or {}
+  return { migrationsFolder = config.out, migrationsTable = m.table,
+    migrationsSchema = m.schema }
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- The migrations folder
+-- =====================================================================
+
+local function shellquote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function writefile(path, text)
+  local f, err = io.open(path, "wb")
+  if not f then util.usage(("cannot write %s: %s"):format(path, err)) end
+  f:write(text)
+  f:close()
+end
+
+local function mkdirs(dir)
+  if not os.execute("mkdir -p " .. shellquote(dir)) then
+    util.usage(("cannot create directory %s"):format(dir))
+  end
+end
+
+-- The file names in a directory (sorted); {} when it does not exist.
+local function listdir(dir)
+  local out = {}
+  local p = io.popen("ls -1A " .. shellquote(dir) .. " 2>/dev/null")
+  if not p then return out end
+  for line in p:lines() do out[#out + 1] = line end
+  p:close()
+  table.sort(out)
+  return out
+end
+
+-- The journal of a folder ({ version = "7", dialect, entries = {} } when
+-- there is none yet).
+function M.readJournal(out, dialect)
+  local path = out .. "/meta/_journal.json"
+  local text = migrator.readfile(path)
+  if not text then
+    return { version = "7", dialect = dialect, entries = {} }, false
+  end
+  local j = snapshot.decode(text, path)
+  j.entries = j.entries or {}
+  return j, true
+end
+
+local function snapfile(out, idx)
+  return ("%s/meta/%04d_snapshot.json"):format(out, idx)
+end
+
+-- The snapshot of the folder's last migration (an empty one when there is
+-- none).
+function M.lastSnapshot(out, dialect)
+  local j = M.readJournal(out, dialect)
+  local last = j.entries[#j.entries]
+  if not last then return snapshot.empty(dialect) end
+  local idx = last.idx or (#j.entries - 1)
+  local path = snapfile(out, idx)
+  local text = migrator.readfile(path)
+  if not text then
+    util.usage(("%s is missing (journal entry %s)"):format(path, last.tag))
+  end
+  return snapshot.decode(text, path)
+end
+
+local ADJECTIVES = { "amber", "brave", "calm", "dapper", "eager", "fancy",
+  "gentle", "happy", "icy", "jolly", "keen", "lively", "mellow", "nimble",
+  "odd", "proud", "quiet", "rapid", "silent", "tidy", "urban", "vivid",
+  "wise", "young", "zesty" }
+local NOUNS = { "otter", "falcon", "badger", "heron", "lynx", "marten",
+  "osprey", "puffin", "raven", "salmon", "tern", "viper", "walrus", "yak",
+  "zebra", "gecko", "ibis", "jackal", "koala", "lemur", "mole", "newt",
+  "owl", "panda", "quail" }
+
+local function randomname()
+  local h = snapshot.uuid():gsub("-", "")
+  local a = tonumber(h:sub(1, 4), 16) % #ADJECTIVES + 1
+  local n = tonumber(h:sub(5, 8), 16) % #NOUNS + 1
+  return ADJECTIVES[a] .. "_" .. NOUNS[n]
+end
+
+local function sanitize(name)
+  local s = name:gsub("[^%w_%-]+", "_")
+  return s
+end
+
+-- The _meta of a snapshot: the renames that produced it, named like
+-- drizzle-kit ("public"."old" → "public"."new").
+local function meta(dialect, renames)
+  local m = { schemas = {}, tables = {}, columns = {} }
+  local function q(s) return '"' .. s .. '"' end
+  local function tkey(name)
+    if dialect == "postgresql" then
+      local s, t = name:match("^([^%.]+)%.(.+)$")
+      if not s then s, t = "public", name end
+      return q(s) .. "." .. q(t)
+    end
+    return q(name)
+  end
+  local newname = {}
+  for old, new in pairs(renames.tables) do
+    if new then
+      m.tables[tkey(old)] = tkey(new)
+      newname[old] = new
+    end
+  end
+  for from, to in pairs(renames.columns) do
+    local t, c = from:match("^(.*)%.([^%.]+)$")
+    if t and to then
+      local nt = newname[t] or t
+      m.columns[tkey(nt) .. "." .. q(c)] = tkey(nt) .. "." .. q(to)
+    end
+  end
+  return m
+end
+
+-- The text of a migration file: a warning line per destructive change,
+-- then the statements joined by breakpoints.
+local function migrationtext(statements, changes)
+  local lines = {}
+  for _, c in ipairs(changes or {}) do
+    if c.destructive then
+      lines[#lines + 1] = "-- WARNING: " .. c.description
+    end
+  end
+  local body = migrator.join(statements)
+  if #lines > 0 then
+    return table.concat(lines, "\n") .. "\n" .. body .. "\n"
+  end
+  return body .. "\n"
+end
+
+local CUSTOM = "-- Custom SQL migration file, put your code below! --\n"
+
+-- kit.generate(config, { name, custom, renames, resolve, now }) writes the
+-- next migration of config.out: NNNN_name.sql, NNNN_name.down.sql,
+-- meta/NNNN_snapshot.json and the journal entry. Returns { written =
+-- false } when the schema has not changed since the last snapshot (and
+-- custom is not set), else { written = true, tag, file, downFile,
+-- snapshotFile, statements, down, changes }.
+function M.generate(config, opts)
+  opts = opts or {}
+  local dialect = config.dialect
+  local out = config.out or "drizzle"
+  local schema = opts.schema or M.loadSchema(config)
+  local journal = M.readJournal(out, dialect)
+  if journal.dialect and journal.dialect ~= dialect then
+    util.usage(("%s holds %s migrations; the config says %s"):format(out,
+      journal.dialect, dialect))
+  end
+  local prev = M.lastSnapshot(out, dialect)
+  local want = snapshot.build(schema, dialect,
+    { casing = resolvecasing(config.casing) })
+  local r, renames, down
+  if opts.custom then
+    -- a hand-written migration: the schema is unchanged by it
+    want = snapshot.copy(prev)
+    r = { statements = {}, changes = {} }
+    renames = copyrenames(nil)
+    down = { statements = {} }
+  else
+    r, renames = M.diff(dialect, prev, want, opts)
+    if #(r.statements or {}) == 0 then
+      return { written = false, changes = r.changes or {} }
+    end
+    down = M.diff(dialect, want, prev, { renames = invert(renames) })
+  end
+  local idx = #journal.entries
+  local last = journal.entries[#journal.entries]
+  if last and last.idx then idx = last.idx + 1 end
+  local tag = ("%04d_%s"):format(idx, sanitize(opts.name or randomname()))
+  want.id = snapshot.uuid()
+  want.prevId = prev.id or snapshot.ZERO
+  want._meta = meta(dialect, renames)
+  want.version = snapshot.versions[dialect]
+  want.dialect = dialect
+  mkdirs(out .. "/meta")
+  local file = out .. "/" .. tag .. ".sql"
+  local downfile = out .. "/" .. tag .. ".down.sql"
+  local sfile = snapfile(out, idx)
+  for _, p in ipairs({ file, downfile, sfile }) do
+    if exists(p) then
+      util.usage(("%s already exists; is the journal out of date?"):format(p))
+    end
+  end
+  if opts.custom then
+    writefile(file, CUSTOM)
+    writefile(downfile, CUSTOM)
+  else
+    writefile(file, migrationtext(r.statements, r.changes))
+    writefile(downfile, migrationtext(down.statements, down.changes))
+  end
+  writefile(sfile, snapshot.encode(want) .. "\n")
+  local now = opts.now or math.floor(os.time() * 1000)
+  if last and last.when and now <= last.when then now = last.when + 1 end
+  journal.version = journal.version or "7"
+  journal.dialect = dialect
+  journal.entries[#journal.entries + 1] = {
+    idx = idx, version = snapshot.versions[dialect], when = now, tag = tag,
+    breakpoints = true,
+  }
+  writefile(out .. "/meta/_journal.json", snapshot.encode(journal) .. "\n")
+  return {
+    written = true, tag = tag, file = file, downFile = downfile,
+    snapshotFile = sfile, statements = r.statements, down = down.statements,
+    changes = r.changes or {},
+  }
+end
+
+-- kit.migrate(config, opts) connects to the config's database and applies
+-- the pending migrations (sleet.migrator.migrate). opts.progress as there.
+function M.migrate(config, opts)
+  opts = opts or {}
+  local db = M.connect(config)
+  local mo = M.migratorOptions(config)
+  mo.progress = opts.progress
+  local ok, res = pcall(migrator.migrate, db, mo)
+  db:close()
+  if not ok then error(res, 0) end
+  return res
+end
+
+-- kit.rollback(config, { steps, progress }) reverts the last applied
+-- migrations with their down files.
+function M.rollback(config, opts)
+  opts = opts or {}
+  local db = M.connect(config)
+  local mo = M.migratorOptions(config)
+  mo.steps, mo.progress = opts.steps or 1, opts.progress
+  local ok, res = pcall(migrator.rollback, db, mo)
+  db:close()
+  if not ok then error(res, 0) end
+  return res
+end
+
+-- kit.check(config, { db }) → a list of problems { kind, message } with
+-- the migrations folder: journal entries without their file or snapshot,
+-- files the journal does not name, two snapshots with the same prevId (two
+-- branches generated from one state), and, when a database is given or
+-- the config has credentials (db = false skips it), applied migrations
+-- whose file has changed since.
+function M.check(config, opts)
+  opts = opts or {}
+  local out = config.out or "drizzle"
+  local problems = {}
+  local function add(kind, msg)
+    problems[#problems + 1] = { kind = kind, message = msg }
+  end
+  local journal, found = M.readJournal(out, config.dialect)
+  if not found then
+    add("journal", ("%s/meta/_journal.json is missing"):format(out))
+    return problems
+  end
+  local named, snaps = {}, {}
+  for i, e in ipairs(journal.entries) do
+    local idx = e.idx or (i - 1)
+    if e.idx ~= nil and e.idx ~= i - 1 then
+      add("journal", ("journal entry %d (%s) has idx %s"):format(i,
+        tostring(e.tag), tostring(e.idx)))
+    end
+    if type(e.tag) ~= "string" then
+      add("journal", ("journal entry %d has no tag"):format(i))
+    else
+      named[e.tag .. ".sql"] = true
+      named[e.tag .. ".down.sql"] = true
+      if not exists(out .. "/" .. e.tag .. ".sql") then
+        add("missing", ("%s/%s.sql is in the journal but missing"):format(out,
+          e.tag))
       end
     end
+    snaps[("%04d_snapshot.json"):format(idx)] = true
+    local sp = snapfile(out, idx)
+    if not exists(sp) then
+      add("missing", ("%s is missing (journal entry %s)"):format(sp,
+        tostring(e.tag)))
+    end
   end
-  for _, t in ipairs(tables) do
-    local d = def(t)
-    local node, indexes = M.tablenodes(t, ctx)
-    if not exists(db, dialect, "table", d.schema, d.name) then
-      add(node)
-      for _, ix in ipairs(indexes) do add(ix) end
-    else
-      local have = existingcolumns(db, dialect, d.schema, d.name)
-      for _, cd in ipairs(node.columns) do
-        if not have[cd.name] then
-          addtext(addcolumn(db, d, cd))
-          if cd.unique then
-            add({ k = "create_index", name = cd.unique, schema = d.schema,
-              table = d.name, unique = true,
-              columns = { { k = "col", name = cd.name } } })
-          end
+  for _, f in ipairs(listdir(out)) do
+    if f:match("%.sql$") and not named[f] then
+      add("untracked", ("%s/%s is not in the journal"):format(out, f))
+    end
+  end
+  local byprev = {}
+  for _, f in ipairs(listdir(out .. "/meta")) do
+    if f:match("^%d+_snapshot%.json$") then
+      if not snaps[f] then
+        add("untracked", ("%s/meta/%s is not in the journal"):format(out, f))
+      end
+      local text = migrator.readfile(out .. "/meta/" .. f)
+      local ok, s = pcall(core.json_decode, text or "")
+      if not ok or type(s) ~= "table" then
+        add("snapshot", ("%s/meta/%s is not valid JSON"):format(out, f))
+      elseif s.prevId then
+        local other = byprev[s.prevId]
+        if other then
+          add("conflict", ("%s and %s both follow snapshot %s: two " ..
+            "migrations were generated from the same state (merge the " ..
+            "branches and generate again)"):format(other, f, s.prevId))
+        else
+          byprev[s.prevId] = f
         end
       end
     end
   end
-  local ran = {}
-  local function work()
-    for _, st in ipairs(plan) do
-      if type(st) == "string" then
-        db:run(st)
-        ran[#ran + 1] = st
-      else
-        db:_run(st, "run", nil, nil)
-        ran[#ran + 1] = st:sql()
-      end
+  local db, own = opts.db, false
+  if db == nil and config.dbCredentials then
+    local ok, d = pcall(M.connect, config)
+    if ok then
+      db, own = d, true
+    else
+      add("database", "cannot connect to check applied migrations: " ..
+        tostring(type(d) == "table" and d.message or d))
     end
   end
-  if dialect == "mysql" then
-    work() -- MySQL commits DDL implicitly
-  else
-    db:transaction(work)
+  if db then
+    local mo = M.migratorOptions(config)
+    local rows = migrator.applied(db, mo)
+    for _, e in ipairs(journal.entries) do
+      local text = type(e.tag) == "string" and
+        migrator.readfile(out .. "/" .. e.tag .. ".sql")
+      if text then
+        for _, r in ipairs(rows) do
+          if r.name == e.tag and r.hash ~= core.sha256(text) then
+            add("edited", ("%s/%s.sql was changed after it was applied " ..
+              "(its hash differs from the one recorded)"):format(out, e.tag))
+          end
+        end
+      end
+    end
+    if own then db:close() end
   end
-  return ran
+  return problems
 end
 
 -- }====================================================================

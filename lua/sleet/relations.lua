@@ -161,9 +161,50 @@ local function explicit(rel, spec, keyOf, where)
   return true
 end
 
+-- The foreign keys of table t that reference table target: a list of
+-- { cols = {column, ...}, refs = {column, ...} } (column references and
+-- foreignKey extras alike).
+local function foreignkeys(t, target)
+  local out = {}
+  for _, c in ipairs(def(t).columns) do
+    for _, r in ipairs(c.refs or {}) do
+      local rc = r.fn()
+      if kind(rc) == "column" and rc.table == target then
+        out[#out + 1] = { cols = { c }, refs = { rc } }
+      end
+    end
+  end
+  for _, x in ipairs(column.extras(t)) do
+    if x.type == "foreignKey" and x.foreignColumns[1].table == target then
+      out[#out + 1] = { cols = x.columns, refs = x.foreignColumns }
+    end
+  end
+  return out
+end
+
+-- Without a reverse relation, the one foreign key between the two tables
+-- says how they join: for many, the target's key referencing the source;
+-- for one, the source's key referencing the target. Returns false when
+-- there is not exactly one such key.
+local function inferfk(rel, tables)
+  local src, dst = tables[rel.source], tables[rel.target]
+  local fks
+  if rel.kind == "many" then
+    fks = foreignkeys(dst, src)
+    if #fks ~= 1 then return false end
+    rel.from, rel.to = fks[1].refs, fks[1].cols
+  else
+    fks = foreignkeys(src, dst)
+    if #fks ~= 1 then return false end
+    rel.from, rel.to = fks[1].cols, fks[1].refs
+  end
+  return true
+end
+
 -- Fills from/to of a relation given without them from the reverse
--- relation of the target table.
-local function infer(rel, config, where)
+-- relation of the target table, else from the one foreign key between
+-- the two tables.
+local function infer(rel, config, tables, where)
   local exact, any = {}, {}
   for _, other in pairs(config[rel.target] or {}) do
     if other ~= rel and other.explicit and other.target == rel.source then
@@ -176,8 +217,10 @@ local function infer(rel, config, where)
   local cands = exact
   if #cands == 0 and rel.alias == nil and #any == 1 then cands = any end
   if #cands == 0 then
-    util.usage(("%s: cannot infer the columns: give from and to, or define " ..
-      "the reverse relation on %s with from and to"):format(where, rel.target))
+    if rel.alias == nil and inferfk(rel, tables) then return end
+    util.usage(("%s: cannot infer the columns: give from and to, define " ..
+      "the reverse relation on %s with from and to, or declare one foreign " ..
+      "key between the tables"):format(where, rel.target))
   end
   if #cands > 1 then
     util.usage(("%s: several relations between %s and %s; tell them apart " ..
@@ -266,7 +309,7 @@ function M.defineRelations(schema, fn)
       if not rel.explicit then pending[#pending + 1] = { rel, where } end
     end
   end
-  for _, p in ipairs(pending) do infer(p[1], config, p[2]) end
+  for _, p in ipairs(pending) do infer(p[1], config, tables, p[2]) end
   for k in pairs(tables) do config[k] = config[k] or {} end
   return setmetatable({ schema = schema, tables = tables, keyOf = keyOf,
     config = config }, Relations)

@@ -1,0 +1,266 @@
+-- Introspection (sleet.introspect) on every live dialect: a database made
+-- from a schema reads back as a snapshot that diffs empty against the
+-- schema's own snapshot (so push right after push does nothing), for a
+-- schema using every column type, default kind and constraint the dialect
+-- offers.
+local dialects = require "spec.support.dialects"
+local introspect = require "sleet.introspect"
+local kit = require "sleet.kit"
+local sleet = require "sleet"
+local snapshot = require "sleet.snapshot"
+
+local sql, ident = sleet.sql, sleet.identifier
+
+local build = {}
+
+function build.sqlite(m)
+  local users = m.table("ki_users", {
+    id = m.integer():primaryKey({ autoIncrement = true }),
+    name = m.text():notNull(),
+    email = m.text():notNull():unique(),
+    role = m.text({ enum = { "admin", "member" } }):notNull()
+      :default("member"),
+    quote = m.text():default("it's"),
+    score = m.integer():default(-1),
+    ratio = m.real():default(1.5),
+    active = m.integer({ mode = "boolean" }):notNull():default(true),
+    created = m.integer({ mode = "timestamp" }):notNull():defaultNow(),
+    stamp = m.text():defaultNow(),
+    data = m.text({ mode = "json" }),
+    bits = m.blob(),
+    amount = m.numeric(),
+    nameLen = m.integer("name_len"):generatedAlwaysAs(sql("length(?)",
+      ident("name"))),
+  }, function(t)
+    return {
+      m.index("ki_users_name_idx"):on(t.name),
+      m.uniqueIndex("ki_users_lower_email"):on(sql("lower(?)", t.email)),
+      m.index("ki_users_score_idx"):on(t.score):where(sql("? > 0", t.score)),
+      m.check("ki_users_score_check", sql("? > -10", t.score)),
+    }
+  end)
+  local posts = m.table("ki_posts", {
+    id = m.integer():primaryKey(),
+    authorId = m.integer("author_id"):notNull()
+      :references(function() return users.id end, { onDelete = "cascade",
+        onUpdate = "restrict" }),
+    slug = m.text():notNull(),
+    title = m.text(),
+  }, function(t)
+    return { m.unique("ki_posts_author_slug"):on(t.authorId, t.slug) }
+  end)
+  local tags = m.table("ki_post_tags", {
+    postId = m.integer("post_id"):notNull(),
+    tag = m.text():notNull(),
+  }, function(t)
+    return {
+      m.primaryKey({ columns = { t.postId, t.tag } }),
+      m.foreignKey({ columns = { t.postId }, foreignColumns = { posts.id } })
+        :onDelete("set null"),
+    }
+  end)
+  return { users = users, posts = posts, tags = tags }
+end
+
+function build.postgresql(m)
+  local mood = m.enum("ki_mood", { "sad", "ok", "happy" })
+  local auth = m.schema("ki_auth")
+  local users = m.table("ki_users", {
+    id = m.serial():primaryKey(),
+    name = m.text():notNull(),
+    email = m.varchar({ length = 255 }):notNull():unique(),
+    role = m.text():notNull():default("member"),
+    quote = m.text():default("it's"),
+    score = m.integer():default(-1),
+    ratio = m.doublePrecision():default(1.5),
+    price = m.numeric({ precision = 10, scale = 2 }),
+    amount = m.numeric({ precision = 8 }),
+    plain = m.numeric(),
+    active = m.boolean():notNull():default(true),
+    data = m.jsonb():default({ a = 1 }),
+    doc = m.json(),
+    uid = m.uuid():defaultRandom(),
+    created = m.timestamp({ withTimezone = true }):notNull():defaultNow(),
+    t3 = m.timestamp({ precision = 3 }),
+    day = m.date(),
+    at = m.time(),
+    atz = m.time({ withTimezone = true }),
+    big = m.bigint(),
+    small = m.smallint(),
+    bigid = m.bigserial(),
+    bits = m.bytea(),
+    code = m.char({ length = 2 }),
+    short = m.varchar({ length = 20 }),
+    span = m.interval(),
+    real = m.real(),
+    mood = mood(),
+    nameLen = m.integer("name_len"):generatedAlwaysAs(sql("length(?)",
+      ident("name"))),
+  }, function(t)
+    return {
+      m.index("ki_users_name_idx"):on(t.name),
+      m.uniqueIndex("ki_users_lower_email"):on(sql("lower(?)", t.email)),
+      m.index("ki_users_active_idx"):on(t.score):where(sql("? = true",
+        t.active)),
+      m.check("ki_users_score_check", sql("? > -10", t.score)),
+    }
+  end)
+  local posts = m.table("ki_posts", {
+    id = m.serial():primaryKey(),
+    authorId = m.integer("author_id"):notNull()
+      :references(function() return users.id end, { onDelete = "cascade",
+        onUpdate = "restrict" }),
+    slug = m.text():notNull(),
+  }, function(t)
+    return { m.unique("ki_posts_author_slug"):on(t.authorId, t.slug) }
+  end)
+  local tags = m.table("ki_post_tags", {
+    postId = m.integer("post_id"):notNull(),
+    tag = m.text():notNull(),
+  }, function(t)
+    return {
+      m.primaryKey({ columns = { t.postId, t.tag } }),
+      m.foreignKey({ columns = { t.postId }, foreignColumns = { posts.id } })
+        :onDelete("set null"),
+    }
+  end)
+  local sessions = auth.table("ki_sessions", {
+    id = m.uuid():primaryKey():defaultRandom(),
+    userId = m.integer("user_id"):notNull()
+      :references(function() return users.id end),
+  })
+  return { users = users, posts = posts, tags = tags, sessions = sessions,
+    mood = mood }
+end
+
+function build.mysql(m)
+  local users = m.table("ki_users", {
+    id = m.serial():primaryKey(),
+    name = m.varchar({ length = 100 }):notNull(),
+    email = m.varchar({ length = 255 }):notNull():unique(),
+    role = m.varchar({ length = 16 }):notNull():default("member"),
+    quote = m.varchar({ length = 16 }):default("it's"),
+    score = m.int():default(-1),
+    tiny = m.tinyint(),
+    small = m.smallint({ unsigned = true }),
+    big = m.bigint({ unsigned = true }),
+    ratio = m.double():default(1.5),
+    f = m.float(),
+    price = m.decimal({ precision = 10, scale = 2 }),
+    plain = m.decimal(),
+    active = m.boolean():notNull():default(true),
+    data = m.json(),
+    body = m.text(),
+    code = m.char({ length = 2 }),
+    bin = m.binary({ length = 4 }),
+    vbin = m.varbinary({ length = 16 }),
+    blob = m.blob(),
+    day = m.date(),
+    dt = m.datetime({ fsp = 3 }),
+    created = m.timestamp():notNull():defaultNow(),
+    at = m.time(),
+    mood = m.enum({ "sad", "ok" }):default("ok"),
+    nameLen = m.int("name_len"):generatedAlwaysAs(sql("char_length(?)",
+      ident("name")), { mode = "stored" }),
+  }, function(t)
+    return {
+      m.index("ki_users_name_idx"):on(t.name),
+      m.uniqueIndex("ki_users_role_email"):on(t.role, t.email),
+      m.check("ki_users_score_check", sql("? > -10", t.score)),
+    }
+  end)
+  local posts = m.table("ki_posts", {
+    id = m.serial():primaryKey(),
+    authorId = m.bigint("author_id", { unsigned = true }):notNull()
+      :references(function() return users.id end, { onDelete = "cascade" }),
+    slug = m.varchar({ length = 64 }):notNull(),
+  }, function(t)
+    return { m.unique("ki_posts_author_slug"):on(t.authorId, t.slug) }
+  end)
+  local tags = m.table("ki_post_tags", {
+    postId = m.bigint("post_id", { unsigned = true }),
+    tag = m.varchar({ length = 32 }):notNull(),
+  }, function(t)
+    return {
+      m.primaryKey({ columns = { t.tag, t.postId } }),
+    }
+  end)
+  return { users = users, posts = posts, tags = tags }
+end
+
+local NAMES = { "ki_post_tags", "ki_posts", "ki_users" }
+
+for _, d in ipairs(dialects.live()) do
+  describe("introspection on " .. d.name, function()
+    local db, schema
+
+    before_each(function()
+      db = d.connect()
+      d.drop(db, table.unpack(NAMES))
+      if d.name == "postgresql" then
+        db:run('drop schema if exists "ki_auth" cascade')
+        db:run('drop type if exists "ki_mood" cascade')
+      end
+      schema = build[d.name](d.module())
+    end)
+
+    after_each(function()
+      d.drop(db, table.unpack(NAMES))
+      if d.name == "postgresql" then
+        db:run('drop schema if exists "ki_auth" cascade')
+        db:run('drop type if exists "ki_mood" cascade')
+      end
+      db:close()
+    end)
+
+    it("reads back a pushed schema with no difference", function()
+      local stmts = kit.push(db, schema)
+      assert.is_true(#stmts > 0)
+      local r, live = kit.plan(db, schema)
+      assert.same({}, r.statements, snapshot.encode(live))
+      -- push again: nothing to do
+      assert.same({}, (kit.push(db, schema)))
+    end)
+
+    it("reads back the DDL of export with no difference", function()
+      for _, stmt in ipairs(kit.export(schema, d.name)) do
+        db:_connection():exec_sql(stmt)
+      end
+      assert.same({}, kit.plan(db, schema).statements)
+    end)
+
+    it("reads names, keys and actions as the schema gives them", function()
+      kit.push(db, schema)
+      local live = introspect.snapshot(db, { schemas = { "ki_auth" } })
+      local key = snapshot.tablekey(d.name, nil, "ki_users")
+      local users = live.tables[key]
+      assert.truthy(users)
+      assert.is_true(users.columns.id.primaryKey)
+      assert.is_true(users.columns.name.notNull)
+      assert.equal("'member'", users.columns.role.default)
+      assert.truthy(users.uniqueConstraints.ki_users_email_unique)
+      assert.truthy(users.indexes.ki_users_name_idx)
+      assert.truthy(users.checkConstraints.ki_users_score_check)
+      local posts = live.tables[snapshot.tablekey(d.name, nil, "ki_posts")]
+      local fk = posts.foreignKeys.ki_posts_author_id_ki_users_id_fk
+      assert.truthy(fk)
+      assert.equal("cascade", fk.onDelete)
+      assert.same({ "author_id" }, fk.columnsFrom)
+      assert.same({ "id" }, fk.columnsTo)
+      assert.same({ "author_id", "slug" },
+        posts.uniqueConstraints.ki_posts_author_slug.columns)
+      if d.name == "postgresql" then
+        assert.equal("serial", users.columns.id.type)
+        assert.equal("varchar(255)", users.columns.email.type)
+        assert.same({ "sad", "ok", "happy" },
+          live.enums["public.ki_mood"].values)
+        assert.truthy(live.tables["ki_auth.ki_sessions"])
+      elseif d.name == "mysql" then
+        assert.equal("serial", users.columns.id.type)
+        assert.equal("json", users.columns.data.type)
+        assert.equal("boolean", users.columns.active.type)
+        assert.equal("true", users.columns.active.default)
+      end
+    end)
+  end)
+end

@@ -13,6 +13,8 @@
 #   make format          clang-format the C sources in place
 #   make format-check    fail if the C sources are not formatted
 #   make rock            build and install the three rocks into ./rocktree
+#   make bench           benchmarks: raw C, sleet and LuaSQL on SQLite,
+#                        PostgreSQL and MariaDB; writes bench/RESULTS.md
 #   make clean
 #
 # WERROR=1 turns warnings into errors (make test sets it).
@@ -107,7 +109,7 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
 
 .PHONY: all core drivers asan luajit check-c example test lint format \
-  format-check rock clean FORCE
+  format-check rock bench clean FORCE
 
 all: $(MODULE) $(DRIVER_MODULES)
 core: $(MODULE)
@@ -183,6 +185,11 @@ example: all
 # exit status is then 141.
 test:
 	@bash scripts/test.sh || kill -PIPE $$PPID
+
+# Not part of `make test`: installs LuaSQL, builds, starts throwaway
+# servers, runs every contender and stops the servers (bench/run.sh).
+bench:
+	@BUILD='$(BUILD)' bash bench/run.sh
 
 lint:
 	$(LUACHECK) $(if $(CI),--no-color) $(LINT_PATHS)

@@ -126,6 +126,7 @@ struct sl_stmt {
   mycol *cols;       /* ncols */
   long long affected;
   unsigned long long insert_id;
+  int failed; /* the last step failed: reset() resets the server side too */
 };
 
 /* {====================================================================
@@ -731,7 +732,7 @@ static int refetch_truncated(sl_stmt *s, sl_error *err) {
   return SL_OK;
 }
 
-static int my_step(sl_stmt *s, sl_error *err) {
+static int step_once(sl_stmt *s, sl_error *err) {
   int rc;
   if (s->state == ST_DONE) return SL_DONE;
   if (s->state == ST_READY) {
@@ -767,6 +768,12 @@ static int my_step(sl_stmt *s, sl_error *err) {
     return SL_ROW;
   }
   return stmt_fail(s->st, err);
+}
+
+static int my_step(sl_stmt *s, sl_error *err) {
+  int rc = step_once(s, err);
+  if (rc == SL_ERROR) s->failed = 1;
+  return rc;
 }
 
 static int my_ncolumns(sl_stmt *s) {
@@ -887,9 +894,17 @@ static void my_column(sl_stmt *s, int i, sl_value *out) {
   }
 }
 
+/* After a failed run (e.g. an INSERT ... RETURNING whose error came with
+** the result) the client library's statement may wait for packets the
+** server never sends: mysql_stmt_reset puts both sides back in step. It
+** costs a round trip, so it is only done then. */
 static int my_reset(sl_stmt *s, sl_error *err) {
   free_result(s);
   if (mysql_stmt_free_result(s->st) != 0) return stmt_fail(s->st, err);
+  if (s->failed) {
+    s->failed = 0;
+    if (mysql_stmt_reset(s->st) != 0) return stmt_fail(s->st, err);
+  }
   s->state = ST_READY;
   s->affected = 0;
   s->insert_id = 0;
@@ -1067,6 +1082,14 @@ static int my_rollback_to(sl_conn *c, const char *name, sl_error *err) {
   return exec_verb(c, "ROLLBACK TO SAVEPOINT", name, err);
 }
 
+/* The server reports its transaction state with every reply. */
+static int my_in_transaction(sl_conn *c) {
+  unsigned int status = 0;
+  if (mariadb_get_infov(c->my, MARIADB_CONNECTION_SERVER_STATUS, &status))
+    return 0;
+  return (status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
 /* }==================================================================== */
 
 /* The MySQL/MariaDB driver: "mysql" connections speaking sl_dialect_mysql. */
@@ -1093,4 +1116,9 @@ const sl_driver sl_driver_mysql = {
     .savepoint = my_savepoint,
     .release = my_release,
     .rollback_to = my_rollback_to,
+    /* every statement is a server-side prepared statement already: a kept
+    ** one is re-executed after mysql_stmt_free_result */
+    .prepare_persistent = my_prepare,
+    .in_transaction = my_in_transaction,
+    .batch = NULL,
 };

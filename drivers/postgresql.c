@@ -21,10 +21,26 @@
 ** and exact float output), so a timestamp without time zone means the same
 ** instant as the UTC strings sleet returns.
 **
-** A lost connection (server stopped, network cut) is reported as a
-** connection error; the connection is then marked broken and every later
-** call fails the same way without touching the socket. Only close() is
-** useful then; a new connect works once the server is back.
+** A lost connection (server stopped, network cut, backend terminated) is
+** reported as a connection error; the connection is then marked broken and
+** every later call fails the same way without touching the socket. Only
+** close() is useful then; a new connect works once the server is back.
+**
+** Kept statements (prepare_persistent) become named server-side statements
+** "sleet_<n>" at their first step (PQprepare, with the parameter types of
+** that first run) and run with PQexecPrepared afterwards: the server parses
+** and plans them once per connection. A run whose byte-string parameters
+** differ from the prepared types goes through PQexecParams instead. A
+** statement the server no longer knows (DISCARD ALL, DEALLOCATE ALL) or
+** whose result type changed under it (ALTER TABLE) is prepared again, and
+** the run retried when no transaction block was open. finalize()
+** deallocates the server's statement; inside a transaction that is
+** deferred until the session is idle, so that a failing DEALLOCATE never
+** aborts the caller's transaction.
+**
+** batch() sends its statements through libpq's pipeline mode: one round
+** trip, run by the server as one implicit transaction (or, inside an open
+** transaction, between a savepoint and its release).
 */
 #include <errno.h>
 #include <limits.h>
@@ -53,7 +69,12 @@
 
 struct sl_conn {
   PGconn *pg;
-  int broken; /* the server connection was lost: only close() helps */
+  int broken;       /* the server connection was lost: only close() helps */
+  unsigned next_id; /* of the next named statement */
+  /* named statements finalized inside a transaction, deallocated once the
+  ** session is idle */
+  unsigned *pending;
+  int npending, pending_cap;
 };
 
 /* Where a decoded bytea cell of the current row lives in bytes. */
@@ -64,7 +85,13 @@ typedef struct cellspan {
 
 struct sl_stmt {
   sl_conn *conn;
-  char *sql;   /* NUL-terminated copy of the statement text */
+  char *sql; /* NUL-terminated copy of the statement text */
+  /* kept statements: "sleet_<id>" on the server once on_server is set,
+  ** prepared with the parameter types ptypes (nslots) */
+  int persistent;
+  int on_server;
+  unsigned id;
+  Oid *ptypes;
   int nslots;  /* parameters the statement was prepared for */
   int nparams; /* parameters bound (nslots after a bind) */
   /* parameters as libpq takes them; text lives in ptext */
@@ -138,6 +165,12 @@ static int result_fail(sl_conn *c, const PGresult *res, sl_error *err) {
              res == NULL ? "out of memory" : "unknown server error");
   if (state != NULL && strncmp(state, "08", 2) == 0 &&
       strcmp(state, "08P01") != 0)
+    lost = 1;
+  /* the backend was terminated (pg_terminate_backend, shutdown): the
+  ** socket is about to close */
+  if (state != NULL &&
+      (strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+       strcmp(state, "57P03") == 0))
     lost = 1;
   if (lost) {
     c->broken = 1;
@@ -306,13 +339,18 @@ static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   }
   c->pg = pg;
   c->broken = 0;
+  c->next_id = 0;
+  c->pending = NULL;
+  c->npending = c->pending_cap = 0;
   *out = c;
   return SL_OK;
 }
 
+/* Closing the session drops its named statements on the server. */
 static void pg_close(sl_conn *c) {
   if (c == NULL) return;
   PQfinish(c->pg);
+  free(c->pending);
   free(c);
 }
 
@@ -363,17 +401,26 @@ static int pg_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
     s->lengths = malloc(n * sizeof *s->lengths);
     s->formats = malloc(n * sizeof *s->formats);
     s->types = malloc(n * sizeof *s->types);
-    if (!s->values || !s->lengths || !s->formats || !s->types) {
+    s->ptypes = malloc(n * sizeof *s->ptypes);
+    if (!s->values || !s->lengths || !s->formats || !s->types || !s->ptypes) {
       free(s->values);
       free(s->lengths);
       free(s->formats);
       free(s->types);
+      free(s->ptypes);
       free(s->sql);
       free(s);
       return oom_error(err);
     }
   }
   *out = s;
+  return SL_OK;
+}
+
+static int pg_prepare_persistent(sl_conn *c, const char *sql, size_t len,
+                                 int nparams, sl_stmt **out, sl_error *err) {
+  if (pg_prepare(c, sql, len, nparams, out, err) != SL_OK) return SL_ERROR;
+  (*out)->persistent = 1;
   return SL_OK;
 }
 
@@ -552,27 +599,100 @@ static int decode_row_bytes(sl_stmt *s, sl_error *err) {
   return SL_OK;
 }
 
-/* Runs the statement and keeps its whole result. */
-static int stmt_execute(sl_stmt *s, sl_error *err) {
-  sl_conn *c = s->conn;
-  PGresult *res;
-  ExecStatusType st;
-  if (c->broken) return broken_error(err);
-  res = PQexecParams(c->pg, s->sql, s->nparams, s->types, s->values, s->lengths,
-                     s->formats, 0);
-  if (res != NULL && is_copy(res)) {
-    res = abandon_copy(c->pg, res);
-    PQclear(res);
-    if (PQstatus(c->pg) == CONNECTION_BAD) return result_fail(c, NULL, err);
-    return sl_error_set(err, SL_EK_USAGE, "COPY statements are not supported");
+/* {====================================================================
+** Named statements
+** ===================================================================== */
+
+static void stmt_name(char *buf, size_t size, unsigned id) {
+  snprintf(buf, size, "sleet_%u", id);
+}
+
+/* Deallocates the named statements given up so far, in one round trip;
+** only when the session is idle, where a failure harms nothing. */
+static void flush_pending(sl_conn *c) {
+  sl_buf b;
+  char sql[48];
+  int i;
+  if (c->broken || c->npending == 0 ||
+      PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+    return;
+  sl_buf_init(&b);
+  for (i = 0; i < c->npending; i++) {
+    snprintf(sql, sizeof sql, "deallocate \"sleet_%u\";", c->pending[i]);
+    sl_buf_adds(&b, sql);
   }
-  st = PQresultStatus(res);
-  if (res == NULL || (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
-                      st != PGRES_EMPTY_QUERY)) {
+  if (!b.oom) {
+    PGresult *res = PQexec(c->pg, b.p);
+    PQclear(res);
+    if (PQstatus(c->pg) == CONNECTION_BAD) c->broken = 1;
+  }
+  sl_buf_free(&b);
+  c->npending = 0;
+}
+
+/* Forgets the server's statement of s. The DEALLOCATE waits for the next
+** statement this connection prepares (eviction from the binding's cache
+** makes room for one): finalizing costs no round trip, closing the session
+** drops them all anyway, and a DEALLOCATE failing inside a transaction
+** would abort it. */
+static void stmt_unprepare(sl_stmt *s) {
+  sl_conn *c = s->conn;
+  if (!s->on_server) return;
+  s->on_server = 0;
+  if (c->broken) return;
+  if (c->npending == c->pending_cap) {
+    int cap = c->pending_cap ? 2 * c->pending_cap : 8;
+    unsigned *p = realloc(c->pending, (size_t)cap * sizeof *p);
+    if (p == NULL) return; /* the server frees it with the session */
+    c->pending = p;
+    c->pending_cap = cap;
+  }
+  c->pending[c->npending++] = s->id;
+}
+
+/* The bound parameter types equal those the statement was prepared with. */
+static int types_match(const sl_stmt *s) {
+  int i;
+  for (i = 0; i < s->nparams; i++)
+    if (s->types[i] != s->ptypes[i]) return 0;
+  return 1;
+}
+
+/* True when a failed run of a named statement should prepare it again:
+** the server lost it, or its result type changed. */
+static int needs_reprepare(const PGresult *res) {
+  const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  if (state == NULL) return 0;
+  return strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0;
+}
+
+/* Makes the named statement of s with the bound types. */
+static int stmt_prepare_named(sl_stmt *s, sl_error *err) {
+  sl_conn *c = s->conn;
+  char name[32];
+  PGresult *res;
+  flush_pending(c);
+  if (c->broken) return broken_error(err);
+  s->id = ++c->next_id;
+  stmt_name(name, sizeof name, s->id);
+  res = PQprepare(c->pg, name, s->sql, s->nparams, s->types);
+  if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
     result_fail(c, res, err);
     PQclear(res);
     return SL_ERROR;
   }
+  PQclear(res);
+  if (s->nparams > 0)
+    memcpy(s->ptypes, s->types, (size_t)s->nparams * sizeof *s->ptypes);
+  s->on_server = 1;
+  return SL_OK;
+}
+
+/* }==================================================================== */
+
+/* Keeps res (a successful result) as the statement's result. */
+static int stmt_take(sl_stmt *s, PGresult *res, sl_error *err) {
+  ExecStatusType st = PQresultStatus(res);
   s->res = res;
   s->executed = 1;
   s->row = -1;
@@ -586,6 +706,64 @@ static int stmt_execute(sl_stmt *s, sl_error *err) {
     }
   }
   return SL_OK;
+}
+
+static int result_ok(const PGresult *res) {
+  ExecStatusType st = PQresultStatus(res);
+  return res != NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ||
+                         st == PGRES_EMPTY_QUERY);
+}
+
+/* One run: the named statement when s is kept and its types match,
+** else the unnamed one. */
+static PGresult *run_once(sl_stmt *s, int *named) {
+  sl_conn *c = s->conn;
+  *named = s->persistent && s->on_server && types_match(s);
+  if (*named) {
+    char name[32];
+    stmt_name(name, sizeof name, s->id);
+    return PQexecPrepared(c->pg, name, s->nparams, s->values, s->lengths,
+                          s->formats, 0);
+  }
+  return PQexecParams(c->pg, s->sql, s->nparams, s->types, s->values,
+                      s->lengths, s->formats, 0);
+}
+
+/* Runs the statement and keeps its whole result. */
+static int stmt_execute(sl_stmt *s, sl_error *err) {
+  sl_conn *c = s->conn;
+  PGresult *res;
+  int named, retried = 0;
+  if (c->broken) return broken_error(err);
+  if (s->persistent && !s->on_server && stmt_prepare_named(s, err) != SL_OK)
+    return SL_ERROR;
+  for (;;) {
+    res = run_once(s, &named);
+    if (res != NULL && is_copy(res)) {
+      res = abandon_copy(c->pg, res);
+      PQclear(res);
+      if (PQstatus(c->pg) == CONNECTION_BAD) return result_fail(c, NULL, err);
+      return sl_error_set(err, SL_EK_USAGE,
+                          "COPY statements are not supported");
+    }
+    if (result_ok(res)) break;
+    /* a named statement gone stale: prepare it again, and run it again
+    ** when that cannot disturb a transaction */
+    if (named && res != NULL && needs_reprepare(res) &&
+        PQstatus(c->pg) == CONNECTION_OK) {
+      stmt_unprepare(s);
+      if (!retried && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+        retried = 1;
+        PQclear(res);
+        if (stmt_prepare_named(s, err) != SL_OK) return SL_ERROR;
+        continue;
+      }
+    }
+    result_fail(c, res, err);
+    PQclear(res);
+    return SL_ERROR;
+  }
+  return stmt_take(s, res, err);
 }
 
 static int pg_step(sl_stmt *s, sl_error *err) {
@@ -678,10 +856,12 @@ static int pg_reset(sl_stmt *s, sl_error *err) {
 static void pg_finalize(sl_stmt *s) {
   if (s == NULL) return;
   stmt_clear(s);
+  stmt_unprepare(s);
   free(s->values);
   free(s->lengths);
   free(s->formats);
   free(s->types);
+  free(s->ptypes);
   free(s->ptext);
   free(s->bytes);
   free(s->sql);
@@ -796,6 +976,185 @@ static int pg_rollback_to(sl_conn *c, const char *name, sl_error *err) {
   return exec_verb(c, "rollback to savepoint", name, err);
 }
 
+static int pg_in_transaction(sl_conn *c) {
+  PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+  return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Batches: libpq pipeline mode
+** ===================================================================== */
+
+/* What one queued pipeline command was. */
+enum { PC_VERB, PC_PREPARE, PC_EXEC };
+typedef struct pipecmd {
+  int kind;
+  int index; /* the statement's, -1 for savepoint verbs */
+} pipecmd;
+
+/* The pipeline can no longer be trusted: the connection is given up. */
+static int pipeline_lost(sl_conn *c, sl_error *err) {
+  c->broken = 1;
+  sl_error_clear(err);
+  return sl_error_set(err, SL_EK_CONNECTION,
+                      "connection to the server was lost during a batch: %s",
+                      PQerrorMessage(c->pg));
+}
+
+/* Queues the commands of stmts (and the savepoint verbs when sp) into
+** cmds; 0 when libpq refused one. */
+static int pipeline_send(sl_conn *c, sl_stmt *const *stmts, int n, int sp,
+                         pipecmd *cmds, int *ncmd) {
+  PGconn *pg = c->pg;
+  char name[32];
+  int i;
+  *ncmd = 0;
+  if (sp) {
+    if (!PQsendQueryParams(pg, "savepoint sleet_batch", 0, NULL, NULL, NULL,
+                           NULL, 0))
+      return 0;
+    cmds[(*ncmd)++] = (pipecmd){PC_VERB, -1};
+  }
+  for (i = 0; i < n; i++) {
+    sl_stmt *s = stmts[i];
+    int ok;
+    stmt_clear(s);
+    if (s->persistent && !s->on_server) {
+      s->id = ++c->next_id;
+      stmt_name(name, sizeof name, s->id);
+      if (!PQsendPrepare(pg, name, s->sql, s->nparams, s->types)) return 0;
+      cmds[(*ncmd)++] = (pipecmd){PC_PREPARE, i};
+      ok = PQsendQueryPrepared(pg, name, s->nparams, s->values, s->lengths,
+                               s->formats, 0);
+    } else if (s->persistent && types_match(s)) {
+      stmt_name(name, sizeof name, s->id);
+      ok = PQsendQueryPrepared(pg, name, s->nparams, s->values, s->lengths,
+                               s->formats, 0);
+    } else {
+      ok = PQsendQueryParams(pg, s->sql, s->nparams, s->types, s->values,
+                             s->lengths, s->formats, 0);
+    }
+    if (!ok) return 0;
+    cmds[(*ncmd)++] = (pipecmd){PC_EXEC, i};
+  }
+  if (sp) {
+    if (!PQsendQueryParams(pg, "release savepoint sleet_batch", 0, NULL, NULL,
+                           NULL, NULL, 0))
+      return 0;
+    cmds[(*ncmd)++] = (pipecmd){PC_VERB, -1};
+  }
+  return PQpipelineSync(pg);
+}
+
+/* Reads the result of every queued command, then the sync. Returns 0 when
+** the connection was lost; *bad is set when a command failed (the first
+** failure fills err and *failed). */
+static int pipeline_read(sl_conn *c, sl_stmt *const *stmts, const pipecmd *cmds,
+                         int ncmd, int *failed, int *bad, sl_error *err) {
+  PGconn *pg = c->pg;
+  PGresult *res;
+  int k;
+  for (k = 0; k < ncmd; k++) {
+    const pipecmd *cmd = &cmds[k];
+    sl_stmt *s = cmd->index >= 0 ? stmts[cmd->index] : NULL;
+    ExecStatusType st;
+    res = PQgetResult(pg);
+    if (res == NULL) return 0;
+    st = PQresultStatus(res);
+    if (PQstatus(pg) == CONNECTION_BAD) {
+      if (!*bad) result_fail(c, res, err);
+      PQclear(res);
+      return 0;
+    }
+    if (st == PGRES_PIPELINE_ABORTED) {
+      PQclear(res);
+    } else if (cmd->kind == PC_EXEC && result_ok(res)) {
+      sl_error oom;
+      if (stmt_take(s, res, &oom) != SL_OK && !*bad) {
+        *bad = 1;
+        *failed = cmd->index;
+        *err = oom;
+      }
+    } else if (cmd->kind != PC_EXEC && st == PGRES_COMMAND_OK) {
+      if (cmd->kind == PC_PREPARE) {
+        if (s->nparams > 0)
+          memcpy(s->ptypes, s->types, (size_t)s->nparams * sizeof *s->ptypes);
+        s->on_server = 1;
+      }
+      PQclear(res);
+    } else {
+      int copy = is_copy(res);
+      if (!*bad) {
+        *bad = 1;
+        *failed = cmd->index;
+        result_fail(c, res, err);
+        if (copy)
+          sl_error_set(err, SL_EK_USAGE, "COPY statements are not supported");
+      }
+      PQclear(res);
+      if (copy) return 0; /* the protocol state is unknown */
+    }
+    /* each command's results end with a NULL */
+    while ((res = PQgetResult(pg)) != NULL) {
+      if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) { /* out of step */
+        PQclear(res);
+        return 0;
+      }
+      PQclear(res);
+    }
+  }
+  res = PQgetResult(pg);
+  if (res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+    PQclear(res);
+    return 0;
+  }
+  PQclear(res);
+  return 1;
+}
+
+/* One round trip: every statement is queued (named statements not yet on
+** the server are prepared in the same pipeline), then a sync. With no
+** transaction open the pipeline is one implicit transaction, which the
+** server rolls back whole when a statement fails; inside one, the
+** statements run between a savepoint and its release, and a failure
+** rolls back to the savepoint. */
+static int pg_batch(sl_conn *c, sl_stmt *const *stmts, int n, int *failed,
+                    sl_error *err) {
+  PGconn *pg = c->pg;
+  pipecmd *cmds;
+  int ncmd = 0, bad = 0, sp;
+  *failed = -1;
+  if (c->broken) return broken_error(err);
+  if (n <= 0) return SL_OK;
+  flush_pending(c);
+  if (c->broken) return broken_error(err);
+  sp = PQtransactionStatus(pg) == PQTRANS_INTRANS;
+  cmds = malloc((size_t)(2 * n + 2) * sizeof *cmds);
+  if (cmds == NULL) return oom_error(err);
+  if (!PQenterPipelineMode(pg)) {
+    free(cmds);
+    return result_fail(c, NULL, err);
+  }
+  if (!pipeline_send(c, stmts, n, sp, cmds, &ncmd) ||
+      !pipeline_read(c, stmts, cmds, ncmd, failed, &bad, err)) {
+    free(cmds);
+    if (bad && c->broken) return SL_ERROR;
+    return pipeline_lost(c, err);
+  }
+  free(cmds);
+  if (!PQexitPipelineMode(pg)) return pipeline_lost(c, err);
+  if (bad && sp) {
+    sl_error ignored;
+    pg_exec(c,
+            "rollback to savepoint sleet_batch; release savepoint "
+            "sleet_batch",
+            &ignored);
+  }
+  return bad ? SL_ERROR : SL_OK;
+}
+
 /* }==================================================================== */
 
 /* The PostgreSQL driver: "postgresql" connections through libpq, speaking
@@ -823,4 +1182,7 @@ const sl_driver sl_driver_postgresql = {
     .savepoint = pg_savepoint,
     .release = pg_release,
     .rollback_to = pg_rollback_to,
+    .prepare_persistent = pg_prepare_persistent,
+    .in_transaction = pg_in_transaction,
+    .batch = pg_batch,
 };

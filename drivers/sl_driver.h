@@ -16,6 +16,11 @@
 ** every statement before it closes the connection. Cells returned by
 ** column() stay valid until the next step(), reset() or finalize() on that
 ** statement.
+**
+** Reuse: the binding keeps statements made by prepare_persistent() (query
+** prepare() and its per-connection statement cache) and runs them again
+** after reset() and a new bind(); one statement never has two executions
+** in flight.
 */
 #ifndef SL_DRIVER_H
 #define SL_DRIVER_H
@@ -49,7 +54,7 @@ typedef struct sl_txopts {
 
 /* Bumped whenever sl_driver, sl_value, sl_error or sl_connopts change, so
 ** that a driver module built against another version is refused. */
-#define SL_DRIVER_ABI 1
+#define SL_DRIVER_ABI 2
 
 typedef struct sl_driver {
   int abi;             /* SL_DRIVER_ABI of the driver's build */
@@ -72,7 +77,8 @@ typedef struct sl_driver {
   const char *(*column_name)(sl_stmt *s, int i);
   /* The i-th cell (0-based) of the current row. */
   void (*column)(sl_stmt *s, int i, sl_value *out);
-  /* Makes the statement ready for bind/step again. */
+  /* Makes the statement ready for bind/step again: drops its result and
+  ** forgets the bound values (they may be freed after reset()). */
   int (*reset)(sl_stmt *s, sl_error *err);
   void (*finalize)(sl_stmt *s);
 
@@ -92,6 +98,28 @@ typedef struct sl_driver {
   int (*savepoint)(sl_conn *c, const char *name, sl_error *err);
   int (*release)(sl_conn *c, const char *name, sl_error *err);
   int (*rollback_to)(sl_conn *c, const char *name, sl_error *err);
+
+  /* Like prepare(), for a statement the binding keeps and runs many times
+  ** (reset() and bind() between runs): the database's own prepared
+  ** statement is created once and reused (PostgreSQL: a named server-side
+  ** statement, made at the first step; SQLite: a persistent statement).
+  ** finalize() releases it on the server too. */
+  int (*prepare_persistent)(sl_conn *c, const char *sql, size_t len,
+                            int nparams, sl_stmt **out, sl_error *err);
+  /* 1 while a transaction is open on c (also one that failed and awaits
+  ** its rollback), else 0. */
+  int (*in_transaction)(sl_conn *c);
+  /* Optional (NULL: the binding steps the statements one by one inside a
+  ** transaction or a savepoint). Runs n statements, each prepared and
+  ** bound and not stepped yet, in order and in as few round trips as the
+  ** database allows, all or nothing: inside an open transaction as a
+  ** savepoint, else as a transaction of their own. On success each
+  ** statement holds its result, read with step() and column() as usual.
+  ** On failure *failed is the index of the statement that failed (-1 when
+  ** none did, e.g. the connection was lost), err says why, and none of the
+  ** statements' effects remain. */
+  int (*batch)(sl_conn *c, sl_stmt *const *stmts, int n, int *failed,
+               sl_error *err);
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;

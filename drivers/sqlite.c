@@ -300,13 +300,13 @@ static int keyword_is(const char *p, const char *end, const char *kw) {
 ** only comments and ';'). *st is NULL when there is none; *tail is where
 ** the text after it starts. */
 static int prepare_first(sqlite3 *db, const char *p, const char *end,
-                         sqlite3_stmt **st, const char **tail) {
+                         unsigned flags, sqlite3_stmt **st, const char **tail) {
   int rc = SQLITE_OK;
   *st = NULL;
   *tail = end;
   while (p < end) {
     const char *next = NULL;
-    rc = sqlite3_prepare_v3(db, p, (int)(end - p), 0, st, &next);
+    rc = sqlite3_prepare_v3(db, p, (int)(end - p), flags, st, &next);
     if (rc != SQLITE_OK || *st != NULL) {
       *tail = next ? next : end;
       break;
@@ -317,24 +317,24 @@ static int prepare_first(sqlite3 *db, const char *p, const char *end,
   return rc;
 }
 
-static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
-                      sl_stmt **out, sl_error *err) {
+/* Prepares sql; flags are sqlite3_prepare_v3's. */
+static int prepare_stmt(sl_conn *c, const char *sql, size_t len, unsigned flags,
+                        sl_stmt **out, sl_error *err) {
   const char *end = sql + len, *tail, *kw, *kwend;
   sqlite3_stmt *st = NULL;
   sl_stmt *s;
   int rc;
-  (void)nparams; /* checked against the statement in bind */
   *out = NULL;
   if (len > (size_t)INT_MAX - 1)
     return sl_error_set(err, SL_EK_USAGE, "SQL text too long");
-  rc = prepare_first(c->db, sql, end, &st, &tail);
+  rc = prepare_first(c->db, sql, end, flags, &st, &tail);
   if (rc != SQLITE_OK) return db_fail(c->db, rc, err);
   /* Text after the first statement would silently not run: refuse it
   ** unless it is only comments and separators. */
   if (st != NULL && tail < end) {
     sqlite3_stmt *next = NULL;
     const char *rest;
-    rc = prepare_first(c->db, tail, end, &next, &rest);
+    rc = prepare_first(c->db, tail, end, 0, &next, &rest);
     sqlite3_finalize(next);
     if (rc != SQLITE_OK || next != NULL) {
       sqlite3_finalize(st);
@@ -363,6 +363,20 @@ static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
   }
   *out = s;
   return SL_OK;
+}
+
+static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
+                      sl_stmt **out, sl_error *err) {
+  (void)nparams; /* checked against the statement in bind */
+  return prepare_stmt(c, sql, len, 0, out, err);
+}
+
+/* A kept statement: SQLite is told it lives long, so that its memory does
+** not come from the lookaside pool meant for short-lived ones. */
+static int sq_prepare_persistent(sl_conn *c, const char *sql, size_t len,
+                                 int nparams, sl_stmt **out, sl_error *err) {
+  (void)nparams;
+  return prepare_stmt(c, sql, len, SQLITE_PREPARE_PERSISTENT, out, err);
 }
 
 static int sq_bind(sl_stmt *s, const sl_value *params, int nparams,
@@ -460,10 +474,15 @@ static void sq_column(sl_stmt *s, int i, sl_value *out) {
   }
 }
 
-/* sqlite3_reset only repeats the last step's error, already reported. */
+/* sqlite3_reset only repeats the last step's error, already reported.
+** Parameters are bound SQLITE_STATIC: their bytes may be freed after the
+** reset, so the bindings go too. */
 static int sq_reset(sl_stmt *s, sl_error *err) {
   (void)err;
-  if (s->st != NULL) sqlite3_reset(s->st);
+  if (s->st != NULL) {
+    sqlite3_reset(s->st);
+    sqlite3_clear_bindings(s->st);
+  }
   return SL_OK;
 }
 
@@ -556,6 +575,10 @@ static int sq_rollback_to(sl_conn *c, const char *name, sl_error *err) {
   return exec_verb(c, "rollback to savepoint", name, err);
 }
 
+static int sq_in_transaction(sl_conn *c) {
+  return !sqlite3_get_autocommit(c->db);
+}
+
 /* }==================================================================== */
 
 /* The SQLite driver: "sqlite" connections speaking sl_dialect_sqlite. */
@@ -582,4 +605,7 @@ const sl_driver sl_driver_sqlite = {
     .savepoint = sq_savepoint,
     .release = sq_release,
     .rollback_to = sq_rollback_to,
+    .prepare_persistent = sq_prepare_persistent,
+    .in_transaction = sq_in_transaction,
+    .batch = NULL,
 };

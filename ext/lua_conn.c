@@ -15,20 +15,62 @@
 ** Lua API calls that can raise are never made while a driver call is on
 ** the C stack; driver errors are copied into an sl_error, the statement is
 ** finalized, and only then is the error object raised.
+**
+** Native statements are reused. A connection keeps a bounded LRU cache of
+** statements keyed by SQL text (select/insert/update/delete/with only, so
+** DDL is never kept), and prepared statements ("sleet.PreparedStatement",
+** made by conn:prepare) each keep their own. A kept statement is lent to
+** one cursor at a time (busy) and reset when that cursor is done; a run
+** that finds its statement busy (an iterator still open) prepares a
+** statement of its own. close() finalizes every statement of the
+** connection, kept ones included.
 */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua_sleet.h"
 #include "../drivers/sl_driver.h"
 
+#define SL_LUA_PREPARED "sleet.PreparedStatement"
+
+/* Statements a connection's cache holds by default. */
+#define DEFAULT_CACHE_SIZE 64
+
 typedef struct lconn lconn;
 typedef struct lcursor lcursor;
+typedef struct lstmt lstmt;
+
+enum { LS_CACHED, LS_PREPARED };
+
+/* A native statement kept for reuse: an entry of the connection's cache
+** (malloc'd, owned by the connection) or the body of a prepared statement
+** userdata (linked into the connection's kept list while both are open). */
+struct lstmt {
+  lstmt *prev, *next;
+  lconn *conn;   /* NULL once unlinked */
+  sl_stmt *stmt; /* NULL until its first run */
+  char *sql;     /* cache key (cache entries) */
+  size_t len;
+  unsigned hash;
+  int owner;  /* LS_CACHED or LS_PREPARED */
+  int busy;   /* lent to a cursor */
+  int dead;   /* released while busy: finalized when the cursor is done */
+  int closed; /* prepared statement closed by its owner */
+};
 
 struct lconn {
   const sl_driver *drv;
   const sl_dialect *dialect; /* the core's dialect named by drv->dialect */
   sl_conn *c;                /* NULL when closed */
   lcursor *cursors;          /* live cursors, finalized by close */
+  lstmt *cache, *cache_tail; /* most recently used first */
+  int ncached, cache_cap;    /* cache_cap 0: no cache */
+  lstmt *kept;               /* statements of prepared statements */
+  /* counters of conn:stats() */
+  lua_Integer nprepared; /* native statements created */
+  lua_Integer nreused;   /* runs that reused a kept statement */
+  lua_Integer nhits;     /* of those, statements found in the cache */
 };
 
 enum { CUR_NEW, CUR_OPEN, CUR_DONE, CUR_ABORTED };
@@ -38,6 +80,7 @@ struct lcursor {
   lconn *conn; /* non-NULL while linked into conn->cursors */
   const sl_driver *drv;
   sl_stmt *stmt;   /* non-NULL only while linked */
+  lstmt *ls;       /* the kept statement stmt belongs to, or NULL */
   sl_arena *arena; /* encoded parameters */
   const sl_dialect *dialect;
   lcursor *prev, *next;
@@ -69,9 +112,21 @@ static void cursor_unlink(lcursor *cur) {
   cur->conn = NULL;
 }
 
-/* Finalizes the statement, frees the parameters and unlinks; idempotent. */
+static void lstmt_drop(lstmt *ls, const sl_driver *drv);
+
+/* Finalizes the statement (or gives a kept one back, reset), frees the
+** parameters and unlinks; idempotent. */
 static void cursor_release(lcursor *cur) {
-  if (cur->stmt != NULL) {
+  if (cur->stmt != NULL && cur->ls != NULL) {
+    lstmt *ls = cur->ls;
+    sl_error ignored;
+    int ok = cur->drv->reset(cur->stmt, &ignored) == SL_OK;
+    ls->busy = 0;
+    /* a statement that cannot be reset, or whose owner let it go, ends */
+    if (!ok || ls->dead) lstmt_drop(ls, cur->drv);
+    cur->ls = NULL;
+    cur->stmt = NULL;
+  } else if (cur->stmt != NULL) {
     cur->drv->finalize(cur->stmt);
     cur->stmt = NULL;
   }
@@ -140,6 +195,212 @@ static int cursor_step(lcursor *cur, sl_error *err) {
   if (cur->cq != NULL && cur->cq->arena == NULL)
     return sl_error_set(err, SL_EK_USAGE, "the compiled statement was closed");
   return cur->drv->step(cur->stmt, err);
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Kept statements: the statement cache and prepared statements
+** ===================================================================== */
+
+static void cache_unlink(lconn *lc, lstmt *e) {
+  if (e->prev != NULL)
+    e->prev->next = e->next;
+  else
+    lc->cache = e->next;
+  if (e->next != NULL)
+    e->next->prev = e->prev;
+  else
+    lc->cache_tail = e->prev;
+  e->prev = e->next = NULL;
+  e->conn = NULL;
+  lc->ncached--;
+}
+
+static void cache_push(lconn *lc, lstmt *e) {
+  e->prev = NULL;
+  e->next = lc->cache;
+  if (lc->cache != NULL)
+    lc->cache->prev = e;
+  else
+    lc->cache_tail = e;
+  lc->cache = e;
+  e->conn = lc;
+  lc->ncached++;
+}
+
+static void kept_link(lconn *lc, lstmt *ls) {
+  ls->prev = NULL;
+  ls->next = lc->kept;
+  if (lc->kept != NULL) lc->kept->prev = ls;
+  lc->kept = ls;
+  ls->conn = lc;
+}
+
+static void kept_unlink(lstmt *ls) {
+  lconn *lc = ls->conn;
+  if (lc == NULL) return;
+  if (ls->prev != NULL)
+    ls->prev->next = ls->next;
+  else
+    lc->kept = ls->next;
+  if (ls->next != NULL) ls->next->prev = ls->prev;
+  ls->prev = ls->next = NULL;
+  ls->conn = NULL;
+}
+
+/* Finalizes the native statement of ls. A cache entry is unlinked and
+** freed; a prepared statement keeps its body (its next run prepares
+** again, unless it was closed). */
+static void lstmt_drop(lstmt *ls, const sl_driver *drv) {
+  if (ls->stmt != NULL) {
+    drv->finalize(ls->stmt);
+    ls->stmt = NULL;
+  }
+  ls->busy = 0;
+  ls->dead = 0;
+  if (ls->owner == LS_CACHED) {
+    if (ls->conn != NULL) cache_unlink(ls->conn, ls);
+    free(ls->sql);
+    free(ls);
+  }
+}
+
+/* Finalizes every kept statement of the connection (before it closes). */
+static void release_kept(lconn *lc) {
+  while (lc->cache != NULL)
+    lstmt_drop(lc->cache, lc->drv);
+  while (lc->kept != NULL) {
+    lstmt *ls = lc->kept;
+    kept_unlink(ls);
+    lstmt_drop(ls, lc->drv);
+  }
+}
+
+/* FNV-1a: cheap next to the statement it saves preparing. */
+static unsigned sql_hash(const char *s, size_t n) {
+  unsigned h = 2166136261u;
+  size_t i;
+  for (i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+static int lower_ascii(int ch) {
+  return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+/* Statements the cache keeps: queries and writes. Schema changes and
+** session commands run once and would only push queries out. */
+static int cacheable(const char *sql, size_t len) {
+  static const char *const kws[] = {"select", "insert", "update",
+                                    "delete", "with",   NULL};
+  size_t i = 0, k, n;
+  while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' ||
+                     sql[i] == '\r' || sql[i] == '('))
+    i++;
+  for (k = 0; kws[k] != NULL; k++) {
+    n = strlen(kws[k]);
+    if (len - i > n) {
+      size_t j;
+      for (j = 0; j < n; j++)
+        if (lower_ascii((unsigned char)sql[i + j]) != kws[k][j]) break;
+      if (j == n && (sql[i + n] == ' ' || sql[i + n] == '\n' ||
+                     sql[i + n] == '\t' || sql[i + n] == '('))
+        return 1;
+    }
+  }
+  return 0;
+}
+
+/* Drops least recently used idle entries until one more fits. */
+static void cache_make_room(lconn *lc) {
+  lstmt *e = lc->cache_tail;
+  while (lc->ncached >= lc->cache_cap && e != NULL) {
+    lstmt *prev = e->prev;
+    if (!e->busy) lstmt_drop(e, lc->drv);
+    e = prev;
+  }
+}
+
+static int prepare_kept(lconn *lc, lcursor *cur, int nvalues, sl_stmt **out,
+                        sl_error *err) {
+  int rc;
+  if (lc->drv->prepare_persistent != NULL)
+    rc = lc->drv->prepare_persistent(lc->c, cur->sql, cur->len, nvalues, out,
+                                     err);
+  else
+    rc = lc->drv->prepare(lc->c, cur->sql, cur->len, nvalues, out, err);
+  if (rc == SL_OK) lc->nprepared++;
+  return rc;
+}
+
+/* Lends ls's statement to cur (preparing it on its first run). */
+static int lend(lconn *lc, lcursor *cur, lstmt *ls, int nvalues,
+                sl_error *err) {
+  if (ls->stmt == NULL) {
+    if (prepare_kept(lc, cur, nvalues, &ls->stmt, err) != SL_OK)
+      return SL_ERROR;
+  } else {
+    lc->nreused++;
+  }
+  ls->busy = 1;
+  cur->ls = ls;
+  cur->stmt = ls->stmt;
+  return SL_OK;
+}
+
+/* Gives cur a native statement for its SQL: the prepared statement's own
+** (pin), else one from the cache, else a new one (kept in the cache when
+** it fits). */
+static int acquire(lconn *lc, lcursor *cur, lstmt *pin, int nvalues,
+                   sl_error *err) {
+  if (pin != NULL) {
+    if (!pin->busy) return lend(lc, cur, pin, nvalues, err);
+  } else if (lc->cache_cap > 0 && cacheable(cur->sql, cur->len)) {
+    unsigned h = sql_hash(cur->sql, cur->len);
+    lstmt *e;
+    for (e = lc->cache; e != NULL; e = e->next)
+      if (e->hash == h && e->len == cur->len &&
+          memcmp(e->sql, cur->sql, cur->len) == 0)
+        break;
+    if (e != NULL && !e->busy) {
+      cache_unlink(lc, e);
+      cache_push(lc, e);
+      lc->nhits++;
+      return lend(lc, cur, e, nvalues, err);
+    }
+    if (e == NULL) {
+      cache_make_room(lc);
+      if (lc->ncached < lc->cache_cap && (e = calloc(1, sizeof *e)) != NULL) {
+        e->owner = LS_CACHED;
+        e->sql = malloc(cur->len > 0 ? cur->len : 1);
+        if (e->sql == NULL) {
+          free(e);
+        } else {
+          memcpy(e->sql, cur->sql, cur->len);
+          e->len = cur->len;
+          e->hash = h;
+          if (prepare_kept(lc, cur, nvalues, &e->stmt, err) != SL_OK) {
+            free(e->sql);
+            free(e);
+            return SL_ERROR;
+          }
+          cache_push(lc, e);
+          e->busy = 1;
+          cur->ls = e;
+          cur->stmt = e->stmt;
+          return SL_OK;
+        }
+      }
+    }
+  }
+  /* busy elsewhere (an open iterator), not cacheable, or no room */
+  if (lc->drv->prepare(lc->c, cur->sql, cur->len, nvalues, &cur->stmt, err) !=
+      SL_OK)
+    return SL_ERROR;
+  lc->nprepared++;
+  return SL_OK;
 }
 
 /* }==================================================================== */
@@ -327,27 +588,84 @@ static int cursor_next(lua_State *L) {
   return cursor_fail(L, cur, &err);
 }
 
-/* Prepares, binds and runs the cursor at curidx in its mode; kidx holds
-** the key table (nil for raw statements). Returns the results pushed. */
-static int execute(lua_State *L, lcursor *cur, int curidx, int kidx,
-                   const sl_value *values, int nvalues) {
+/* Gives the cursor its statement (pin: a prepared statement's) and binds
+** the parameters. */
+static int start(lcursor *cur, lstmt *pin, const sl_value *values, int nvalues,
+                 sl_error *err) {
   lconn *lc = cur->conn;
-  sl_error err;
-  int rc, n;
-  sl_error_clear(&err);
   /* Encoding parameters may have run Lua code that closed the connection. */
-  if (lc == NULL || lc->c == NULL) {
-    sl_error_set(&err, SL_EK_USAGE, "the connection is closed");
-    return cursor_fail(L, cur, &err);
-  }
-  if (lc->drv->prepare(lc->c, cur->sql, cur->len, nvalues, &cur->stmt, &err) !=
-      SL_OK)
-    return cursor_fail(L, cur, &err);
-  if (lc->drv->bind(cur->stmt, values, nvalues, &err) != SL_OK)
-    return cursor_fail(L, cur, &err);
+  if (lc == NULL || lc->c == NULL)
+    return sl_error_set(err, SL_EK_USAGE, "the connection is closed");
+  if (acquire(lc, cur, pin, nvalues, err) != SL_OK) return SL_ERROR;
+  if (lc->drv->bind(cur->stmt, values, nvalues, err) != SL_OK) return SL_ERROR;
   cur->state = CUR_OPEN;
+  return SL_OK;
+}
+
+/* Steps a started cursor to its end in its mode (all, get, values, run)
+** and pushes the result, releasing the cursor; kidx holds the key table.
+** On failure pushes nothing and leaves the cursor to the caller. */
+static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
+  int rc, n, top = lua_gettop(L);
   switch (cur->mode) {
-  case M_ITER:
+  case M_RUN: {
+    long long changed, id;
+    int has_id = 0;
+    while ((rc = cursor_step(cur, err)) == SL_ROW)
+      ;
+    if (rc != SL_DONE) return SL_ERROR;
+    changed = cur->drv->rows_affected(cur->conn->c, cur->stmt);
+    id = cur->drv->last_insert_id(cur->conn->c, cur->stmt, &has_id);
+    cursor_release(cur);
+    lua_createtable(L, 0, 2);
+    sl_lua_pushint64(L, changed);
+    lua_setfield(L, -2, "rowsAffected");
+    if (has_id) {
+      sl_lua_pushint64(L, id);
+      lua_setfield(L, -2, "lastInsertId");
+    }
+    return SL_OK;
+  }
+  case M_GET:
+    rc = cursor_step(cur, err);
+    if (rc == SL_ERROR) return SL_ERROR;
+    if (rc == SL_DONE) {
+      cursor_release(cur);
+      lua_pushnil(L);
+      return SL_OK;
+    }
+    if (push_row(L, cur, kidx, err) != SL_OK) return SL_ERROR;
+    cursor_release(cur);
+    return SL_OK;
+  default: /* all, values */
+    lua_newtable(L);
+    n = 0;
+    while ((rc = cursor_step(cur, err)) == SL_ROW) {
+      if (push_row(L, cur, kidx, err) != SL_OK) {
+        lua_settop(L, top);
+        return SL_ERROR;
+      }
+      lua_rawseti(L, -2, ++n);
+    }
+    if (rc != SL_DONE) {
+      lua_settop(L, top);
+      return SL_ERROR;
+    }
+    cursor_release(cur);
+    return SL_OK;
+  }
+}
+
+/* Prepares (or reuses), binds and runs the cursor at curidx in its mode;
+** kidx holds the key table (nil for raw statements). Returns the results
+** pushed. */
+static int execute(lua_State *L, lcursor *cur, int curidx, int kidx, lstmt *pin,
+                   const sl_value *values, int nvalues) {
+  sl_error err;
+  sl_error_clear(&err);
+  if (start(cur, pin, values, nvalues, &err) != SL_OK)
+    return cursor_fail(L, cur, &err);
+  if (cur->mode == M_ITER) {
     lua_pushvalue(L, curidx);
     lua_pushvalue(L, kidx);
     lua_pushcclosure(L, cursor_next, 2);
@@ -357,47 +675,9 @@ static int execute(lua_State *L, lcursor *cur, int curidx, int kidx,
     lua_pushnil(L);
     lua_pushvalue(L, curidx);
     return 4;
-  case M_RUN: {
-    long long changed, id;
-    int has_id = 0;
-    while ((rc = cursor_step(cur, &err)) == SL_ROW)
-      ;
-    if (rc != SL_DONE) return cursor_fail(L, cur, &err);
-    changed = lc->drv->rows_affected(lc->c, cur->stmt);
-    id = lc->drv->last_insert_id(lc->c, cur->stmt, &has_id);
-    cursor_release(cur);
-    lua_createtable(L, 0, 2);
-    sl_lua_pushint64(L, changed);
-    lua_setfield(L, -2, "rowsAffected");
-    if (has_id) {
-      sl_lua_pushint64(L, id);
-      lua_setfield(L, -2, "lastInsertId");
-    }
-    return 1;
   }
-  case M_GET:
-    rc = cursor_step(cur, &err);
-    if (rc == SL_ERROR) return cursor_fail(L, cur, &err);
-    if (rc == SL_DONE) {
-      cursor_release(cur);
-      lua_pushnil(L);
-      return 1;
-    }
-    if (push_row(L, cur, kidx, &err) != SL_OK) return cursor_fail(L, cur, &err);
-    cursor_release(cur);
-    return 1;
-  default: /* all, values */
-    lua_newtable(L);
-    n = 0;
-    while ((rc = cursor_step(cur, &err)) == SL_ROW) {
-      if (push_row(L, cur, kidx, &err) != SL_OK)
-        return cursor_fail(L, cur, &err);
-      lua_rawseti(L, -2, ++n);
-    }
-    if (rc != SL_DONE) return cursor_fail(L, cur, &err);
-    cursor_release(cur);
-    return 1;
-  }
+  if (collect(L, cur, kidx, &err) != SL_OK) return cursor_fail(L, cur, &err);
+  return 1;
 }
 
 static int check_mode(lua_State *L, int idx) {
@@ -435,72 +715,139 @@ static lconn *check_open(lua_State *L, int idx) {
   return lc;
 }
 
-/* conn:exec(compiled, mode [, phvalues]) */
-static int conn_exec(lua_State *L) {
-  lconn *lc = check_open(L, 1);
-  sl_lua_compiled *cq = sl_lua_checkcompiled(L, 2);
-  int mode = check_mode(L, 3);
-  const sl_value *values = cq->values;
-  lcursor *cur;
-  int curidx, i;
+/* Raises a usage error unless the statement compiled for cq may run on
+** lc. */
+static void check_dialect(lua_State *L, lconn *lc, const sl_lua_compiled *cq) {
   if (cq->dialect != lc->dialect &&
       strcmp(cq->dialect->name, lc->dialect->name) != 0)
-    return sl_lua_usage(L,
-                        "a statement compiled for %s cannot run on a %s "
-                        "connection",
-                        cq->dialect->name, lc->dialect->name);
-  if (cq->nph > 0 && !lua_isnoneornil(L, 4) && lua_type(L, 4) != LUA_TTABLE)
+    sl_lua_usage(L,
+                 "a statement compiled for %s cannot run on a %s "
+                 "connection",
+                 cq->dialect->name, lc->dialect->name);
+}
+
+/* Checks that every key of the placeholder values at phidx names a
+** placeholder of cq (a value for a name the statement lacks is a
+** mistake, e.g. a typo). */
+static int check_extra(lua_State *L, const sl_lua_compiled *cq, int phidx,
+                       sl_error *err) {
+  int i, found;
+  lua_pushnil(L);
+  while (lua_next(L, phidx)) {
+    lua_pop(L, 1);
+    found = 0;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *key = lua_tostring(L, -1);
+      for (i = 0; i < cq->sql.nparams && !found; i++)
+        found = cq->sql.params[i].placeholder != NULL &&
+                strcmp(cq->sql.params[i].placeholder, key) == 0;
+      if (!found) {
+        sl_error_set(err, SL_EK_VALIDATION,
+                     "unknown placeholder '%s': the statement has no "
+                     "placeholder of that name",
+                     key);
+        lua_pop(L, 1);
+        return SL_ERROR;
+      }
+    } else {
+      sl_error_set(err, SL_EK_VALIDATION,
+                   "placeholder values must be keyed by name, got a %s key",
+                   luaL_typename(L, -1));
+      lua_pop(L, 1);
+      return SL_ERROR;
+    }
+  }
+  return SL_OK;
+}
+
+/* Encodes the parameters of cq into the cursor's arena, placeholder slots
+** from the table at phidx (nil: none given). *out is cq's own values when
+** the statement has no placeholders. */
+static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
+                         int phidx, const sl_value **out, sl_error *err) {
+  sl_value *own;
+  int i;
+  *out = cq->values;
+  if (lua_istable(L, phidx) && check_extra(L, cq, phidx, err) != SL_OK)
+    return SL_ERROR;
+  if (cq->nph == 0) return SL_OK;
+  cur->arena = sl_arena_new();
+  own = cur->arena == NULL
+            ? NULL
+            : sl_arena_alloc(cur->arena, (size_t)cq->sql.nparams * sizeof *own);
+  if (own == NULL) {
+    cursor_release(cur);
+    luaL_error(L, "not enough memory");
+    return SL_ERROR;
+  }
+  for (i = 0; i < cq->sql.nparams; i++) {
+    const sl_param *p = &cq->sql.params[i];
+    if (p->placeholder == NULL) {
+      own[i] = p->v;
+      continue;
+    }
+    if (lua_istable(L, phidx)) {
+      lua_pushstring(L, p->placeholder);
+      lua_rawget(L, phidx);
+    } else {
+      lua_pushnil(L);
+    }
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      return sl_error_set(err, SL_EK_VALIDATION,
+                          "missing value for placeholder '%s'", p->placeholder);
+    }
+    if (sl_lua_encode(L, -1, p->codec, cq->dialect, cur->arena, &own[i],
+                      p->column, err) != SL_OK) {
+      lua_pop(L, 1);
+      return SL_ERROR;
+    }
+    lua_pop(L, 1);
+  }
+  *out = own;
+  return SL_OK;
+}
+
+/* Runs the compiled statement at cqidx on the connection at connidx in
+** mode, placeholders from phidx; pin is a prepared statement's kept
+** statement. The cursor keeps the value at keepidx alive (the compiled
+** statement, or the prepared statement holding it). Returns the results
+** pushed. */
+static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
+                        int mode, int phidx, lstmt *pin) {
+  sl_lua_compiled *cq = lua_touserdata(L, cqidx);
+  const sl_value *values;
+  lcursor *cur;
+  int curidx;
+  sl_error err;
+  if (cq->nph > 0 && !lua_isnoneornil(L, phidx) &&
+      lua_type(L, phidx) != LUA_TTABLE)
     return sl_lua_usage(L, "placeholder values must be a table, got %s",
-                        luaL_typename(L, 4));
-  lua_settop(L, 4);
-  cur = cursor_new(L, 1, 2);
+                        luaL_typename(L, phidx));
+  cur = cursor_new(L, connidx, keepidx);
   curidx = lua_gettop(L);
   cur->cq = cq;
   cur->sql = cq->sql.sql;
   cur->len = cq->sql.len;
   cur->mode = mode;
-  if (cq->nph > 0) {
-    sl_value *own;
-    sl_error err;
-    sl_error_clear(&err);
-    cur->arena = sl_arena_new();
-    own =
-        cur->arena == NULL
-            ? NULL
-            : sl_arena_alloc(cur->arena, (size_t)cq->sql.nparams * sizeof *own);
-    if (own == NULL) {
-      cursor_release(cur);
-      return luaL_error(L, "not enough memory");
-    }
-    for (i = 0; i < cq->sql.nparams; i++) {
-      const sl_param *p = &cq->sql.params[i];
-      if (p->placeholder == NULL) {
-        own[i] = p->v;
-        continue;
-      }
-      if (lua_istable(L, 4)) {
-        lua_pushstring(L, p->placeholder);
-        lua_rawget(L, 4);
-      } else {
-        lua_pushnil(L);
-      }
-      if (lua_isnil(L, -1)) {
-        sl_error_set(&err, SL_EK_VALIDATION,
-                     "missing value for placeholder '%s'", p->placeholder);
-        return cursor_fail(L, cur, &err);
-      }
-      if (sl_lua_encode(L, -1, p->codec, cq->dialect, cur->arena, &own[i],
-                        p->column, &err) != SL_OK)
-        return cursor_fail(L, cur, &err);
-      lua_pop(L, 1);
-    }
-    values = own;
-  }
+  sl_error_clear(&err);
+  if (encode_params(L, cur, cq, phidx, &values, &err) != SL_OK)
+    return cursor_fail(L, cur, &err);
   if (cq->nfields > 0)
-    sl_lua_getuv(L, 2); /* interned keys */
+    sl_lua_getuv(L, cqidx); /* interned keys */
   else
     lua_pushnil(L); /* no fields: column names after the first row */
-  return execute(L, cur, curidx, lua_gettop(L), values, cq->sql.nparams);
+  return execute(L, cur, curidx, lua_gettop(L), pin, values, cq->sql.nparams);
+}
+
+/* conn:exec(compiled, mode [, phvalues]) */
+static int conn_exec(lua_State *L) {
+  lconn *lc = check_open(L, 1);
+  sl_lua_compiled *cq = sl_lua_checkcompiled(L, 2);
+  int mode = check_mode(L, 3);
+  check_dialect(L, lc, cq);
+  lua_settop(L, 4);
+  return run_compiled(L, 1, 2, 2, mode, 4, NULL);
 }
 
 /* conn:exec_sql(sql [, params [, mode]]): raw text, plain parameters
@@ -555,8 +902,265 @@ static int conn_exec_sql(lua_State *L) {
     }
   }
   lua_pushnil(L); /* key slot: column names after the first row */
-  return execute(L, cur, curidx, lua_gettop(L), values, n);
+  return execute(L, cur, curidx, lua_gettop(L), NULL, values, n);
 }
+
+/* {====================================================================
+** Prepared statements
+** ===================================================================== */
+
+/* conn:prepare(compiled) -> PreparedStatement: the compiled statement with
+** a native statement of its own, made at its first run and reused by every
+** later one. Its user value holds the connection and the compiled
+** statement. */
+static int conn_prepare(lua_State *L) {
+  lconn *lc = check_open(L, 1);
+  sl_lua_compiled *cq = sl_lua_checkcompiled(L, 2);
+  lstmt *ls;
+  check_dialect(L, lc, cq);
+  lua_settop(L, 2);
+  ls = sl_lua_newudata(L, sizeof *ls);
+  memset(ls, 0, sizeof *ls);
+  ls->owner = LS_PREPARED;
+  ls->closed = 1; /* until linked */
+  luaL_setmetatable(L, SL_LUA_PREPARED);
+  lua_createtable(L, 2, 0);
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, 1);
+  lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, 2);
+  sl_lua_setuv(L, -2);
+  kept_link(lc, ls);
+  ls->closed = 0;
+  return 1;
+}
+
+static lstmt *check_prepared(lua_State *L, int idx) {
+  lstmt *ls = luaL_testudata(L, idx, SL_LUA_PREPARED);
+  if (ls == NULL)
+    sl_lua_usage(L, "expected a prepared statement, got %s",
+                 luaL_typename(L, idx));
+  return ls;
+}
+
+/* prepared:exec(mode [, phvalues]): runs on its native statement (a
+** statement of its own while that one is busy with an open iterator). */
+static int prepared_exec(lua_State *L) {
+  lstmt *ls = check_prepared(L, 1);
+  int mode = check_mode(L, 2);
+  lconn *lc;
+  if (ls->closed) return sl_lua_usage(L, "the prepared statement is closed");
+  lua_settop(L, 3);
+  sl_lua_getuv(L, 1);
+  lua_rawgeti(L, 4, 1); /* 5: the connection */
+  lua_rawgeti(L, 4, 2); /* 6: the compiled statement */
+  lc = lua_touserdata(L, 5);
+  if (lc == NULL || lc->c == NULL || ls->conn == NULL)
+    return sl_lua_usage(L, "the connection is closed");
+  sl_lua_checkcompiled(L, 6);
+  return run_compiled(L, 5, 6, 1, mode, 3, ls);
+}
+
+/* prepared:close(), __gc and __close: finalizes the native statement now,
+** or when the iterator using it ends; idempotent. */
+static int prepared_close(lua_State *L) {
+  lstmt *ls = luaL_testudata(L, 1, SL_LUA_PREPARED);
+  if (ls == NULL || ls->closed) return 0;
+  ls->closed = 1;
+  if (ls->conn != NULL) {
+    const sl_driver *drv = ls->conn->drv;
+    kept_unlink(ls);
+    if (ls->busy)
+      ls->dead = 1;
+    else
+      lstmt_drop(ls, drv);
+  }
+  return 0;
+}
+
+static int prepared_isclosed(lua_State *L) {
+  lstmt *ls = check_prepared(L, 1);
+  lua_pushboolean(L, ls->closed || ls->conn == NULL);
+  return 1;
+}
+
+static int prepared_tostring(lua_State *L) {
+  lstmt *ls = luaL_testudata(L, 1, SL_LUA_PREPARED);
+  if (ls == NULL) return 0;
+  lua_pushfstring(L, SL_LUA_PREPARED " (%s): %p",
+                  ls->closed || ls->conn == NULL ? "closed" : "open",
+                  (void *)ls);
+  return 1;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+** Batches
+** ===================================================================== */
+
+/* Releases the cursors of a batch (table at curs, n entries). */
+static void batch_release(lua_State *L, int curs, int n) {
+  int i;
+  for (i = 1; i <= n; i++) {
+    lcursor *cur;
+    lua_rawgeti(L, curs, i);
+    cur = lua_touserdata(L, -1);
+    if (cur != NULL) cursor_release(cur);
+    lua_pop(L, 1);
+  }
+}
+
+/* Releases the batch's cursors and raises err; failed (0-based, -1 for
+** none) names the statement in the message, in `index` (1-based) and in
+** `sql`. */
+static int batch_fail(lua_State *L, int curs, int n, sl_error *err,
+                      int failed) {
+  const char *sql = NULL;
+  if (failed >= 0 && failed < n) {
+    lcursor *cur;
+    lua_rawgeti(L, curs, failed + 1);
+    cur = lua_touserdata(L, -1);
+    lua_pop(L, 1); /* still referenced by the cursor table */
+    if (cur != NULL) sql = cursor_sql(cur);
+  }
+  batch_release(L, curs, n);
+  sl_lua_push_error(L, err, sql);
+  if (failed >= 0) {
+    lua_pushinteger(L, failed + 1);
+    lua_setfield(L, -2, "index");
+    lua_pushfstring(L, "batch statement %d failed: %s", failed + 1,
+                    err->message);
+    lua_setfield(L, -2, "message");
+  }
+  return lua_error(L);
+}
+
+/* Checks the batch items at idx (a list of { compiled, mode [, phvalues]
+** }) before anything runs; returns their number. */
+static int batch_check(lua_State *L, lconn *lc, int idx) {
+  int n, i;
+  if (!lua_istable(L, idx))
+    sl_lua_usage(L, "batch expects a list of statements, got %s",
+                 luaL_typename(L, idx));
+  n = (int)lua_rawlen(L, idx);
+  for (i = 1; i <= n; i++) {
+    int top = lua_gettop(L), mode;
+    lua_rawgeti(L, idx, i);
+    if (!lua_istable(L, -1))
+      sl_lua_usage(L, "batch item %d must be { compiled, mode [, values] }", i);
+    lua_rawgeti(L, top + 1, 1);
+    check_dialect(L, lc, sl_lua_checkcompiled(L, top + 2));
+    lua_rawgeti(L, top + 1, 2);
+    mode = check_mode(L, top + 3);
+    if (mode == M_ITER)
+      sl_lua_usage(L, "batch item %d: iter is not a batch mode", i);
+    lua_rawgeti(L, top + 1, 3);
+    if (!lua_isnil(L, -1) && !lua_istable(L, -1))
+      sl_lua_usage(L, "batch item %d: placeholder values must be a table", i);
+    lua_settop(L, top);
+  }
+  return n;
+}
+
+/* conn:batch(items) -> results: runs the compiled statements of items (each
+** { compiled, mode [, phvalues] }, mode all, get, values or run) in order,
+** all or nothing: through the driver's batch (one round trip) when it has
+** one, else one after another inside a transaction, or a savepoint when
+** one is open. Returns the results in order; a failure raises an error
+** object naming the statement (`index`, `sql`) and none of the
+** statements' effects remain. */
+static int conn_batch(lua_State *L) {
+  lconn *lc = check_open(L, 1);
+  const sl_driver *drv = lc->drv;
+  int n, i, failed = -1, intx = 0;
+  sl_error err;
+  n = batch_check(L, lc, 2);
+  lua_settop(L, 2);
+  lua_createtable(L, n, 0); /* 3: cursors */
+  lua_createtable(L, n, 0); /* 4: key tables */
+  lua_createtable(L, n, 0); /* 5: results */
+  sl_error_clear(&err);
+  for (i = 1; i <= n; i++) {
+    const sl_value *values;
+    sl_lua_compiled *cq;
+    lcursor *cur;
+    lua_rawgeti(L, 2, i); /* 6: item */
+    lua_rawgeti(L, 6, 1); /* 7: compiled */
+    lua_rawgeti(L, 6, 2); /* 8: mode */
+    lua_rawgeti(L, 6, 3); /* 9: placeholder values */
+    cq = lua_touserdata(L, 7);
+    cur = cursor_new(L, 1, 7); /* 10 */
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, 3, i);
+    cur->cq = cq;
+    cur->sql = cq->sql.sql;
+    cur->len = cq->sql.len;
+    cur->mode = check_mode(L, 8);
+    if (cq->nfields > 0) {
+      sl_lua_getuv(L, 7);
+      lua_rawseti(L, 4, i);
+    }
+    if (encode_params(L, cur, cq, 9, &values, &err) != SL_OK ||
+        start(cur, NULL, values, cq->sql.nparams, &err) != SL_OK)
+      return batch_fail(L, 3, i, &err, i - 1);
+    lua_settop(L, 5);
+  }
+  if (drv->batch != NULL && n > 0) {
+    sl_stmt **stmts = sl_lua_newudata(L, (size_t)n * sizeof *stmts);
+    for (i = 1; i <= n; i++) {
+      lcursor *cur;
+      lua_rawgeti(L, 3, i);
+      cur = lua_touserdata(L, -1);
+      stmts[i - 1] = cur->stmt;
+      lua_pop(L, 1);
+    }
+    if (drv->batch(lc->c, stmts, n, &failed, &err) != SL_OK)
+      return batch_fail(L, 3, n, &err, failed);
+    lua_settop(L, 5);
+  } else if (n > 0) {
+    intx = drv->in_transaction(lc->c);
+    if ((intx ? drv->savepoint(lc->c, "sleet_batch", &err)
+              : drv->begin(lc->c, NULL, &err)) != SL_OK)
+      return batch_fail(L, 3, n, &err, -1);
+  }
+  for (i = 1; i <= n && failed < 0; i++) {
+    lcursor *cur;
+    lua_rawgeti(L, 3, i); /* 6 */
+    lua_rawgeti(L, 4, i); /* 7: keys (nil for raw statements) */
+    cur = lua_touserdata(L, 6);
+    if (collect(L, cur, 7, &err) != SL_OK) {
+      failed = i - 1;
+      break;
+    }
+    lua_rawseti(L, 5, i);
+    lua_settop(L, 5);
+  }
+  if (drv->batch == NULL && n > 0) {
+    sl_error ignored;
+    if (failed < 0) {
+      if ((intx ? drv->release(lc->c, "sleet_batch", &err)
+                : drv->commit(lc->c, &err)) == SL_OK)
+        return 1;
+      if (!intx) drv->rollback(lc->c, &ignored);
+      return batch_fail(L, 3, n, &err, -1);
+    }
+    if (intx) {
+      drv->rollback_to(lc->c, "sleet_batch", &ignored);
+      drv->release(lc->c, "sleet_batch", &ignored);
+    } else {
+      drv->rollback(lc->c, &ignored);
+    }
+  }
+  if (failed >= 0) {
+    lua_settop(L, 5);
+    return batch_fail(L, 3, n, &err, failed);
+  }
+  lua_settop(L, 5);
+  return 1;
+}
+
+/* }==================================================================== */
 
 enum { V_COMMIT, V_ROLLBACK, V_SAVEPOINT, V_RELEASE, V_ROLLBACK_TO };
 
@@ -640,9 +1244,30 @@ static int conn_close(lua_State *L) {
     cursor_release(cur);
     if (open) cur->state = CUR_ABORTED;
   }
+  release_kept(lc);
   lc->drv->close(lc->c);
   lc->c = NULL;
   return 0;
+}
+
+/* conn:stats() -> { prepared, reused, cacheHits, cached, cacheSize }:
+** native statements created on this connection, runs that reused one
+** (prepared statements and cache), of those the cache's, statements the
+** cache holds now, and its capacity. */
+static int conn_stats(lua_State *L) {
+  lconn *lc = check_conn(L, 1);
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, lc->nprepared);
+  lua_setfield(L, -2, "prepared");
+  lua_pushinteger(L, lc->nreused);
+  lua_setfield(L, -2, "reused");
+  lua_pushinteger(L, lc->nhits);
+  lua_setfield(L, -2, "cacheHits");
+  lua_pushinteger(L, lc->ncached);
+  lua_setfield(L, -2, "cached");
+  lua_pushinteger(L, lc->cache_cap);
+  lua_setfield(L, -2, "cacheSize");
+  return 1;
 }
 
 static int conn_isclosed(lua_State *L) {
@@ -715,7 +1340,7 @@ int sl_lua_connect(lua_State *L) {
   sl_connopts o;
   sl_error err;
   lconn *lc;
-  int i;
+  int i, cache_cap = DEFAULT_CACHE_SIZE;
   if (lua_type(L, 1) != LUA_TSTRING)
     return sl_lua_usage(L, "connect: driver name expected, got %s",
                         luaL_typename(L, 1));
@@ -730,6 +1355,19 @@ int sl_lua_connect(lua_State *L) {
     return sl_lua_usage(L, "connect: options must be a table, got %s",
                         luaL_typename(L, 2));
   lua_settop(L, 2);
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "statementCache");
+    if (!lua_isnil(L, -1)) {
+      int isnum = 0;
+      lua_Integer n = lua_tointegerx(L, -1, &isnum);
+      if (!isnum || n < 0 || n > 100000)
+        return sl_lua_usage(L, "connection option 'statementCache' must be "
+                               "a number of statements (0 disables the "
+                               "cache)");
+      cache_cap = (int)n;
+    }
+    lua_pop(L, 1);
+  }
   memset(&o, 0, sizeof o);
   o.path = opt_string(L, 2, "path");
   o.host = opt_string(L, 2, "host");
@@ -791,10 +1429,10 @@ int sl_lua_connect(lua_State *L) {
     }
   }
   lc = sl_lua_newudata(L, sizeof *lc);
+  memset(lc, 0, sizeof *lc);
   lc->drv = drv;
   lc->dialect = dialect;
-  lc->c = NULL;
-  lc->cursors = NULL;
+  lc->cache_cap = cache_cap;
   luaL_setmetatable(L, SL_LUA_CONN);
   sl_error_clear(&err);
   if (drv->connect(&o, &lc->c, &err) != SL_OK)
@@ -802,13 +1440,21 @@ int sl_lua_connect(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg conn_methods[] = {
-    {"exec", conn_exec},         {"exec_sql", conn_exec_sql},
-    {"begin", conn_begin},       {"commit", conn_commit},
-    {"rollback", conn_rollback}, {"savepoint", conn_savepoint},
-    {"release", conn_release},   {"rollback_to", conn_rollback_to},
-    {"close", conn_close},       {"isclosed", conn_isclosed},
-    {"dialect", conn_dialect},   {NULL, NULL}};
+static const luaL_Reg conn_methods[] = {{"exec", conn_exec},
+                                        {"exec_sql", conn_exec_sql},
+                                        {"prepare", conn_prepare},
+                                        {"batch", conn_batch},
+                                        {"stats", conn_stats},
+                                        {"begin", conn_begin},
+                                        {"commit", conn_commit},
+                                        {"rollback", conn_rollback},
+                                        {"savepoint", conn_savepoint},
+                                        {"release", conn_release},
+                                        {"rollback_to", conn_rollback_to},
+                                        {"close", conn_close},
+                                        {"isclosed", conn_isclosed},
+                                        {"dialect", conn_dialect},
+                                        {NULL, NULL}};
 
 static const luaL_Reg conn_meta[] = {{"__gc", conn_close},
                                      {"__close", conn_close},
@@ -817,6 +1463,16 @@ static const luaL_Reg conn_meta[] = {{"__gc", conn_close},
 
 static const luaL_Reg cursor_methods[] = {{"close", cursor_close},
                                           {NULL, NULL}};
+
+static const luaL_Reg prepared_methods[] = {{"exec", prepared_exec},
+                                            {"close", prepared_close},
+                                            {"isclosed", prepared_isclosed},
+                                            {NULL, NULL}};
+
+static const luaL_Reg prepared_meta[] = {{"__gc", prepared_close},
+                                         {"__close", prepared_close},
+                                         {"__tostring", prepared_tostring},
+                                         {NULL, NULL}};
 
 static const luaL_Reg cursor_meta[] = {{"__gc", cursor_close},
                                        {"__close", cursor_close},
@@ -839,6 +1495,7 @@ static void register_meta(lua_State *L, const char *name, const luaL_Reg *meta,
 void sl_lua_open_conn(lua_State *L) {
   register_meta(L, SL_LUA_CONN, conn_meta, conn_methods);
   register_meta(L, SL_LUA_CURSOR, cursor_meta, cursor_methods);
+  register_meta(L, SL_LUA_PREPARED, prepared_meta, prepared_methods);
 }
 
 /* }==================================================================== */

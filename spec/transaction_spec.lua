@@ -193,12 +193,16 @@ for _, d in ipairs(dialects.live()) do
     end)
 
     describe("options of another dialect", function()
-      it("are ignored, so that shared code may pass them", function()
-        db:transaction(function(tx) add(tx, "A") end,
-          { behavior = "immediate", isolationLevel = "serializable",
-            accessMode = "read write" })
-        assert.same({ "A" }, names())
-      end)
+      it("are refused with the options this dialect takes, before BEGIN",
+        function()
+          local other = d.name == "sqlite" and { isolationLevel =
+            "serializable" } or { behavior = "immediate" }
+          local err = check.raises_kind("usage", function()
+            db:transaction(function(tx) add(tx, "A") end, other)
+          end)
+          assert.matches(next(other), err.message, 1, true)
+          assert.same({}, names())
+        end)
 
       it("an unknown option name is refused and nothing begins", function()
         check.raises_kind("usage", function()

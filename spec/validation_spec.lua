@@ -462,3 +462,76 @@ describe("DDL literals", function()
     assert.truthy(sql:find("'a\\0b'", 1, true))
   end)
 end)
+
+describe("misuse caught before SQL exists", function()
+  local m = require "sleet.sqlite"
+  local kit = require "sleet.kit"
+  local users = m.table("misuse_users", {
+    id = m.integer():primaryKey(),
+    name = m.text():notNull(),
+  })
+  local db, log
+  before_each(function()
+    log = {}
+    db = sleet.connect("sqlite::memory:", { schema = { users = users },
+      logger = function(sql) log[#log + 1] = sql end })
+    kit.push(db, { users = users }, { force = true })
+    db:insert(users):values({ name = "kept" }):run()
+    log = {}
+  end)
+  after_each(function() db:close() end)
+
+  -- a string, number or boolean in where() would be bound as a parameter
+  -- and match every row (or none)
+  for _, bad in ipairs({ "1 = 1", 1, true }) do
+    it("where(" .. tostring(bad) .. ") is a usage error, nothing deleted",
+      function()
+        check.raises_kind("usage", function()
+          return db:delete(users):where(bad):run()
+        end)
+        check.raises_kind("usage", function()
+          return db:select():from(users):where(bad):all()
+        end)
+        assert.same({}, log)
+        assert.equal(1, #db:select():from(users):all())
+      end)
+  end
+
+  it("orderBy / groupBy take columns and expressions only", function()
+    check.raises_kind("usage", function()
+      return db:select():from(users):orderBy("name"):all()
+    end)
+    check.raises_kind("usage", function()
+      return db:select():from(users):groupBy(1):all()
+    end)
+    assert.same({}, log)
+  end)
+
+  it("sleet.null for a NOT NULL column is a validation error", function()
+    local err = check.raises_kind("validation", function()
+      return db:insert(users):values({ name = sleet.null }):run()
+    end)
+    assert.equal("name", err.column)
+    check.raises_kind("validation", function()
+      return db:update(users):set({ name = sleet.null }):run()
+    end)
+    assert.same({}, log)
+  end)
+
+  it("tx:rollback() after the transaction ended is a usage error", function()
+    local saved
+    db:transaction(function(tx) saved = tx end)
+    check.raises_kind("usage", function() saved:rollback() end)
+  end)
+
+  it("connect refuses unknown options and another dialect's schema",
+    function()
+      check.raises_kind("usage", sleet.connect, "sqlite::memory:",
+        { bogus = 1 })
+      local pg = require "sleet.pg"
+      local t = pg.table("pgt", { id = pg.serial():primaryKey() })
+      local err = check.raises_kind("usage", sleet.connect, "sqlite::memory:",
+        { schema = { t = t } })
+      assert.matches("postgresql", err.message, 1, true)
+    end)
+end)

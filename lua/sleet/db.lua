@@ -2,6 +2,7 @@
 -- transactions (nested through savepoints), batches and the query logger.
 local core = require "sleet.core"
 local casing = require "sleet.casing"
+local column = require "sleet.column"
 local expr = require "sleet.expr"
 local query = require "sleet.query"
 local relations = require "sleet.relations"
@@ -214,12 +215,26 @@ query.mixin(Session)
 local Database = { __name = "sleet.Database", __index = Session }
 local Transaction = { __name = "sleet.Transaction", __index = Session }
 
+-- Every statement runs on the innermost open session of its connection:
+-- the database when no transaction is open, else the newest transaction.
+-- Anything else would look like it runs outside the transaction while it
+-- runs inside it, on the same connection.
 function Session:_checkopen()
   if self._finished then
-    util.usage("this transaction has already finished")
+    util.usage("this transaction has already finished; statements of a " ..
+      "transaction run inside its function only")
   end
   if self._conn:isclosed() then
     util.usage("the database connection is closed")
+  end
+  local depth = self._st.depth
+  if self._level ~= depth then
+    if self._level == 0 then
+      util.usage("the database is inside db:transaction(): run statements " ..
+        "on the transaction object passed to the function, not on db")
+    end
+    util.usage("a nested transaction is open: run statements on the " ..
+      "nested transaction object until it ends")
   end
 end
 
@@ -258,19 +273,31 @@ end
 
 -- Runs compiled statement c in mode ("all", "get", "values", "run",
 -- "iter") with placeholder values phvalues; info.decoders are the mapWith
--- functions of its fields.
-function Session:_run(c, mode, phvalues, info)
+-- functions of its fields. handle is the native prepared statement of a
+-- prepared query (nil: the connection's statement cache serves).
+function Session:_run(c, mode, phvalues, info, handle)
   self:_checkopen()
   if self._logger then
     self._logger(c:sql(), loggedparams(c, phvalues))
   end
+  local r
+  if handle then
+    r = util.pack(handle:exec(mode, phvalues))
+  else
+    r = util.pack(self._conn:exec(c, mode, phvalues))
+  end
   if info and info.decoders and mode ~= "run" then
     -- iter also returns nil, nil, cursor (the generic for's closing value)
-    local r = util.pack(self._conn:exec(c, mode, phvalues))
     r[1] = applydecoders(r[1], mode, info.decoders)
-    return util.unpack(r, 1, r.n)
   end
-  return self._conn:exec(c, mode, phvalues)
+  return util.unpack(r, 1, r.n)
+end
+
+-- The native statement of a prepared query, made on this session's
+-- connection (see query.lua's prepare).
+function Session:_prepare(c)
+  self:_checkopen()
+  return self._conn:prepare(c)
 end
 
 local function tosql(q, ...)
@@ -315,29 +342,35 @@ local txkeys = {
     withConsistentSnapshot = true },
 }
 
+local function txoption(dialect, k)
+  local names = {}
+  for name in pairs(txkeys[dialect]) do names[#names + 1] = name end
+  table.sort(names)
+  local others = {}
+  for d, keys in pairs(txkeys) do
+    if d ~= dialect and keys[k] then others[#others + 1] = d end
+  end
+  table.sort(others)
+  if #others > 0 then
+    util.usage(("transaction: %s is an option of %s, not %s (%s takes %s)")
+      :format(tostring(k), table.concat(others, " and "), dialect, dialect,
+        table.concat(names, ", ")))
+  end
+  util.usage(("transaction: unknown option %s (%s takes %s)"):format(
+    tostring(k), dialect, table.concat(names, ", ")))
+end
+
 -- The text after BEGIN for validated transaction options (nil: default).
+-- Options are Drizzle's for the connection's dialect; any other name, that
+-- of another dialect included, is a mistake.
 local function txmode(dialect, opts)
   if opts == nil then return nil end
   if type(opts) ~= "table" then
     util.usage("transaction: options must be a table")
   end
-  -- options of another dialect are ignored (code shared across dialects
-  -- may pass them); unknown names are mistakes
-  local mine = txkeys[dialect] or {}
   for k in pairs(opts) do
-    local known = false
-    for _, keys in pairs(txkeys) do
-      if keys[k] then known = true end
-    end
-    if not known then
-      util.usage(("transaction: unknown option %s"):format(tostring(k)))
-    end
+    if not txkeys[dialect][k] then txoption(dialect, k) end
   end
-  local o = {}
-  for k, v in pairs(opts) do
-    if mine[k] then o[k] = v end
-  end
-  opts = o
   if dialect == "sqlite" then
     if opts.behavior == nil then return nil end
     if not behaviors[opts.behavior] then
@@ -361,13 +394,21 @@ local function txmode(dialect, opts)
     parts[#parts + 1] = opts.accessMode
   end
   if opts.deferrable ~= nil then
+    if type(opts.deferrable) ~= "boolean" then
+      util.usage("transaction: deferrable must be a boolean")
+    end
     parts[#parts + 1] = opts.deferrable and "deferrable" or "not deferrable"
   end
-  if opts.withConsistentSnapshot then
-    parts[#parts + 1] = "with consistent snapshot"
+  if opts.withConsistentSnapshot ~= nil then
+    if type(opts.withConsistentSnapshot) ~= "boolean" then
+      util.usage("transaction: withConsistentSnapshot must be a boolean")
+    end
+    if opts.withConsistentSnapshot then
+      parts[#parts + 1] = "with consistent snapshot"
+    end
   end
   if #parts == 0 then return nil end
-  return table.concat(parts, dialect == "mysql" and ", " or " ")
+  return table.concat(parts, ", ")
 end
 
 -- db:transaction(fn, opts): runs fn(tx) in a transaction (a savepoint when
@@ -384,14 +425,16 @@ function Session:transaction(fn, opts)
     conn:begin(txmode(self.dialect, opts))
   else
     if opts ~= nil then txmode(self.dialect, opts) end
-    sp = "sp" .. st.depth
+    -- unique per connection, so that no two savepoints ever share a name
+    st.savepoints = st.savepoints + 1
+    sp = "sleet_sp" .. st.savepoints
     conn:savepoint(sp)
   end
   st.depth = st.depth + 1
   local tx = setmetatable({
     _conn = conn, _st = st, ctx = self.ctx, _logger = self._logger,
     dialect = self.dialect, schema = self.schema, relations = self.relations,
-    _intx = true,
+    _intx = true, _level = st.depth,
   }, Transaction)
   if self.query then tx.query = relations.api(tx, self.relations) end
   local r = util.pack(pcall(fn, tx))
@@ -424,33 +467,58 @@ function Session:rollback()
   if not self._intx then
     util.usage("rollback: only a transaction can be rolled back")
   end
+  if self._finished then
+    util.usage("rollback: this transaction has already finished")
+  end
   core.error({ kind = "rollback", message = "Rollback" })
 end
 
--- db:batch({ q1, q2, ... }): runs the queries in order in one transaction;
--- returns their results in order (rows, or the run result).
+-- db:batch({ q1, q2, ... }): runs the queries in order, all or nothing
+-- (PostgreSQL: one round trip through libpq's pipeline mode; SQLite and
+-- MySQL: one transaction, or a savepoint inside tx:batch). Returns their
+-- results in order: rows for queries returning rows (raw SQL included),
+-- the run result ({ rowsAffected, lastInsertId }) for other writes. A
+-- failure raises the failing statement's error, its message prefixed with
+-- "batch statement <i> failed: ", with `index` = i and `sql` set.
 function Session:batch(list)
   if type(list) ~= "table" or kind(list) ~= nil then
     util.usage("batch: expected a list of queries")
   end
+  local items, infos = {}, {}
   for i = 1, #list do
-    local k = kind(list[i])
-    if k ~= "query" and k ~= "expr" then
+    local q = list[i]
+    local k = kind(q)
+    if k == "query" then
+      local c, info = query.compile(q)
+      items[i] = { c, q:_returnsrows() and "all" or "run" }
+      infos[i] = info
+    elseif k == "expr" then
+      items[i] = { core.compile(self.ctx.dialect, q.build(self.ctx)), "all" }
+    else
       util.usage(("batch: item %d is not a query"):format(i))
     end
   end
-  return self:transaction(function(tx)
-    local results = {}
-    for i = 1, #list do
-      local q = list[i]
-      if query.isquery(q) then
-        results[i] = q:_batchrun()
-      else
-        results[i] = tx:execute(q)
-      end
+  self:_checkopen()
+  if self._logger then
+    for _, it in ipairs(items) do
+      self._logger(it[1]:sql(), loggedparams(it[1], nil))
     end
-    return results
-  end)
+  end
+  local results = self._conn:batch(items)
+  for i, info in pairs(infos) do
+    if info.decoders and items[i][2] ~= "run" then
+      results[i] = applydecoders(results[i], items[i][2], info.decoders)
+    end
+  end
+  return results
+end
+
+-- db:stats() -> { prepared, reused, cacheHits, cached, cacheSize }: native
+-- statements created on the connection, runs that reused one (prepared
+-- queries and the statement cache), of those the cache's, the statements
+-- the cache holds and its capacity (connect option statementCache).
+function Session:stats()
+  return self._conn:stats()
 end
 
 -- Compiles a node tree for this database (used by sleet.kit).
@@ -481,11 +549,42 @@ function Database.__tostring(db)
   return ("sleet.Database (%s)"):format(db.dialect)
 end
 
--- sleet.connect(target, { schema, logger, casing, relations }).
+-- sleet.connect(target, { schema, logger, casing, relations,
+-- statementCache }). statementCache: how many native statements of
+-- unprepared queries the connection keeps for reuse, by SQL text (default
+-- 64, 0 disables).
+local connectoptions = { schema = true, relations = true, logger = true,
+  casing = true, statementCache = true }
+
+-- The dialect of every table of a schema table must be the database's:
+-- a PostgreSQL schema pushed to SQLite would create types SQLite reads
+-- differently (serial) and fail later, far from the cause.
+local function checkschema(schema, dialect)
+  if schema == nil then return end
+  if type(schema) ~= "table" then
+    util.usage("connect: schema must be a table { name = table, ... }")
+  end
+  for key, t in pairs(schema) do
+    local d = kind(t) == "table" and column.def(t)
+    if d and d.dialect and d.dialect ~= dialect then
+      util.usage(("connect: schema table %s is a %s table, the database is "
+        .. "%s (build it with sleet.%s)"):format(tostring(key), d.dialect,
+        dialect, ({ postgresql = "pg", mysql = "mysql", sqlite = "sqlite" })
+        [dialect]))
+    end
+  end
+end
+
 function M.connect(target, opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then
     util.usage("connect: options must be a table")
+  end
+  for k in pairs(opts) do
+    if not connectoptions[k] then
+      util.usage(("connect: unknown option %s (options: casing, logger, "
+        .. "relations, schema, statementCache)"):format(tostring(k)))
+    end
   end
   local cas = casing.resolve(opts.casing, util.usage)
   local logger = makelogger(opts.logger)
@@ -494,10 +593,21 @@ function M.connect(target, opts)
   if rels ~= nil and not relations.isrelations(rels) then
     util.usage("connect: relations must come from sleet.defineRelations")
   end
+  local sc = opts.statementCache
+  if sc ~= nil then
+    if not util.isinteger(sc) or sc < 0 then
+      util.usage("connect: statementCache must be a number of statements " ..
+        "(0 disables the cache)")
+    end
+    copts.statementCache = sc
+  end
+  local dialect = ({ sqlite = "sqlite", postgresql = "postgresql",
+    mysql = "mysql" })[driver]
+  checkschema(opts.schema or (rels and rels.schema), dialect)
   local conn = core.connect(driver, copts)
-  local dialect = conn:dialect()
+  dialect = conn:dialect()
   local db = setmetatable({
-    _conn = conn, _st = { depth = 0 },
+    _conn = conn, _st = { depth = 0, savepoints = 0 }, _level = 0,
     ctx = { dialect = dialect, casing = cas },
     _logger = logger,
     dialect = dialect, schema = opts.schema or (rels and rels.schema),

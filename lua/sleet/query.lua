@@ -84,6 +84,31 @@ local function ctesnode(list, ctx)
   return out
 end
 
+-- A condition (where, having): a sleet expression (eq(...), sql`...`) or a
+-- boolean column; nil means none. Anything else (a string, a number, true)
+-- would be bound as a parameter and match every row or none, silently.
+local function checkcond(what, c)
+  if c == nil then return nil end
+  local k = kind(c)
+  if k ~= "expr" and k ~= "column" then
+    util.usage(("%s: expected a condition (sleet.eq(...), sleet.sql(...) or "
+      .. "a boolean column), got %s"):format(what, k or type(c)))
+  end
+  return c
+end
+
+-- The items of orderBy / groupBy: columns or expressions (asc/desc, sql).
+local function checkitems(what, list)
+  for i, x in ipairs(list) do
+    local k = kind(x)
+    if k ~= "expr" and k ~= "column" then
+      util.usage(("%s: item %d must be a column or an expression (asc, desc, "
+        .. "sleet.sql), got %s"):format(what, i, k or type(x)))
+    end
+  end
+  return list
+end
+
 local function condnode(c, ctx)
   if c == nil then return nil end
   return tonode(c, ctx)
@@ -333,7 +358,11 @@ local function prun(self, mode, params)
   if params ~= nil and type(params) ~= "table" then
     util.usage("prepared query: placeholder values must be a table")
   end
-  return self._owner:_run(self._compiled, mode, params or {}, self._info)
+  if self._handle:isclosed() then
+    util.usage("prepared query: it was closed (or its connection was)")
+  end
+  return self._owner:_run(self._compiled, mode, params or {}, self._info,
+    self._handle)
 end
 
 function Prepared:all(params) return prun(self, "all", params) end
@@ -348,8 +377,17 @@ function Prepared:toSQL()
   return { sql = self._compiled:sql(), params = self._compiled:params() }
 end
 
+-- Releases the native statement now (also done by the collector and when
+-- the connection closes); later runs are usage errors.
+function Prepared:close() self._handle:close() end
+Prepared.__close = Prepared.close
+
 -- prepare(name): compiles once; the returned object runs the statement with
--- placeholder values (:all/:get/:values/:run/:iter(params)).
+-- placeholder values (:all/:get/:values/:run/:iter(params)) on one native
+-- statement of the connection, created at the first run and reused by every
+-- later one (PostgreSQL: a named server-side statement; MySQL: one
+-- mysql_stmt; SQLite: one sqlite3_stmt, reset between runs). name is a
+-- label for the caller; the server-side name is generated.
 function Shared:prepare(name)
   if name ~= nil and type(name) ~= "string" then
     util.usage("prepare: the name must be a string")
@@ -357,12 +395,8 @@ function Shared:prepare(name)
   local owner = runner(self, "prepare")
   local c, info = compile(self)
   return setmetatable({ _owner = owner, _compiled = c, _info = info,
-    _rows = self:_returnsrows(), name = name }, Prepared)
-end
-
--- The result of a batch item: rows or the run result.
-function Shared:_batchrun()
-  return self:execute()
+    _handle = owner:_prepare(c), _rows = self:_returnsrows(), name = name },
+    Prepared)
 end
 
 local function class(name, methods)
@@ -404,13 +438,17 @@ function SelectM:from(src)
   return with1(self, "from", src)
 end
 
-function SelectM:where(c) return with1(self, "where", c) end
-function SelectM:having(c) return with1(self, "having", c) end
+function SelectM:where(c)
+  return with1(self, "where", checkcond("where", c))
+end
+function SelectM:having(c)
+  return with1(self, "having", checkcond("having", c))
+end
 function SelectM:groupBy(...)
-  return with1(self, "groupBy", util.varlist(...))
+  return with1(self, "groupBy", checkitems("groupBy", util.varlist(...)))
 end
 function SelectM:orderBy(...)
-  return with1(self, "orderBy", util.varlist(...))
+  return with1(self, "orderBy", checkitems("orderBy", util.varlist(...)))
 end
 function SelectM:limit(n)
   return with1(self, "limit", checkcount("limit", n))
@@ -464,6 +502,22 @@ local function sources(s)
   return list, nullable
 end
 
+-- The field entries of `select():from(t)` (every column of one table, no
+-- joins) and their nodes per compile context: the same for every query of
+-- that shape, which request handlers build over and over, so they are made
+-- once. Entries and nodes are never modified after they are built.
+local plain = setmetatable({}, { __mode = "k" })
+
+local function plainshape(src)
+  local c = plain[src]
+  if c == nil then
+    c = { entries = tableentries(src, nil, {}),
+      nodes = setmetatable({}, { __mode = "k" }) }
+    plain[src] = c
+  end
+  return c
+end
+
 function SelectM:_fieldspec()
   local cached = rawget(self, "_fs")
   if cached then return cached[1], cached[2] end
@@ -475,7 +529,7 @@ function SelectM:_fieldspec()
   elseif not s.from then
     util.usage("select: call from() or select fields")
   elseif #s.joins == 0 then
-    tableentries(s.from, nil, entries)
+    entries = plainshape(s.from).entries
   else
     local seen = {}
     for _, src in ipairs(list) do
@@ -511,11 +565,22 @@ function SelectM:_build(ctx, sub)
     joins[i] = { type = j.type, source = sourcenode(j.source, ctx),
       on = condnode(j.on, ctx) }
   end
+  local fields
+  if sub == false and not s.fields and #s.joins == 0 then
+    local shape = plainshape(s.from)
+    fields = shape.nodes[ctx]
+    if fields == nil then
+      fields = fieldnodes(entries, ctx, sub)
+      shape.nodes[ctx] = fields
+    end
+  else
+    fields = fieldnodes(entries, ctx, sub)
+  end
   local node = {
     k = "select",
     distinct = s.distinct,
     with = ctesnode(s.with, ctx),
-    fields = fieldnodes(entries, ctx, sub),
+    fields = fields,
     groups = (not sub and #groups > 0) and groups or nil,
     alias_fields = sub == true or nil,
     from = s.from and sourcenode(s.from, ctx) or nil,
@@ -589,7 +654,7 @@ for name, op in pairs({ union = "union", unionAll = "union all",
 end
 
 function SetopM:orderBy(...)
-  return with1(self, "orderBy", util.varlist(...))
+  return with1(self, "orderBy", checkitems("orderBy", util.varlist(...)))
 end
 function SetopM:limit(n) return with1(self, "limit", checkcount("limit", n)) end
 function SetopM:offset(n)
@@ -669,6 +734,11 @@ local function checkvalues(d, row, what)
     if c.generated then
       util.validation(("%s: %s.%s is a generated column"):format(what, d.name,
         key), { table = d.name, column = c.name })
+    end
+    if v == core.null and c.notNull then
+      util.validation(("%s: %s.%s is NOT NULL and cannot be set to "
+        .. "sleet.null"):format(what, d.name, key),
+        { table = d.name, column = c.name })
     end
     checkenum(c, v)
   end
@@ -907,7 +977,9 @@ function UpdateM:set(values)
   return with1(self, "set", checkset(def(self._s.table), values, "update"))
 end
 
-function UpdateM:where(c) return with1(self, "where", c) end
+function UpdateM:where(c)
+  return with1(self, "where", checkcond("where", c))
+end
 UpdateM.returning = returningspec
 function UpdateM:_returnsrows() return self._s.returning ~= nil end
 
@@ -936,7 +1008,9 @@ function M.delete(owner, t, opts)
     with = opts and opts.with } }, Delete)
 end
 
-function DeleteM:where(c) return with1(self, "where", c) end
+function DeleteM:where(c)
+  return with1(self, "where", checkcond("where", c))
+end
 DeleteM.returning = returningspec
 function DeleteM:_returnsrows() return self._s.returning ~= nil end
 

@@ -105,8 +105,10 @@ struct sl_stmt {
   PGresult *res;
   int executed;
   int nrows, ncols, row;
-  /* decoded bytea cells of the current row */
+  /* decoded bytea cells of the current row (spans_cap kept across runs:
+  ** decode_row_bytes sets every span of a row before it is read) */
   cellspan *spans;
+  int spans_cap;
   char *bytes;
   size_t bytes_cap;
 };
@@ -364,8 +366,6 @@ static void pg_close(sl_conn *c) {
 static void stmt_clear(sl_stmt *s) {
   PQclear(s->res);
   s->res = NULL;
-  free(s->spans);
-  s->spans = NULL;
   s->executed = 0;
   s->nrows = s->ncols = 0;
   s->row = -1;
@@ -698,12 +698,14 @@ static int stmt_take(sl_stmt *s, PGresult *res, sl_error *err) {
   s->row = -1;
   s->nrows = st == PGRES_TUPLES_OK ? PQntuples(res) : 0;
   s->ncols = PQnfields(res);
-  if (s->ncols > 0) {
-    s->spans = calloc((size_t)s->ncols, sizeof *s->spans);
-    if (s->spans == NULL) {
+  if (s->ncols > s->spans_cap) {
+    cellspan *p = realloc(s->spans, (size_t)s->ncols * sizeof *p);
+    if (p == NULL) {
       stmt_clear(s);
       return oom_error(err);
     }
+    s->spans = p;
+    s->spans_cap = s->ncols;
   }
   return SL_OK;
 }
@@ -863,6 +865,7 @@ static void pg_finalize(sl_stmt *s) {
   free(s->types);
   free(s->ptypes);
   free(s->ptext);
+  free(s->spans);
   free(s->bytes);
   free(s->sql);
   free(s);

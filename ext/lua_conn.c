@@ -3,7 +3,7 @@
 ** ("sleet.Cursor"): running compiled statements and raw SQL, building result
 ** rows natively.
 **
-** Every execution goes through a cursor userdata, created before any
+** Every execution goes through a cursor userdata, taken before any
 ** statement exists: it owns the driver statement and the arena of encoded
 ** parameters, so a Lua error anywhere (even out of memory while building a
 ** row) leaves them to the collector instead of leaking. Cursors are linked
@@ -11,6 +11,13 @@
 ** the connection, and a cursor whose connection was closed fails cleanly.
 ** A cursor's user value holds its connection (keeping it alive) and the
 ** compiled statement or SQL string it runs.
+**
+** A run that returns its whole result (every mode but iter) hands its
+** cursor back to the connection when it ends normally, arena included, and
+** the next such run takes it again: a point select allocates no cursor and
+** no arena. A cursor is taken out of the connection while it runs, so a run
+** nested inside another (Lua code called while encoding) makes a cursor of
+** its own, and one abandoned by a Lua error is left to the collector.
 **
 ** Lua API calls that can raise are never made while a driver call is on
 ** the C stack; driver errors are copied into an sl_error, the statement is
@@ -91,6 +98,7 @@ struct lcursor {
   int state;
   int checked; /* column count checked against the fields */
   int ncols;   /* raw rows: columns keyed */
+  int recycle; /* handed back to the connection when done (arena kept) */
 };
 
 /* The drivers core.connect knows, by name. */
@@ -131,8 +139,13 @@ static void cursor_release(lcursor *cur) {
     cur->stmt = NULL;
   }
   if (cur->arena != NULL) {
-    sl_arena_free(cur->arena);
-    cur->arena = NULL;
+    /* the statement no longer points into the arena */
+    if (cur->recycle) {
+      sl_arena_reset(cur->arena);
+    } else {
+      sl_arena_free(cur->arena);
+      cur->arena = NULL;
+    }
   }
   cursor_unlink(cur);
   if (cur->state == CUR_NEW || cur->state == CUR_OPEN) cur->state = CUR_DONE;
@@ -153,7 +166,12 @@ static int cursor_fail(lua_State *L, lcursor *cur, const sl_error *err) {
 /* __gc, __close and cursor:close() */
 static int cursor_close(lua_State *L) {
   lcursor *cur = luaL_testudata(L, 1, SL_LUA_CURSOR);
-  if (cur != NULL) cursor_release(cur);
+  if (cur != NULL) {
+    cursor_release(cur);
+    sl_arena_free(cur->arena); /* kept by a recycled cursor */
+    cur->arena = NULL;
+    cur->recycle = 0;
+  }
   return 0;
 }
 
@@ -162,6 +180,18 @@ static int cursor_tostring(lua_State *L) {
   lua_pushfstring(L, SL_LUA_CURSOR " (%s)",
                   cur != NULL && cur->stmt != NULL ? "open" : "closed");
   return 1;
+}
+
+/* Links cur, fresh or released, into the connection lc. */
+static void cursor_link(lcursor *cur, lconn *lc) {
+  cur->state = CUR_NEW;
+  cur->drv = lc->drv;
+  cur->dialect = lc->dialect;
+  cur->conn = lc;
+  cur->prev = NULL;
+  cur->next = lc->cursors;
+  if (lc->cursors != NULL) lc->cursors->prev = cur;
+  lc->cursors = cur;
 }
 
 /* Pushes a new cursor linked into the connection at conn_idx; its user
@@ -178,13 +208,58 @@ static lcursor *cursor_new(lua_State *L, int conn_idx, int keep_idx) {
   lua_pushvalue(L, keep_idx);
   lua_rawseti(L, -2, 2);
   sl_lua_setuv(L, -2);
-  cur->drv = lc->drv;
-  cur->dialect = lc->dialect;
-  cur->conn = lc;
-  cur->next = lc->cursors;
-  if (lc->cursors != NULL) lc->cursors->prev = cur;
-  lc->cursors = cur;
+  cursor_link(cur, lc);
   return cur;
+}
+
+/* Pushes a cursor for a run in mode on the connection at conn_idx, keeping
+** the value at keep_idx alive: the connection's spare cursor when it has
+** one and the run returns its whole result, else a new one. The spare is
+** taken out of the connection (its user value's [1]) until cursor_done
+** gives it back. */
+static lcursor *cursor_take(lua_State *L, int conn_idx, int keep_idx,
+                            int mode) {
+  lcursor *cur;
+  if (mode != M_ITER) {
+    sl_lua_getuv(L, conn_idx);
+    lua_rawgeti(L, -1, 1);
+    cur = lua_touserdata(L, -1);
+    if (cur != NULL) {
+      sl_arena *arena = cur->arena;
+      lua_pushnil(L);
+      lua_rawseti(L, -3, 1);
+      lua_replace(L, -2); /* the cursor in the user value's slot */
+      sl_lua_getuv(L, -1);
+      lua_pushvalue(L, keep_idx);
+      lua_rawseti(L, -2, 2);
+      lua_pop(L, 1);
+      memset(cur, 0, sizeof *cur);
+      cur->arena = arena;
+      cur->recycle = 1;
+      cursor_link(cur, lua_touserdata(L, conn_idx));
+      cur->mode = mode;
+      return cur;
+    }
+    lua_pop(L, 2);
+  }
+  cur = cursor_new(L, conn_idx, keep_idx);
+  cur->recycle = mode != M_ITER;
+  cur->mode = mode;
+  return cur;
+}
+
+/* Gives the released cursor at cur_idx back to the connection at
+** conn_idx for its next run; it no longer keeps the statement it ran
+** alive. */
+static void cursor_done(lua_State *L, int conn_idx, int cur_idx) {
+  sl_lua_getuv(L, cur_idx);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, 2);
+  lua_pop(L, 1);
+  sl_lua_getuv(L, conn_idx);
+  lua_pushvalue(L, cur_idx);
+  lua_rawseti(L, -2, 1);
+  lua_pop(L, 1);
 }
 
 /* Advances the cursor: SL_ROW, SL_DONE or SL_ERROR. */
@@ -656,11 +731,11 @@ static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
   }
 }
 
-/* Prepares (or reuses), binds and runs the cursor at curidx in its mode;
-** kidx holds the key table (nil for raw statements). Returns the results
-** pushed. */
-static int execute(lua_State *L, lcursor *cur, int curidx, int kidx, lstmt *pin,
-                   const sl_value *values, int nvalues) {
+/* Prepares (or reuses), binds and runs the cursor at curidx (taken from
+** the connection at connidx) in its mode; kidx holds the key table (nil
+** for raw statements). Returns the results pushed. */
+static int execute(lua_State *L, int connidx, lcursor *cur, int curidx,
+                   int kidx, lstmt *pin, const sl_value *values, int nvalues) {
   sl_error err;
   sl_error_clear(&err);
   if (start(cur, pin, values, nvalues, &err) != SL_OK)
@@ -677,6 +752,7 @@ static int execute(lua_State *L, lcursor *cur, int curidx, int kidx, lstmt *pin,
     return 4;
   }
   if (collect(L, cur, kidx, &err) != SL_OK) return cursor_fail(L, cur, &err);
+  if (cur->recycle) cursor_done(L, connidx, curidx);
   return 1;
 }
 
@@ -726,36 +802,43 @@ static void check_dialect(lua_State *L, lconn *lc, const sl_lua_compiled *cq) {
                  cq->dialect->name, lc->dialect->name);
 }
 
-/* Checks that every key of the placeholder values at phidx names a
-** placeholder of cq (a value for a name the statement lacks is a
-** mistake, e.g. a typo). */
-static int check_extra(lua_State *L, const sl_lua_compiled *cq, int phidx,
-                       sl_error *err) {
-  int i, found;
+/* Puts the placeholder values at phidx on the stack: one slot per
+** parameter of cq above base (nil where none was given), read in one pass
+** over the table, which also checks that every key names a placeholder of
+** cq (a value for a name the statement lacks is a mistake, e.g. a typo).
+** Looking the names up instead would make a Lua string of each. */
+static int gather_values(lua_State *L, const sl_lua_compiled *cq, int phidx,
+                         int base, sl_error *err) {
+  int i, found, n = cq->sql.nparams;
   lua_pushnil(L);
   while (lua_next(L, phidx)) {
-    lua_pop(L, 1);
-    found = 0;
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      const char *key = lua_tostring(L, -1);
-      for (i = 0; i < cq->sql.nparams && !found; i++)
-        found = cq->sql.params[i].placeholder != NULL &&
-                strcmp(cq->sql.params[i].placeholder, key) == 0;
-      if (!found) {
-        sl_error_set(err, SL_EK_VALIDATION,
-                     "unknown placeholder '%s': the statement has no "
-                     "placeholder of that name",
-                     key);
-        lua_pop(L, 1);
-        return SL_ERROR;
-      }
-    } else {
+    const char *key;
+    if (lua_type(L, -2) != LUA_TSTRING) {
       sl_error_set(err, SL_EK_VALIDATION,
                    "placeholder values must be keyed by name, got a %s key",
-                   luaL_typename(L, -1));
-      lua_pop(L, 1);
+                   luaL_typename(L, -2));
+      lua_settop(L, base + n);
       return SL_ERROR;
     }
+    key = lua_tostring(L, -2);
+    found = 0;
+    for (i = 0; i < n; i++) {
+      const char *name = cq->sql.params[i].placeholder;
+      if (name != NULL && strcmp(name, key) == 0) {
+        lua_pushvalue(L, -1);
+        lua_replace(L, base + 1 + i);
+        found = 1;
+      }
+    }
+    if (!found) {
+      sl_error_set(err, SL_EK_VALIDATION,
+                   "unknown placeholder '%s': the statement has no "
+                   "placeholder of that name",
+                   key);
+      lua_settop(L, base + n);
+      return SL_ERROR;
+    }
+    lua_pop(L, 1);
   }
   return SL_OK;
 }
@@ -766,46 +849,43 @@ static int check_extra(lua_State *L, const sl_lua_compiled *cq, int phidx,
 static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
                          int phidx, const sl_value **out, sl_error *err) {
   sl_value *own;
-  int i;
+  int i, n = cq->sql.nparams, base = lua_gettop(L), rc = SL_OK;
   *out = cq->values;
-  if (lua_istable(L, phidx) && check_extra(L, cq, phidx, err) != SL_OK)
+  if (cq->nph == 0 && !lua_istable(L, phidx)) return SL_OK;
+  luaL_checkstack(L, n + 4, "too many parameters");
+  lua_settop(L, base + n);
+  if (lua_istable(L, phidx) &&
+      gather_values(L, cq, phidx, base, err) != SL_OK) {
+    lua_settop(L, base);
     return SL_ERROR;
-  if (cq->nph == 0) return SL_OK;
-  cur->arena = sl_arena_new();
+  }
+  if (cq->nph == 0) {
+    lua_settop(L, base);
+    return SL_OK;
+  }
+  if (cur->arena == NULL) cur->arena = sl_arena_new();
   own = cur->arena == NULL
             ? NULL
-            : sl_arena_alloc(cur->arena, (size_t)cq->sql.nparams * sizeof *own);
+            : sl_arena_alloc(cur->arena, (size_t)n * sizeof *own);
   if (own == NULL) {
     cursor_release(cur);
     luaL_error(L, "not enough memory");
     return SL_ERROR;
   }
-  for (i = 0; i < cq->sql.nparams; i++) {
+  for (i = 0; i < n && rc == SL_OK; i++) {
     const sl_param *p = &cq->sql.params[i];
-    if (p->placeholder == NULL) {
+    if (p->placeholder == NULL)
       own[i] = p->v;
-      continue;
-    }
-    if (lua_istable(L, phidx)) {
-      lua_pushstring(L, p->placeholder);
-      lua_rawget(L, phidx);
-    } else {
-      lua_pushnil(L);
-    }
-    if (lua_isnil(L, -1)) {
-      lua_pop(L, 1);
-      return sl_error_set(err, SL_EK_VALIDATION,
-                          "missing value for placeholder '%s'", p->placeholder);
-    }
-    if (sl_lua_encode(L, -1, p->codec, cq->dialect, cur->arena, &own[i],
-                      p->column, err) != SL_OK) {
-      lua_pop(L, 1);
-      return SL_ERROR;
-    }
-    lua_pop(L, 1);
+    else if (lua_isnil(L, base + 1 + i))
+      rc = sl_error_set(err, SL_EK_VALIDATION,
+                        "missing value for placeholder '%s'", p->placeholder);
+    else
+      rc = sl_lua_encode(L, base + 1 + i, p->codec, cq->dialect, cur->arena,
+                         &own[i], p->column, err);
   }
-  *out = own;
-  return SL_OK;
+  lua_settop(L, base);
+  if (rc == SL_OK) *out = own;
+  return rc;
 }
 
 /* Runs the compiled statement at cqidx on the connection at connidx in
@@ -824,12 +904,11 @@ static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
       lua_type(L, phidx) != LUA_TTABLE)
     return sl_lua_usage(L, "placeholder values must be a table, got %s",
                         luaL_typename(L, phidx));
-  cur = cursor_new(L, connidx, keepidx);
+  cur = cursor_take(L, connidx, keepidx, mode);
   curidx = lua_gettop(L);
   cur->cq = cq;
   cur->sql = cq->sql.sql;
   cur->len = cq->sql.len;
-  cur->mode = mode;
   sl_error_clear(&err);
   if (encode_params(L, cur, cq, phidx, &values, &err) != SL_OK)
     return cursor_fail(L, cur, &err);
@@ -837,7 +916,8 @@ static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
     sl_lua_getuv(L, cqidx); /* interned keys */
   else
     lua_pushnil(L); /* no fields: column names after the first row */
-  return execute(L, cur, curidx, lua_gettop(L), pin, values, cq->sql.nparams);
+  return execute(L, connidx, cur, curidx, lua_gettop(L), pin, values,
+                 cq->sql.nparams);
 }
 
 /* conn:exec(compiled, mode [, phvalues]) */
@@ -877,15 +957,14 @@ static int conn_exec_sql(lua_State *L) {
     lua_pop(L, 1);
     if (n < 0) n = 0;
   }
-  cur = cursor_new(L, 1, 2);
+  cur = cursor_take(L, 1, 2, mode);
   curidx = lua_gettop(L);
   cur->sql = sql;
   cur->len = len;
-  cur->mode = mode;
   if (n > 0) {
     sl_error err;
     sl_error_clear(&err);
-    cur->arena = sl_arena_new();
+    if (cur->arena == NULL) cur->arena = sl_arena_new();
     values = cur->arena == NULL
                  ? NULL
                  : sl_arena_alloc(cur->arena, (size_t)n * sizeof *values);
@@ -902,7 +981,7 @@ static int conn_exec_sql(lua_State *L) {
     }
   }
   lua_pushnil(L); /* key slot: column names after the first row */
-  return execute(L, cur, curidx, lua_gettop(L), NULL, values, n);
+  return execute(L, 1, cur, curidx, lua_gettop(L), NULL, values, n);
 }
 
 /* {====================================================================
@@ -1434,6 +1513,8 @@ int sl_lua_connect(lua_State *L) {
   lc->dialect = dialect;
   lc->cache_cap = cache_cap;
   luaL_setmetatable(L, SL_LUA_CONN);
+  lua_createtable(L, 1, 0); /* [1]: the spare cursor (cursor_take) */
+  sl_lua_setuv(L, -2);
   sl_error_clear(&err);
   if (drv->connect(&o, &lc->c, &err) != SL_OK)
     return sl_lua_raise(L, &err, NULL);

@@ -332,6 +332,122 @@ static int core_compile(lua_State *L) {
   return 1;
 }
 
+/* The key under which a template's key table keeps the template alive for
+** the statements rebound from it (their user value is that same table). */
+static const char template_key = 0;
+
+/* The bytes of a TEXT or BLOB value (NULL for other types). */
+static size_t value_bytes(const sl_value *v) {
+  if ((v->type == SL_V_TEXT || v->type == SL_V_BLOB) && v->u.s.p != NULL)
+    return v->u.s.n + 1;
+  return 0;
+}
+
+/* core.rebind(template, values) -> Compiled: the compiled statement
+** template with the parameters that carry a slot (param nodes' `slot`)
+** encoded again from values[slot], each with its parameter's codec and
+** column label; the SQL text, result fields and placeholders are the
+** template's, shared, not copied. The template stays alive as long as any
+** statement rebound from it. Raises a validation error object (as
+** core.compile does) for a value its codec rejects, a usage error for a
+** missing value. Values are encoded into a scratch arena (upvalue 1,
+** reset on every call), then copied with the parameter arrays into the
+** new userdata: one allocation per statement. */
+static int core_rebind(lua_State *L) {
+  sl_lua_compiled *t = sl_lua_checkcompiled(L, 1);
+  sl_arena **scratch = lua_touserdata(L, lua_upvalueindex(1));
+  sl_lua_compiled *cq;
+  sl_param *params;
+  sl_value *values;
+  sl_value *enc = NULL;
+  sl_error err;
+  size_t head, bytes = 0;
+  char *text;
+  int i, n = t->sql.nparams;
+  if (t->rebound) return sl_lua_usage(L, "core.rebind: not a template");
+  if (lua_type(L, 2) != LUA_TTABLE)
+    return sl_lua_usage(L, "core.rebind: value table expected, got %s",
+                        luaL_typename(L, 2));
+  lua_settop(L, 2);
+  if (*scratch == NULL && (*scratch = sl_arena_new()) == NULL)
+    return memory_error(L);
+  sl_arena_reset(*scratch);
+  sl_error_clear(&err);
+  if (n > 0) {
+    enc = sl_arena_alloc(*scratch, (size_t)n * sizeof *enc);
+    if (enc == NULL) return memory_error(L);
+  }
+  for (i = 0; i < n; i++) {
+    const sl_param *p = &t->sql.params[i];
+    if (p->slot <= 0) continue;
+    lua_rawgeti(L, 2, p->slot);
+    if (lua_isnil(L, -1))
+      return sl_lua_usage(L, "core.rebind: no value for slot %d", p->slot);
+    if (sl_lua_encode(L, -1, p->codec, t->dialect, *scratch, &enc[i], p->column,
+                      &err) != SL_OK)
+      return sl_lua_raise(L, &err, NULL);
+    lua_pop(L, 1);
+    bytes += value_bytes(&enc[i]);
+  }
+  head =
+      (sizeof *cq + sizeof(sl_value) - 1) / sizeof(sl_value) * sizeof(sl_value);
+  cq = sl_lua_newudata(L, head + (size_t)n * (sizeof *params + sizeof *values) +
+                              bytes);
+  *cq = *t;
+  cq->arena = NULL; /* closed until complete */
+  luaL_setmetatable(L, SL_LUA_COMPILED);
+  values = (sl_value *)(void *)((char *)cq + head);
+  params = (sl_param *)(void *)(values + n);
+  text = (char *)(params + n);
+  if (n > 0) memcpy(params, t->sql.params, (size_t)n * sizeof *params);
+  for (i = 0; i < n; i++) {
+    sl_param *p = &params[i];
+    if (p->slot > 0) {
+      size_t len = value_bytes(&enc[i]);
+      p->v = enc[i];
+      if (len > 0) {
+        memcpy(text, enc[i].u.s.p, len);
+        p->v.u.s.p = text;
+        text += len;
+      }
+    }
+    if (p->placeholder != NULL) {
+      memset(&values[i], 0, sizeof values[i]);
+      values[i].type = SL_V_NULL;
+    } else {
+      values[i] = p->v;
+    }
+  }
+  sl_arena_reset(*scratch);
+  cq->sql.params = n > 0 ? params : NULL;
+  cq->values = n > 0 ? values : NULL;
+  cq->rebound = 1;
+  /* the template's key table, which also keeps the template alive */
+  sl_lua_getuv(L, 1);
+  lua_pushlightuserdata(L, (void *)&template_key);
+  lua_rawget(L, -2);
+  if (lua_isnil(L, -1)) {
+    lua_pushlightuserdata(L, (void *)&template_key);
+    lua_pushvalue(L, 1);
+    lua_rawset(L, -4);
+  }
+  lua_pop(L, 1);
+  sl_lua_setuv(L, 3);
+  cq->arena = t->arena;
+  lua_settop(L, 3);
+  return 1;
+}
+
+/* __gc of the scratch arena of core.rebind. */
+static int scratch_gc(lua_State *L) {
+  sl_arena **scratch = lua_touserdata(L, 1);
+  if (scratch != NULL && *scratch != NULL) {
+    sl_arena_free(*scratch);
+    *scratch = NULL;
+  }
+  return 0;
+}
+
 /* Pushes a value as the driver receives it (NULL as sleet.null). */
 static void push_param_value(lua_State *L, const sl_value *v) {
   switch (v->type) {
@@ -388,11 +504,12 @@ static int compiled_dialect(lua_State *L) {
   return 1;
 }
 
-/* __gc and __close: frees the arena once. */
+/* __gc and __close: frees the arena once (a rebound statement's belongs to
+** its template). */
 static int compiled_close(lua_State *L) {
   sl_lua_compiled *cq = luaL_testudata(L, 1, SL_LUA_COMPILED);
   if (cq != NULL && cq->arena != NULL) {
-    sl_arena_free(cq->arena);
+    if (!cq->rebound) sl_arena_free(cq->arena);
     cq->arena = NULL;
   }
   return 0;
@@ -493,6 +610,7 @@ int luaopen_sleet_core(lua_State *L) {
   static const luaL_Reg error_meta[] = {{"__tostring", error_tostring},
                                         {NULL, NULL}};
   sl_buf *b;
+  sl_arena **scratch;
   new_metatable(L, SL_LUA_ERROR, error_meta, NULL);
   new_metatable(L, SL_LUA_COMPILED, compiled_meta, compiled_methods);
   sl_lua_open_conn(L);
@@ -511,6 +629,15 @@ int luaopen_sleet_core(lua_State *L) {
   lua_setmetatable(L, -2);
   lua_pushcclosure(L, core_json_encode, 1);
   lua_setfield(L, -2, "json_encode");
+
+  scratch = sl_lua_newudata(L, sizeof *scratch);
+  *scratch = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, scratch_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_pushcclosure(L, core_rebind, 1);
+  lua_setfield(L, -2, "rebind");
   sl_lua_open_kit(L);
   return 1;
 }

@@ -42,7 +42,9 @@ int sl_lua_usage(lua_State *L, const char *fmt, ...)
 ** the table of interned result keys: [i] = fields[i-1].key for i <= nfields,
 ** then [nfields + g + 1] = groups[g].key, then the keys of the fields'
 ** shapes (nested rows; each shape's key_base says where), so building a
-** row pushes no strings. arena is NULL once the userdata is closed. */
+** row pushes no strings. arena is NULL once the userdata is closed.
+** A statement made by core.rebind shares its template's arena and key
+** table, and the key table keeps the template alive. */
 typedef struct sl_lua_compiled {
   sl_arena *arena;
   const sl_dialect *dialect;
@@ -55,6 +57,8 @@ typedef struct sl_lua_compiled {
   int ngroups;
   const int *group_size; /* fields per group (table size hints) */
   int ntop;              /* fields outside any group */
+  int rebound; /* made by core.rebind: arena is the template's, not owned;
+               ** params and values live in the userdata itself */
 } sl_lua_compiled;
 
 /* The open compiled statement at idx; raises a usage error otherwise. */

@@ -663,6 +663,16 @@ static int conv_param(tctx *c, int t, sl_node *nd) {
   if (get_codec(c, t, "param", "ty", &nd->u.param.codec) != SL_OK ||
       get_str(c, t, "param", "col", 0, &nd->u.param.column) != SL_OK)
     return SL_ERROR;
+  /* slot: where core.rebind finds this parameter's value (templates) */
+  if (field(c, t, "slot") != LUA_TNIL) {
+    lua_Integer slot = sl_lua_isinteger(c->L, -1) ? lua_tointeger(c->L, -1) : 0;
+    lua_pop(c->L, 1);
+    if (slot < 1 || slot > INT_MAX / 16)
+      return fail(c, "param node: 'slot' must be a positive integer");
+    nd->u.param.slot = (int)slot;
+  } else {
+    lua_pop(c->L, 1);
+  }
   field(c, t, "v");
   rc = sl_lua_encode(c->L, -1, nd->u.param.codec, c->d, c->a, &nd->u.param.v,
                      nd->u.param.column, c->err);

@@ -1,8 +1,9 @@
 /*
 ** sl_arena.c — many small allocations, one release (LPeg keeps a whole
 ** tree in one block for the same reason: building is fast and freeing
-** cannot leak a node). Memory is never reused inside an arena, so chunks
-** obtained zeroed from calloc hand out zeroed memory.
+** cannot leak a node). Memory is never reused between resets, so chunks
+** obtained zeroed from calloc hand out zeroed memory; a reset zeroes again
+** only the bytes that were handed out.
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -110,4 +111,18 @@ void sl_arena_free(sl_arena *a) {
     free(c);
   }
   free(a);
+}
+
+/* Frees every chunk but the current one (always of the standard size: big
+** blocks are kept behind it) and zeroes what was handed out of it. */
+void sl_arena_reset(sl_arena *a) {
+  sl_chunk *c, *next;
+  for (c = a->head->next; c != NULL; c = next) {
+    next = c->next;
+    free(c);
+  }
+  c = a->head;
+  c->next = NULL;
+  memset((char *)c + SL_HDR, 0, c->used);
+  c->used = 0;
 }

@@ -112,7 +112,7 @@ int sl_render_list(sl_render *r, const sl_list *l, const char *sep) {
 
 /* Records one parameter slot and appends its placeholder. */
 static int add_param(sl_render *r, const sl_value *v, const char *ph,
-                     sl_codec codec, const char *column) {
+                     sl_codec codec, const char *column, int slot) {
   sl_param *p;
   if (r->nparams == r->capparams) {
     int cap = r->capparams ? r->capparams * 2 : 16;
@@ -136,6 +136,7 @@ static int add_param(sl_render *r, const sl_value *v, const char *ph,
   p->placeholder = ph;
   p->codec = codec;
   p->column = column;
+  p->slot = slot;
   r->d->placeholder(&r->buf, r->nparams);
   return SL_OK;
 }
@@ -193,7 +194,8 @@ static int render_param(sl_render *r, const sl_node *n) {
     r->d->literal(&r->buf, v);
     return SL_OK;
   }
-  return add_param(r, &n->u.param.v, NULL, n->u.param.codec, n->u.param.column);
+  return add_param(r, &n->u.param.v, NULL, n->u.param.codec, n->u.param.column,
+                   n->u.param.slot);
 }
 
 static int render_ph(sl_render *r, const sl_node *n) {
@@ -203,7 +205,7 @@ static int render_ph(sl_render *r, const sl_node *n) {
     return sl_render_failf(r, SL_EK_USAGE,
                            "placeholder \"%s\" cannot be used in DDL",
                            n->u.ph.name);
-  return add_param(r, NULL, n->u.ph.name, n->u.ph.codec, n->u.ph.column);
+  return add_param(r, NULL, n->u.ph.name, n->u.ph.codec, n->u.ph.column, 0);
 }
 
 static int render_sql(sl_render *r, const sl_node *n) {

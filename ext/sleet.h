@@ -111,6 +111,10 @@ void *sl_arena_alloc(sl_arena *a, size_t size);
 /* Copies n bytes and appends a NUL; NULL when out of memory. */
 char *sl_arena_strndup(sl_arena *a, const char *s, size_t n);
 void sl_arena_free(sl_arena *a); /* NULL is fine */
+/* Frees everything allocated in a at once and makes it empty again,
+** keeping one block so that reusing the arena for work of the same size
+** allocates nothing. Pointers obtained before are invalid after. */
+void sl_arena_reset(sl_arena *a);
 
 /* }==================================================================== */
 
@@ -358,6 +362,7 @@ struct sl_node {
       sl_value v;
       sl_codec codec;
       const char *column;
+      int slot; /* 1-based value slot of a statement template; 0: none */
     } param;
     struct {
       const char *name;
@@ -577,6 +582,7 @@ typedef struct sl_param {
   const char *placeholder;
   sl_codec codec;
   const char *column; /* "table.column" for messages; may be NULL */
+  int slot;           /* the param node's slot (statement templates); 0: none */
 } sl_param;
 
 /* The output of rendering. sql and params are allocated in the arena passed

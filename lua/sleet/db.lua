@@ -280,15 +280,29 @@ function Session:_run(c, mode, phvalues, info, handle)
   if self._logger then
     self._logger(c:sql(), loggedparams(c, phvalues))
   end
+  local decoders = info and info.decoders
+  if mode ~= "iter" then
+    -- one result: no packing
+    local r
+    if handle then
+      r = handle:exec(mode, phvalues)
+    else
+      r = self._conn:exec(c, mode, phvalues)
+    end
+    if decoders and mode ~= "run" then
+      return applydecoders(r, mode, decoders)
+    end
+    return r
+  end
   local r
   if handle then
     r = util.pack(handle:exec(mode, phvalues))
   else
     r = util.pack(self._conn:exec(c, mode, phvalues))
   end
-  if info and info.decoders and mode ~= "run" then
+  if decoders then
     -- iter also returns nil, nil, cursor (the generic for's closing value)
-    r[1] = applydecoders(r[1], mode, info.decoders)
+    r[1] = applydecoders(r[1], mode, decoders)
   end
   return util.unpack(r, 1, r.n)
 end

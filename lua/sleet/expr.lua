@@ -12,19 +12,43 @@ local M = {}
 
 local kind = util.kind
 local TABLE = column.TABLE
+local Column = column.Column
 
 -- {====================================================================
 -- Expression and placeholder objects
 -- =====================================================================
 
 local Expr = { __kind = "expr", __name = "sleet.SQL" }
-Expr.__index = Expr
 M.Expr = Expr
+
+-- The common expressions (comparisons, and/or, in, between, ordering,
+-- aggregates) keep their operands (fields a, b) and an operator _op = {
+-- mk = function(e, ctx) -> node, sig = function(e, cur, vals) -> cur }
+-- instead of a closure: sig walks the expression's shape (see M.sig), so
+-- that a query built again with other values reuses its compiled template.
+-- Their build function, which callers read as e.build, is made on demand.
+Expr.__index = function(e, k)
+  if k == "build" then
+    local op = rawget(e, "_op")
+    if op == nil then return nil end
+    local mk = op.mk
+    local f = function(ctx) return mk(e, ctx) end
+    rawset(e, "build", f)
+    return f
+  end
+  return Expr[k]
+end
 
 -- A new expression. build(ctx) returns its node; codec is the codec of its
 -- value when selected ("any" when unknown).
 function M.new(build, codec)
   return setmetatable({ build = build, codec = codec or "any" }, Expr)
+end
+
+-- A new expression of operator op on operands a, b.
+local function opnew(op, codec, a, b)
+  return setmetatable({ _op = op, codec = codec or "any", a = a, b = b },
+    Expr)
 end
 
 -- expr:as("alias"): selected as "alias"; elsewhere it stands for the alias.
@@ -110,20 +134,34 @@ end
 -- Converts x in an SQL position (a column, expression, query, table or
 -- placeholder) to a node; other values become bound parameters of codec
 -- "any".
+-- The node of a plain value bound as a parameter. In a template compile
+-- (ctx.slots set, see M.sig) the parameter takes the next value slot.
+local function paramnode(x, ty, label, ctx)
+  local slots = ctx and ctx.slots
+  if slots == nil then return { k = "param", v = x, ty = ty, col = label } end
+  local n = slots.n + 1
+  slots.n = n
+  slots[n] = x
+  return { k = "param", v = x, ty = ty, col = label, slot = n }
+end
+
 function M.tonode(x, ctx, asfield)
   local k = kind(x)
   if k == "column" then return M.colnode(x, ctx) end
   if k == "expr" then
-    if x.alias and not asfield then
-      return { k = "ident", name = x.alias }
+    local alias = rawget(x, "alias")
+    if alias and not asfield then
+      return { k = "ident", name = alias }
     end
+    local op = rawget(x, "_op")
+    if op then return op.mk(x, ctx) end
     return x.build(ctx)
   end
   if k == "query" then return { k = "scalar", q = x:_valuenode(ctx) } end
   if k == "table" or k == "source" then return sourcename(x) end
   if k == "placeholder" then return { k = "ph", name = x.name, ty = "any" } end
   if x == core.null then return { k = "null" } end
-  return { k = "param", v = x, ty = "any" }
+  return paramnode(x, "any", nil, ctx)
 end
 
 -- Converts x in a value position: a column, expression or query renders as
@@ -139,8 +177,84 @@ function M.valnode(x, ty, label, ctx)
     or k == "source" then
     return M.tonode(x, ctx)
   end
-  return { k = "param", v = x, ty = ty or "any", col = label }
+  return paramnode(x, ty or "any", label, ctx)
 end
+
+-- {====================================================================
+-- Shapes: a query's node tree without its parameter values
+-- =====================================================================
+
+-- A shape is a path in a trie of weak-keyed tables: sig functions step
+-- through it one token at a time (operators, columns, tables, list
+-- lengths, placeholder names, PARAM for a bound value) and append the
+-- values bound as parameters to vals, in the order the node builders
+-- create their param nodes. Two queries reaching the same trie node have
+-- the same node tree but for those values, so they share one compiled
+-- template (query.lua) and only the values are encoded again
+-- (core.rebind). A sig function returns nil for what it cannot describe
+-- (raw SQL, subqueries): such a query is compiled the ordinary way.
+
+local WEAK = { __mode = "k" }
+local PARAM = setmetatable({}, { __name = "PARAM" })
+local NULL = setmetatable({}, { __name = "NULL" })
+local PH = setmetatable({}, { __name = "PH" })
+local ALIAS = setmetatable({}, { __name = "ALIAS" })
+M.NONE = setmetatable({}, { __name = "NONE" })
+
+-- Trie nodes made so far, and the most kept: past it a new shape is no
+-- longer remembered (a program building unbounded shapes, e.g. inArray
+-- lists of every length, would otherwise grow it without end).
+local made, MAXNODES = 0, 20000
+
+-- The trie node after cur for token tok (made when new); nil when full.
+local function step(cur, tok)
+  local nx = cur[tok]
+  if nx == nil then
+    if made >= MAXNODES then return nil end
+    made = made + 1
+    nx = setmetatable({}, WEAK)
+    cur[tok] = nx
+  end
+  return nx
+end
+M.step = step
+
+-- The shape of x in an SQL position (as M.tonode converts it). Kinds are
+-- told by metatable, as util.kind would (the walk runs on every call).
+local function sig(x, cur, vals)
+  local mt = getmetatable(x)
+  if mt == Column then return cur[x] or step(cur, x) end
+  if mt == Expr then
+    local alias = rawget(x, "alias")
+    if alias then
+      cur = cur[ALIAS] or step(cur, ALIAS)
+      return cur and (cur[alias] or step(cur, alias))
+    end
+    local op = rawget(x, "_op")
+    if op == nil then return nil end
+    return op.sig(x, cur, vals)
+  end
+  if mt == Placeholder then
+    cur = cur[PH] or step(cur, PH)
+    return cur and step(cur, x.name)
+  end
+  if mt ~= nil and kind(x) ~= nil then return nil end
+  if x == core.null then return cur[NULL] or step(cur, NULL) end
+  vals[#vals + 1] = x
+  return cur[PARAM] or step(cur, PARAM)
+end
+M.sig = sig
+
+-- The shape of x in a value position (as M.valnode converts it).
+local function valsig(x, cur, vals)
+  local mt = getmetatable(x)
+  if mt == nil or (mt ~= Column and mt ~= Expr and kind(x) == nil) then
+    vals[#vals + 1] = x
+    return cur[PARAM] or step(cur, PARAM)
+  end
+  return sig(x, cur, vals)
+end
+M.valsig = valsig
 
 -- The codec a plain value compared with x is bound with: a column's codec
 -- (Drizzle encodes with the column's mapper; values compared with other
@@ -176,6 +290,27 @@ local function operands(l, r, ctx, ty)
   return M.valnode(l, ty or bindcodec(r), lab, ctx), M.tonode(r, ctx)
 end
 
+-- The shape of operands(l, r): the same branches, the same order.
+local function operandsig(l, r, cur, vals)
+  if isexprlike(l) or not isexprlike(r) then
+    cur = sig(l, cur, vals)
+    return cur and valsig(r, cur, vals)
+  end
+  cur = valsig(l, cur, vals)
+  return cur and sig(r, cur, vals)
+end
+
+-- The shape of a list of expressions in SQL positions: its length, then
+-- each item.
+local function listsig(list, n, cur, vals)
+  cur = step(cur, n)
+  for i = 1, n do
+    if cur == nil then return nil end
+    cur = sig(list[i], cur, vals)
+  end
+  return cur
+end
+
 -- }====================================================================
 
 -- {====================================================================
@@ -191,6 +326,21 @@ local function nullname(x)
 end
 
 local function binary(name, op, hint, ty)
+  local bop = {}
+  function bop.mk(e, ctx)
+    local a, b = operands(e.a, e.b, ctx, ty)
+    return { k = "bin", op = op, l = a, r = b }
+  end
+  function bop.sig(e, cur, vals)
+    cur = cur[bop] or step(cur, bop)
+    if cur == nil then return nil end
+    local l = e.a
+    if getmetatable(l) == Column then -- the usual eq(column, value)
+      cur = cur[l] or step(cur, l)
+      return cur and valsig(e.b, cur, vals)
+    end
+    return operandsig(l, e.b, cur, vals)
+  end
   return function(l, r, ...)
     if select("#", ...) > 0 then
       util.usage(name .. ": takes two operands")
@@ -202,10 +352,7 @@ local function binary(name, op, hint, ty)
       util.validation(name .. ": value is " .. nullname(r)
         .. (hint and ("; use " .. hint) or ""))
     end
-    return M.new(function(ctx)
-      local a, b = operands(l, r, ctx, ty)
-      return { k = "bin", op = op, l = a, r = b }
-    end, "bool")
+    return opnew(bop, "bool", l, r)
   end
 end
 
@@ -229,6 +376,16 @@ local function condition(name, x)
 end
 
 local function logical(name, nk)
+  local lop = {}
+  function lop.mk(e, ctx)
+    local nodes = {}
+    for i, c in ipairs(e.a) do nodes[i] = M.tonode(c, ctx) end
+    return { k = nk, list = nodes }
+  end
+  function lop.sig(e, cur, vals)
+    cur = step(cur, lop)
+    return cur and listsig(e.a, #e.a, cur, vals)
+  end
   return function(...)
     local list = {}
     for i = 1, select("#", ...) do
@@ -238,31 +395,40 @@ local function logical(name, nk)
     -- Drizzle: missing conditions are dropped; none at all is no condition
     if #list == 0 then return nil end
     if #list == 1 then return list[1] end
-    return M.new(function(ctx)
-      local nodes = {}
-      for i, c in ipairs(list) do nodes[i] = M.tonode(c, ctx) end
-      return { k = nk, list = nodes }
-    end, "bool")
+    return opnew(lop, "bool", list)
   end
 end
 
 M.and_ = logical("and_", "and")
 M.or_ = logical("or_", "or")
 
+-- An operator of one operand in an SQL position, node mk(e, ctx).
+local function unaryop(mk)
+  local uop = { mk = mk }
+  function uop.sig(e, cur, vals)
+    cur = step(cur, uop)
+    return cur and sig(e.a, cur, vals)
+  end
+  return uop
+end
+
+local notop = unaryop(function(e, ctx)
+  return { k = "not", e = M.tonode(e.a, ctx) }
+end)
+
 function M.not_(c)
   if c == nil then util.validation("not_: condition is nil") end
   condition("not_", c)
-  return M.new(function(ctx)
-    return { k = "not", e = M.tonode(c, ctx) }
-  end, "bool")
+  return opnew(notop, "bool", c)
 end
 
 local function nullcheck(name, neg)
+  local nop = unaryop(function(e, ctx)
+    return { k = "isnull", e = M.tonode(e.a, ctx), neg = neg }
+  end)
   return function(x)
     if x == nil then util.validation(name .. ": operand is nil") end
-    return M.new(function(ctx)
-      return { k = "isnull", e = M.tonode(x, ctx), neg = neg }
-    end, "bool")
+    return opnew(nop, "bool", x)
   end
 end
 
@@ -270,6 +436,27 @@ M.isNull = nullcheck("isNull", false)
 M.isNotNull = nullcheck("isNotNull", true)
 
 local function inlist(name, neg)
+  local iop = {}
+  -- the values' params come first, as in the node builder
+  function iop.mk(e, ctx)
+    local x, values = e.a, e.b
+    local ty = bindcodec(x)
+    local lab = kind(x) == "column" and M.label(x, ctx) or nil
+    local list = {}
+    for i = 1, #values do list[i] = M.valnode(values[i], ty, lab, ctx) end
+    return { k = "in", e = M.tonode(x, ctx), list = list, neg = neg }
+  end
+  function iop.sig(e, cur, vals)
+    local values = e.b
+    local n = #values
+    cur = step(cur, iop)
+    cur = cur and step(cur, n)
+    for i = 1, n do
+      if cur == nil then return nil end
+      cur = valsig(values[i], cur, vals)
+    end
+    return cur and sig(e.a, cur, vals)
+  end
   return function(x, values)
     if x == nil then util.validation(name .. ": left operand is nil") end
     if values == nil then util.validation(name .. ": values are nil") end
@@ -284,19 +471,15 @@ local function inlist(name, neg)
       util.usage(name .. ": expected a list of values or a subquery")
     end
     local n = #values
+    local copy = {}
     for i = 1, n do
       if nullname(values[i]) then
         util.validation(("%s: value %d is %s; NULL is never in a list "
           .. "(use isNull)"):format(name, i, nullname(values[i])))
       end
+      copy[i] = values[i]
     end
-    return M.new(function(ctx)
-      local ty = bindcodec(x)
-      local lab = kind(x) == "column" and M.label(x, ctx) or nil
-      local list = {}
-      for i = 1, n do list[i] = M.valnode(values[i], ty, lab, ctx) end
-      return { k = "in", e = M.tonode(x, ctx), list = list, neg = neg }
-    end, "bool")
+    return opnew(iop, "bool", x, copy)
   end
 end
 
@@ -304,6 +487,23 @@ M.inArray = inlist("inArray", false)
 M.notInArray = inlist("notInArray", true)
 
 local function betweenop(name, neg)
+  local bop = {}
+  function bop.mk(e, ctx)
+    local x = e.a
+    local ty = bindcodec(x)
+    local lab = kind(x) == "column" and M.label(x, ctx) or nil
+    local node = { k = "between", e = M.tonode(x, ctx) }
+    node.lo = M.valnode(e.b, ty, lab, ctx)
+    node.hi = M.valnode(e.c, ty, lab, ctx)
+    node.neg = neg
+    return node
+  end
+  function bop.sig(e, cur, vals)
+    cur = step(cur, bop)
+    cur = cur and sig(e.a, cur, vals)
+    cur = cur and valsig(e.b, cur, vals)
+    return cur and valsig(e.c, cur, vals)
+  end
   return function(x, lo, hi)
     if nullname(x) then
       util.validation(name .. ": left operand is " .. nullname(x))
@@ -311,13 +511,8 @@ local function betweenop(name, neg)
     if nullname(lo) or nullname(hi) then
       util.validation(name .. ": bound is " .. (nullname(lo) or nullname(hi)))
     end
-    return M.new(function(ctx)
-      local ty = bindcodec(x)
-      local lab = kind(x) == "column" and M.label(x, ctx) or nil
-      return { k = "between", e = M.tonode(x, ctx),
-        lo = M.valnode(lo, ty, lab, ctx), hi = M.valnode(hi, ty, lab, ctx),
-        neg = neg }
-    end, "bool")
+    return setmetatable({ _op = bop, codec = "bool", a = x, b = lo, c = hi },
+      Expr)
   end
 end
 
@@ -344,14 +539,34 @@ M.notExists = existsop("notExists", true)
 -- Aggregates and ordering
 -- =====================================================================
 
+local funcops = {}
+
+-- The operator of aggregate name (distinct or not).
+local function funcop(name, distinct)
+  local key = distinct and (name .. " distinct") or name
+  local fop = funcops[key]
+  if fop then return fop end
+  fop = {}
+  function fop.mk(e, ctx)
+    local x = e.a
+    return { k = "func", name = name, args = x ~= nil and { M.tonode(x, ctx) }
+      or {}, distinct = distinct or nil }
+  end
+  function fop.sig(e, cur, vals)
+    cur = step(cur, fop)
+    if cur == nil then return nil end
+    if e.a == nil then return step(cur, M.NONE) end
+    return sig(e.a, cur, vals)
+  end
+  funcops[key] = fop
+  return fop
+end
+
 local function func(name, fname, x, distinct, codec)
   if x ~= nil and not isexprlike(x) then
     util.usage(fname .. ": expected a column or sql expression")
   end
-  return M.new(function(ctx)
-    return { k = "func", name = name, args = x ~= nil and { M.tonode(x, ctx) }
-      or {}, distinct = distinct or nil }
-  end, codec)
+  return opnew(funcop(name, distinct), codec, x)
 end
 
 function M.count(x) return func("count", "count", x, false, "int") end
@@ -392,11 +607,12 @@ function M.max(x)
 end
 
 local function order(dir)
+  local oop = unaryop(function(e, ctx)
+    return { k = "order", e = M.tonode(e.a, ctx), dir = dir }
+  end)
   return function(x)
     if x == nil then util.usage(dir .. ": expected a column or expression") end
-    return M.new(function(ctx)
-      return { k = "order", e = M.tonode(x, ctx), dir = dir }
-    end, nil)
+    return opnew(oop, nil, x)
   end
 end
 

@@ -41,7 +41,10 @@ local function append(list, v)
   return out
 end
 
+local TABLE, TableMT, Expr = column.TABLE, column.TableMT, expr.Expr
+
 local function issource(x)
+  if getmetatable(x) == TableMT then return rawget(x, TABLE) ~= nil end
   local k = kind(x)
   return (k == "table" or k == "source") and def(x) ~= nil
 end
@@ -89,6 +92,8 @@ end
 -- would be bound as a parameter and match every row or none, silently.
 local function checkcond(what, c)
   if c == nil then return nil end
+  local mt = getmetatable(c)
+  if mt == Expr or mt == column.Column then return c end
   local k = kind(c)
   if k ~= "expr" and k ~= "column" then
     util.usage(("%s: expected a condition (sleet.eq(...), sleet.sql(...) or "
@@ -310,9 +315,43 @@ end
 
 local Shared = {}
 
+-- Compiled templates by shape (expr.lua, "Shapes"): a trie per compile
+-- context, each leaf holding [TEMPLATE] = { compiled, info }.
+local shaperoots = setmetatable({}, { __mode = "k" })
+local TEMPLATE = setmetatable({}, { __name = "TEMPLATE" })
+
+-- Compiles the query for its owner's context with the template of its
+-- shape when there is one: the same SQL text, fields and decoders, only
+-- the values encoded again. The first query of a shape is compiled from a
+-- node tree whose params carry value slots; it becomes the template when
+-- the slots hold exactly the values the shape walk found, in order.
 local function compile(self)
-  local owner = self._s.owner
-  local ctx = owner.ctx
+  local ctx = self._s.owner.ctx
+  local sigf = self._sig
+  if sigf then
+    local root = shaperoots[ctx]
+    if root == nil then
+      root = setmetatable({}, { __mode = "k" })
+      shaperoots[ctx] = root
+    end
+    local vals = {}
+    local leaf = sigf(self, root, vals)
+    if leaf then
+      local t = leaf[TEMPLATE]
+      if t then return core.rebind(t[1], vals), t[2] end
+      local slots = { n = 0 }
+      local node, info = self:_node(setmetatable({ slots = slots },
+        { __index = ctx }))
+      local c = core.compile(ctx.dialect, node)
+      local same = slots.n == #vals
+      for i = 1, slots.n do
+        if not same then break end
+        same = rawequal(slots[i], vals[i])
+      end
+      if same then leaf[TEMPLATE] = { c, info } end
+      return c, info
+    end
+  end
   local node, info = self:_node(ctx)
   return core.compile(ctx.dialect, node), info
 end
@@ -419,15 +458,22 @@ local Setop, SetopM = class("sleet.SetOperation", {})
 local Source = { __kind = "source", __name = "sleet.Subquery" }
 function Source.__tostring(x) return "subquery " .. def(x).name end
 
+-- The joins of a select without any (never modified: joins are appended
+-- to a copy).
+local NOJOINS = {}
+
 -- A select builder. fields: nil (all columns) or a partial selection.
 function M.select(owner, fields, opts)
   if fields ~= nil and (type(fields) ~= "table" or kind(fields) ~= nil) then
     util.usage("select: fields must be a table of columns and expressions")
   end
-  opts = opts or {}
+  if opts == nil then
+    return setmetatable({ _s = { owner = owner, fields = fields,
+      joins = NOJOINS } }, Select)
+  end
   return setmetatable({ _s = {
     owner = owner, fields = fields, distinct = opts.distinct or nil,
-    with = opts.with, joins = {},
+    with = opts.with, joins = NOJOINS,
   } }, Select)
 end
 
@@ -593,6 +639,58 @@ function SelectM:_build(ctx, sub)
     offset = countnode(s.offset, ctx),
   }
   return node, entries
+end
+
+-- The shape of a statement of its own (expr.lua, "Shapes"): its source,
+-- which clauses it has, then those clauses in the order _build makes param
+-- nodes: joins, where, groupBy, having, orderBy, limit, offset (the
+-- fields and sources of a shape take no values). nil for what has no
+-- shape here: partial selections, CTEs, subqueries.
+local step, sig, valsig = expr.step, expr.sig, expr.valsig
+
+local function listsig(list, cur, vals)
+  local n = #list
+  cur = cur[n] or step(cur, n)
+  for i = 1, n do
+    if cur == nil then return nil end
+    cur = sig(list[i], cur, vals)
+  end
+  return cur
+end
+
+function SelectM:_sig(root, vals)
+  local s = self._s
+  local from = s.from
+  if s.fields ~= nil or s.with ~= nil or getmetatable(from) ~= TableMT then
+    return nil
+  end
+  local joins, where, groupBy, having = s.joins, s.where, s.groupBy, s.having
+  local orderBy, limit, offset = s.orderBy, s.limit, s.offset
+  if groupBy ~= nil and #groupBy == 0 then groupBy = nil end
+  if orderBy ~= nil and #orderBy == 0 then orderBy = nil end
+  local mask = #joins * 128 + (s.distinct and 1 or 0)
+    + (where ~= nil and 2 or 0) + (groupBy ~= nil and 4 or 0)
+    + (having ~= nil and 8 or 0) + (orderBy ~= nil and 16 or 0)
+    + (limit ~= nil and 32 or 0) + (offset ~= nil and 64 or 0)
+  local cur = root[from] or step(root, from)
+  cur = cur and (cur[mask] or step(cur, mask))
+  for i = 1, #joins do
+    local j = joins[i]
+    if cur == nil or getmetatable(j.source) ~= TableMT then return nil end
+    cur = step(cur, j.type)
+    cur = cur and step(cur, j.source)
+    if cur and j.on ~= nil then
+      cur = step(cur, true)
+      cur = cur and sig(j.on, cur, vals)
+    end
+  end
+  if cur and where ~= nil then cur = sig(where, cur, vals) end
+  if cur and groupBy ~= nil then cur = listsig(groupBy, cur, vals) end
+  if cur and having ~= nil then cur = sig(having, cur, vals) end
+  if cur and orderBy ~= nil then cur = listsig(orderBy, cur, vals) end
+  if cur and limit ~= nil then cur = valsig(limit, cur, vals) end
+  if cur and offset ~= nil then cur = valsig(offset, cur, vals) end
+  return cur
 end
 
 function SelectM:_subnode(ctx) return (self:_build(ctx, true)) end

@@ -1082,8 +1082,8 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
 ** Decoding: sl_value → Lua value
 ** ===================================================================== */
 
-/* Pushes a cell as the driver gave it. */
-static void push_natural(lua_State *L, const sl_value *v) {
+/* Pushes a cell as the driver gave it (lua_sleet.h). */
+void sl_lua_push_natural(lua_State *L, const sl_value *v) {
   switch (v->type) {
   case SL_V_INT:
     sl_lua_pushint64(L, v->u.i);
@@ -1287,7 +1287,7 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
   default:
     break;
   }
-  push_natural(L, v);
+  sl_lua_push_natural(L, v);
   return SL_OK;
 }
 

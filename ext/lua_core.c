@@ -450,24 +450,10 @@ static int scratch_gc(lua_State *L) {
 
 /* Pushes a value as the driver receives it (NULL as sleet.null). */
 static void push_param_value(lua_State *L, const sl_value *v) {
-  switch (v->type) {
-  case SL_V_INT:
-    sl_lua_pushint64(L, v->u.i);
-    break;
-  case SL_V_FLOAT:
-    lua_pushnumber(L, (lua_Number)v->u.f);
-    break;
-  case SL_V_BOOL:
-    lua_pushboolean(L, v->u.b);
-    break;
-  case SL_V_TEXT:
-  case SL_V_BLOB:
-    lua_pushlstring(L, v->u.s.p ? v->u.s.p : "", v->u.s.n);
-    break;
-  default:
+  if (v->type == SL_V_NULL)
     sl_lua_pushnull(L);
-    break;
-  }
+  else
+    sl_lua_push_natural(L, v);
 }
 
 /* compiled:sql() -> SQL text */

@@ -109,6 +109,10 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
 int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
                   const sl_dialect *d, sl_error *err);
 
+/* Pushes v as its driver type maps to Lua without a codec: integer,
+** float, boolean or string; SL_V_NULL pushes nil. Never fails. */
+void sl_lua_push_natural(lua_State *L, const sl_value *v);
+
 /* JSON text of the Lua value at idx, appended to b (tables with keys 1..n are
 ** arrays, other tables objects, sleet.null is null). */
 int sl_lua_json_encode(lua_State *L, int idx, sl_buf *b, sl_error *err);

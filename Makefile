@@ -175,7 +175,11 @@ $(CTEST_DIR)/cflags: FORCE
 	@echo '$(CC) $(CTEST_CFLAGS)' | cmp -s - $@ || \
 	  echo '$(CC) $(CTEST_CFLAGS)' > $@
 
-example: all
+# On a bare machine the build packages are installed first; the build runs
+# in a sub-make so that pkg-config is asked only once they are there.
+example:
+	@bash scripts/deps.sh --build
+	@$(MAKE) --no-print-directory all
 	LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' \
 	  $(LUA_BIN) examples/blog/main.lua
 

@@ -7,20 +7,37 @@
 # headers (libpq-dev, libmariadb-dev); the throwaway servers of the specs
 # need the server binaries (mariadb-server; PostgreSQL's initdb and pg_ctl,
 # from the postgresql package unless a server is installed already).
+#
+#   scripts/deps.sh [PKG...]           everything `make test` needs
+#   scripts/deps.sh --build [PKG...]   only what building and running the
+#                                      modules needs (`make example`)
 set -euo pipefail
 
-packages=(
+build=(
   gcc make pkg-config libc6-dev
-  lua5.4 liblua5.4-dev lua-busted lua-check luarocks
-  luajit libluajit-5.1-dev
+  lua5.4 liblua5.4-dev
   libsqlite3-dev libjansson-dev libssl-dev
-  libpq-dev libmariadb-dev mariadb-server
-  valgrind clang-format
-  "$@"
+  libpq-dev libmariadb-dev
 )
+only_build=0
+if [[ ${1:-} == --build ]]; then
+  only_build=1
+  shift
+  packages=("${build[@]}" "$@")
+else
+  packages=(
+    "${build[@]}"
+    lua-busted lua-check luarocks
+    luajit libluajit-5.1-dev
+    mariadb-server
+    valgrind clang-format
+    "$@"
+  )
+fi
 
 missing=()
-if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+if ((only_build == 0)) &&
+  ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   missing+=(postgresql)
 fi
 for pkg in "${packages[@]}"; do
@@ -31,7 +48,7 @@ for pkg in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "deps: all ${#packages[@]} packages present"
+  ((only_build)) || echo "deps: all ${#packages[@]} packages present"
   exit 0
 fi
 

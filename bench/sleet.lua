@@ -14,9 +14,9 @@
 --   memory   RSS growth over up to 1,000,000 prepared point selects
 --            (SLEET_BENCH_MEMORY_QUERIES), stopped after
 --            SLEET_BENCH_MEMORY_SECONDS when set; prints a MEMORY line
---   profile-point N / profile-builder N
---            N point selects of one kind, with callgrind collecting only
---            around them (bench/profile.sh)
+--   profile-point N / profile-builder N / profile-scan N
+--            N point selects of one kind (or N scans of every row), with
+--            callgrind collecting only around them (bench/profile.sh)
 --   profile-lua-point N / profile-lua-builder N
 --            the same, sampling the Lua VM: prints the façade's functions
 --            with the most samples
@@ -267,13 +267,22 @@ end
 local function run_profile(kind, count, lua)
   reset_table()
   insert_rows(N.rows)
-  local fn = kind == "point" and point_prepared(
-    by_id:prepare("bench_by_id"), N.rows) or point_builder(N.rows)
-  for k = 1, 1000 do fn(k) end
+  local fn
+  if kind == "point" then
+    fn = point_prepared(by_id:prepare("bench_by_id"), N.rows)
+  elseif kind == "builder" then
+    fn = point_builder(N.rows)
+  else -- scan: N calls, each every row
+    fn = function()
+      return #db:select():from(t):orderBy(asc(t.id)):all()
+    end
+  end
+  for k = 1, kind == "scan" and 1 or 1000 do fn(k) end
   collectgarbage()
   if lua then
-    lua_profile(fn, count, kind == "point" and "prepared point select"
-      or "point select built on every call")
+    lua_profile(fn, count, ({ point = "prepared point select",
+      builder = "point select built on every call",
+      scan = "scan of every row" })[kind])
     return
   end
   common.toggle_collect()
@@ -287,7 +296,8 @@ elseif MODE == "memory" then
   run_memory()
 elseif MODE:match("^profile%-") then
   local lua, kind = MODE:match("^profile%-(l?u?a?%-?)(%a+)$")
-  assert(kind == "point" or kind == "builder", "unknown mode " .. MODE)
+  assert(kind == "point" or kind == "builder" or kind == "scan",
+    "unknown mode " .. MODE)
   run_profile(kind, math.tointeger(tonumber(arg[4] or "")) or 20000,
     lua == "lua-")
 else

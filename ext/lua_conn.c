@@ -64,6 +64,8 @@ struct lstmt {
   int busy;   /* lent to a cursor */
   int dead;   /* released while busy: finalized when the cursor is done */
   int closed; /* prepared statement closed by its owner */
+  int fast;   /* prepared: its runners may skip the Lua façade */
+  lua_Integer session; /* prepared: the session it belongs to */
 };
 
 struct lconn {
@@ -74,6 +76,7 @@ struct lconn {
   lstmt *cache, *cache_tail; /* most recently used first */
   int ncached, cache_cap;    /* cache_cap 0: no cache */
   lstmt *kept;               /* statements of prepared statements */
+  lua_Integer session;       /* the innermost open session (setsession) */
   /* counters of conn:stats() */
   lua_Integer nprepared; /* native statements created */
   lua_Integer nreused;   /* runs that reused a kept statement */
@@ -988,13 +991,17 @@ static int conn_exec_sql(lua_State *L) {
 ** Prepared statements
 ** ===================================================================== */
 
-/* conn:prepare(compiled) -> PreparedStatement: the compiled statement with
-** a native statement of its own, made at its first run and reused by every
-** later one. Its user value holds the connection and the compiled
-** statement. */
+/* conn:prepare(compiled [, session [, fast]]) -> PreparedStatement: the
+** compiled statement with a native statement of its own, made at its first
+** run and reused by every later one. Its user value holds the connection
+** and the compiled statement. session is the number of the session
+** (conn:setsession) it belongs to; fast lets its runners skip the Lua
+** façade while that session is the connection's innermost one. */
 static int conn_prepare(lua_State *L) {
   lconn *lc = check_open(L, 1);
   sl_lua_compiled *cq = sl_lua_checkcompiled(L, 2);
+  lua_Integer session = luaL_optinteger(L, 3, 0);
+  int fast = lua_toboolean(L, 4);
   lstmt *ls;
   check_dialect(L, lc, cq);
   lua_settop(L, 2);
@@ -1002,6 +1009,8 @@ static int conn_prepare(lua_State *L) {
   memset(ls, 0, sizeof *ls);
   ls->owner = LS_PREPARED;
   ls->closed = 1; /* until linked */
+  ls->session = session;
+  ls->fast = fast;
   luaL_setmetatable(L, SL_LUA_PREPARED);
   lua_createtable(L, 2, 0);
   lua_pushvalue(L, 1);
@@ -1012,6 +1021,15 @@ static int conn_prepare(lua_State *L) {
   kept_link(lc, ls);
   ls->closed = 0;
   return 1;
+}
+
+/* conn:setsession(n): the number of the innermost open session (0: the
+** database itself, a transaction's own number while it is open). Prepared
+** statements run without the Lua façade only in their own session. */
+static int conn_setsession(lua_State *L) {
+  lconn *lc = check_conn(L, 1);
+  lc->session = luaL_checkinteger(L, 2);
+  return 0;
 }
 
 static lstmt *check_prepared(lua_State *L, int idx) {
@@ -1038,6 +1056,52 @@ static int prepared_exec(lua_State *L) {
     return sl_lua_usage(L, "the connection is closed");
   sl_lua_checkcompiled(L, 6);
   return run_compiled(L, 5, 6, 1, mode, 3, ls);
+}
+
+/* A runner of a prepared statement (prepared:runner): called as
+** runner(self, params). Upvalues: the prepared statement, its connection,
+** its compiled statement, the Lua function to fall back on, the mode.
+** It runs the statement directly when nothing needs the façade's checks:
+** open, in its own session, no logger or decoders, a params table or nil.
+** Otherwise the fallback runs (self, params) and raises any error. */
+static int prepared_fast(lua_State *L) {
+  lstmt *ls = lua_touserdata(L, lua_upvalueindex(1));
+  lconn *lc = lua_touserdata(L, lua_upvalueindex(2));
+  int t;
+  lua_settop(L, 2);
+  t = lua_type(L, 2);
+  if (!ls->fast || ls->closed || ls->conn == NULL || lc->c == NULL ||
+      lc->session != ls->session || (t != LUA_TTABLE && t != LUA_TNIL)) {
+    lua_pushvalue(L, lua_upvalueindex(4));
+    lua_insert(L, 1);
+    lua_call(L, 2, LUA_MULTRET);
+    return lua_gettop(L);
+  }
+  lua_pushvalue(L, lua_upvalueindex(2)); /* 3: the connection */
+  lua_pushvalue(L, lua_upvalueindex(3)); /* 4: the compiled statement */
+  lua_pushvalue(L, lua_upvalueindex(1)); /* 5: kept alive by the cursor */
+  return run_compiled(L, 3, 4, 5, (int)lua_tointeger(L, lua_upvalueindex(5)), 2,
+                      ls);
+}
+
+/* prepared:runner(mode, fallback) -> function(self, params) running the
+** statement in mode (see prepared_fast). */
+static int prepared_runner(lua_State *L) {
+  lstmt *ls = check_prepared(L, 1);
+  int mode = check_mode(L, 2);
+  luaL_checktype(L, 3, LUA_TFUNCTION);
+  if (ls->closed) return sl_lua_usage(L, "the prepared statement is closed");
+  lua_settop(L, 3);
+  lua_pushvalue(L, 1);
+  sl_lua_getuv(L, 1);
+  lua_rawgeti(L, -1, 1); /* the connection */
+  lua_rawgeti(L, -2, 2); /* the compiled statement */
+  lua_remove(L, -3);
+  sl_lua_checkcompiled(L, -1);
+  lua_pushvalue(L, 3);
+  lua_pushinteger(L, mode);
+  lua_pushcclosure(L, prepared_fast, 5);
+  return 1;
 }
 
 /* prepared:close(), __gc and __close: finalizes the native statement now,
@@ -1535,6 +1599,7 @@ static const luaL_Reg conn_methods[] = {{"exec", conn_exec},
                                         {"close", conn_close},
                                         {"isclosed", conn_isclosed},
                                         {"dialect", conn_dialect},
+                                        {"setsession", conn_setsession},
                                         {NULL, NULL}};
 
 static const luaL_Reg conn_meta[] = {{"__gc", conn_close},
@@ -1546,6 +1611,7 @@ static const luaL_Reg cursor_methods[] = {{"close", cursor_close},
                                           {NULL, NULL}};
 
 static const luaL_Reg prepared_methods[] = {{"exec", prepared_exec},
+                                            {"runner", prepared_runner},
                                             {"close", prepared_close},
                                             {"isclosed", prepared_isclosed},
                                             {NULL, NULL}};

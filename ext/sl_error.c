@@ -9,10 +9,18 @@
 
 #include "sleet.h"
 
-/* Clears every field of e. */
+/* Clears every field of e: every string empty. Called before each run,
+** so only the first byte of each buffer is written. */
 void sl_error_clear(sl_error *e) {
-  memset(e, 0, sizeof *e);
   e->kind = SL_EK_NONE;
+  e->code = 0;
+  e->has_code = 0;
+  e->sqlstate[0] = '\0';
+  e->message[0] = '\0';
+  e->detail[0] = '\0';
+  e->constraint_name[0] = '\0';
+  e->table[0] = '\0';
+  e->column[0] = '\0';
 }
 
 /* Sets kind and a printf-formatted message (truncated to fit); the other

@@ -342,6 +342,54 @@ for _, d in ipairs(dialects.live()) do
         end)
     end
 
+    it("a prepared query runs only in the session it was prepared on",
+      function()
+        db, items = open(d)
+        local q = db:select({ id = items.id }):from(items)
+          :where(eq(items.id, ph("id"))):prepare()
+        local inner
+        db:transaction(function(tx)
+          -- db's statement inside db's transaction: a usage error
+          check.raises_kind("usage", function() q:get({ id = 1 }) end)
+          inner = tx:select({ id = items.id }):from(items)
+            :where(eq(items.id, ph("id"))):prepare()
+          assert.same({ id = 2 }, inner:get({ id = 2 }))
+          tx:transaction(function(sp)
+            -- the outer transaction's while a savepoint is open
+            check.raises_kind("usage", function() inner:get({ id = 2 }) end)
+            assert.same({ id = 3 }, sp:select({ id = items.id }):from(items)
+              :where(eq(items.id, ph("id"))):prepare():get({ id = 3 }))
+          end)
+          assert.same({ id = 4 }, inner:get({ id = 4 }))
+        end)
+        -- the transaction ended: its statement is done, db's runs again
+        check.raises_kind("usage", function() inner:get({ id = 2 }) end)
+        assert.same({ id = 1 }, q:get({ id = 1 }))
+        -- another transaction at the same depth is not the ended one
+        db:transaction(function()
+          check.raises_kind("usage", function() inner:get({ id = 2 }) end)
+        end)
+        assert.same({ { id = 5 } }, q:all({ id = 5 }))
+        assert.same({ { 5 } }, q:values({ id = 5 }))
+        assert.same({ { id = 5 } }, q:execute({ id = 5 }))
+      end)
+
+    it("a prepared query applies mapWith decoders and checks its values",
+      function()
+        db, items = open(d)
+        local q = db:select({ id = items.id,
+          twice = sleet.sql("? * 2", items.n):mapWith(function(v)
+            return "x" .. tostring(math.tointeger(tonumber(v)) or v)
+          end) }):from(items):where(eq(items.id, ph("id"))):prepare()
+        assert.same({ id = 2, twice = "x40" }, q:get({ id = 2 }))
+        assert.same({ { id = 3, twice = "x60" } }, q:all({ id = 3 }))
+        check.raises_kind("usage", function() q:get(42) end)
+        check.raises_kind("usage", function() q:get("id") end)
+        assert.is_nil(q:get({ id = 99 }))
+        q:close()
+        check.raises_kind("usage", function() q:get({ id = 2 }) end)
+      end)
+
     it("the logger sees prepared, cached and transaction statements",
       function()
         local log = {}

@@ -308,10 +308,14 @@ function Session:_run(c, mode, phvalues, info, handle)
 end
 
 -- The native statement of a prepared query, made on this session's
--- connection (see query.lua's prepare).
-function Session:_prepare(c)
+-- connection (see query.lua's prepare). Without a logger or decoders its
+-- runners skip _run while this session is the innermost open one (the
+-- connection knows it by number: setsession), which is what _checkopen
+-- checks.
+function Session:_prepare(c, info)
   self:_checkopen()
-  return self._conn:prepare(c)
+  local fast = not self._logger and not (info and info.decoders)
+  return self._conn:prepare(c, self._sid, fast)
 end
 
 local function tosql(q, ...)
@@ -445,15 +449,18 @@ function Session:transaction(fn, opts)
     conn:savepoint(sp)
   end
   st.depth = st.depth + 1
+  st.sessions = st.sessions + 1
   local tx = setmetatable({
     _conn = conn, _st = st, ctx = self.ctx, _logger = self._logger,
     dialect = self.dialect, schema = self.schema, relations = self.relations,
-    _intx = true, _level = st.depth,
+    _intx = true, _level = st.depth, _sid = st.sessions,
   }, Transaction)
   if self.query then tx.query = relations.api(tx, self.relations) end
+  conn:setsession(tx._sid)
   local r = util.pack(pcall(fn, tx))
   tx._finished = true
   st.depth = st.depth - 1
+  conn:setsession(self._sid)
   if r[1] then
     local ok, err
     if sp then
@@ -621,7 +628,8 @@ function M.connect(target, opts)
   local conn = core.connect(driver, copts)
   dialect = conn:dialect()
   local db = setmetatable({
-    _conn = conn, _st = { depth = 0, savepoints = 0 }, _level = 0,
+    _conn = conn, _st = { depth = 0, savepoints = 0, sessions = 0 },
+    _level = 0, _sid = 0,
     ctx = { dialect = dialect, casing = cas },
     _logger = logger,
     dialect = dialect, schema = opts.schema or (rels and rels.schema),

@@ -404,13 +404,20 @@ local function prun(self, mode, params)
     self._handle)
 end
 
-function Prepared:all(params) return prun(self, "all", params) end
-function Prepared:get(params) return prun(self, "get", params) end
-function Prepared:values(params) return prun(self, "values", params) end
-function Prepared:run(params) return prun(self, "run", params) end
-function Prepared:iter(params) return prun(self, "iter", params) end
-function Prepared:execute(params)
-  return prun(self, self._rows and "all" or "run", params)
+-- Each prepared query carries its own runners (C closures over the native
+-- statement) as the fields all, get, values, run, iter and execute; they
+-- run the statement without passing through prun when none of its checks
+-- or its logging is needed, and call prun otherwise.
+local MODES = { "all", "get", "values", "run", "iter" }
+
+local function runners(p, handle)
+  for _, mode in ipairs(MODES) do
+    p[mode] = handle:runner(mode, function(self, params)
+      return prun(self, mode, params)
+    end)
+  end
+  p.execute = p._rows and p.all or p.run
+  return p
 end
 function Prepared:toSQL()
   return { sql = self._compiled:sql(), params = self._compiled:params() }
@@ -433,9 +440,10 @@ function Shared:prepare(name)
   end
   local owner = runner(self, "prepare")
   local c, info = compile(self)
-  return setmetatable({ _owner = owner, _compiled = c, _info = info,
-    _handle = owner:_prepare(c), _rows = self:_returnsrows(), name = name },
-    Prepared)
+  local handle = owner:_prepare(c, info)
+  return runners(setmetatable({ _owner = owner, _compiled = c, _info = info,
+    _handle = handle, _rows = self:_returnsrows(), name = name }, Prepared),
+    handle)
 end
 
 local function class(name, methods)

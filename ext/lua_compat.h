@@ -130,6 +130,19 @@ static inline const char *sl_compat_tolstring(lua_State *L, int i,
 #define sl_lua_getuv(L, idx) ((void)lua_getiuservalue((L), (idx), 1))
 
 #endif
+
+/* registry[p] for a light userdata key p: pushes it / pops the value on
+** top into it. */
+#if LUA_VERSION_NUM < 502
+#define sl_lua_getregp(L, p) \
+  (lua_pushlightuserdata((L), (void *)(p)), lua_rawget((L), LUA_REGISTRYINDEX))
+#define sl_lua_setregp(L, p) \
+  (lua_pushlightuserdata((L), (void *)(p)), lua_insert((L), -2), \
+   lua_rawset((L), LUA_REGISTRYINDEX))
+#else
+#define sl_lua_getregp(L, p) ((void)lua_rawgetp((L), LUA_REGISTRYINDEX, (p)))
+#define sl_lua_setregp(L, p) lua_rawsetp((L), LUA_REGISTRYINDEX, (p))
+#endif
 /* }==================================================================== */
 
 /* {====================================================================

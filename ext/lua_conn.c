@@ -97,6 +97,8 @@ struct lcursor {
   const sl_lua_compiled *cq; /* NULL for raw SQL */
   const char *sql;           /* in cq's arena or a Lua string kept alive */
   size_t len;
+  unsigned hash; /* sl_lua_sqlkey of sql */
+  int cacheable;
   int mode;
   int state;
   int checked; /* column count checked against the fields */
@@ -265,6 +267,15 @@ static void cursor_done(lua_State *L, int conn_idx, int cur_idx) {
   lua_pop(L, 1);
 }
 
+/* Makes cur run the compiled statement cq. */
+static void cursor_use(lcursor *cur, const sl_lua_compiled *cq) {
+  cur->cq = cq;
+  cur->sql = cq->sql.sql;
+  cur->len = cq->sql.len;
+  cur->hash = cq->sql_hash;
+  cur->cacheable = cq->cacheable;
+}
+
 /* Advances the cursor: SL_ROW, SL_DONE or SL_ERROR. */
 static int cursor_step(lcursor *cur, sl_error *err) {
   if (cur->conn == NULL || cur->stmt == NULL)
@@ -391,6 +402,11 @@ static int cacheable(const char *sql, size_t len) {
   return 0;
 }
 
+int sl_lua_sqlkey(const char *sql, size_t len, unsigned *hash) {
+  *hash = sql_hash(sql, len);
+  return cacheable(sql, len);
+}
+
 /* Drops least recently used idle entries until one more fits. */
 static void cache_make_room(lconn *lc) {
   lstmt *e = lc->cache_tail;
@@ -435,8 +451,8 @@ static int acquire(lconn *lc, lcursor *cur, lstmt *pin, int nvalues,
                    sl_error *err) {
   if (pin != NULL) {
     if (!pin->busy) return lend(lc, cur, pin, nvalues, err);
-  } else if (lc->cache_cap > 0 && cacheable(cur->sql, cur->len)) {
-    unsigned h = sql_hash(cur->sql, cur->len);
+  } else if (lc->cache_cap > 0 && cur->cacheable) {
+    unsigned h = cur->hash;
     lstmt *e;
     for (e = lc->cache; e != NULL; e = e->next)
       if (e->hash == h && e->len == cur->len &&
@@ -782,7 +798,7 @@ static int check_mode(lua_State *L, int idx) {
 ** ===================================================================== */
 
 static lconn *check_conn(lua_State *L, int idx) {
-  lconn *lc = luaL_testudata(L, idx, SL_LUA_CONN);
+  lconn *lc = sl_lua_toudata(L, idx, &sl_lua_key_conn);
   if (lc == NULL)
     sl_lua_usage(L, "expected a connection, got %s", luaL_typename(L, idx));
   return lc;
@@ -909,9 +925,7 @@ static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
                         luaL_typename(L, phidx));
   cur = cursor_take(L, connidx, keepidx, mode);
   curidx = lua_gettop(L);
-  cur->cq = cq;
-  cur->sql = cq->sql.sql;
-  cur->len = cq->sql.len;
+  cursor_use(cur, cq);
   sl_error_clear(&err);
   if (encode_params(L, cur, cq, phidx, &values, &err) != SL_OK)
     return cursor_fail(L, cur, &err);
@@ -964,6 +978,7 @@ static int conn_exec_sql(lua_State *L) {
   curidx = lua_gettop(L);
   cur->sql = sql;
   cur->len = len;
+  cur->cacheable = sl_lua_sqlkey(sql, len, &cur->hash);
   if (n > 0) {
     sl_error err;
     sl_error_clear(&err);
@@ -1023,6 +1038,39 @@ static int conn_prepare(lua_State *L) {
   return 1;
 }
 
+/* The runner of a connection (conn:runner): runner(compiled, mode,
+** session) runs the compiled statement without placeholder values when
+** session is the connection's innermost open one (conn:setsession) and the
+** connection is open; returns false without running it otherwise, for the
+** caller's checks to say why. Upvalue: the connection. */
+static int conn_fast(lua_State *L) {
+  lconn *lc = lua_touserdata(L, lua_upvalueindex(1));
+  sl_lua_compiled *cq;
+  int mode;
+  if (lc->c == NULL || lua_tointeger(L, 3) != lc->session ||
+      !lua_isinteger(L, 3)) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  cq = sl_lua_checkcompiled(L, 1);
+  mode = check_mode(L, 2);
+  if (mode == M_ITER)
+    return sl_lua_usage(L, "a connection runner does not iterate");
+  check_dialect(L, lc, cq);
+  lua_settop(L, 2);
+  lua_pushnil(L);                        /* 3: no placeholder values */
+  lua_pushvalue(L, lua_upvalueindex(1)); /* 4: the connection */
+  return run_compiled(L, 4, 1, 1, mode, 3, NULL);
+}
+
+/* conn:runner() -> function(compiled, mode, session) (conn_fast). */
+static int conn_runner(lua_State *L) {
+  check_conn(L, 1);
+  lua_settop(L, 1);
+  lua_pushcclosure(L, conn_fast, 1);
+  return 1;
+}
+
 /* conn:setsession(n): the number of the innermost open session (0: the
 ** database itself, a transaction's own number while it is open). Prepared
 ** statements run without the Lua façade only in their own session. */
@@ -1033,7 +1081,7 @@ static int conn_setsession(lua_State *L) {
 }
 
 static lstmt *check_prepared(lua_State *L, int idx) {
-  lstmt *ls = luaL_testudata(L, idx, SL_LUA_PREPARED);
+  lstmt *ls = sl_lua_toudata(L, idx, &sl_lua_key_prepared);
   if (ls == NULL)
     sl_lua_usage(L, "expected a prepared statement, got %s",
                  luaL_typename(L, idx));
@@ -1236,9 +1284,7 @@ static int conn_batch(lua_State *L) {
     cur = cursor_new(L, 1, 7); /* 10 */
     lua_pushvalue(L, -1);
     lua_rawseti(L, 3, i);
-    cur->cq = cq;
-    cur->sql = cq->sql.sql;
-    cur->len = cq->sql.len;
+    cursor_use(cur, cq);
     cur->mode = check_mode(L, 8);
     if (cq->nfields > 0) {
       sl_lua_getuv(L, 7);
@@ -1600,6 +1646,7 @@ static const luaL_Reg conn_methods[] = {{"exec", conn_exec},
                                         {"isclosed", conn_isclosed},
                                         {"dialect", conn_dialect},
                                         {"setsession", conn_setsession},
+                                        {"runner", conn_runner},
                                         {NULL, NULL}};
 
 static const luaL_Reg conn_meta[] = {{"__gc", conn_close},
@@ -1626,23 +1673,12 @@ static const luaL_Reg cursor_meta[] = {{"__gc", cursor_close},
                                        {"__tostring", cursor_tostring},
                                        {NULL, NULL}};
 
-static void register_meta(lua_State *L, const char *name, const luaL_Reg *meta,
-                          const luaL_Reg *methods) {
-  luaL_newmetatable(L, name);
-  lua_pushstring(L, name); /* Lua 5.1 does not set __name */
-  lua_setfield(L, -2, "__name");
-  luaL_setfuncs(L, meta, 0);
-  lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-}
-
 /* Registers the SL_LUA_CONN and SL_LUA_CURSOR metatables. */
 void sl_lua_open_conn(lua_State *L) {
-  register_meta(L, SL_LUA_CONN, conn_meta, conn_methods);
-  register_meta(L, SL_LUA_CURSOR, cursor_meta, cursor_methods);
-  register_meta(L, SL_LUA_PREPARED, prepared_meta, prepared_methods);
+  sl_lua_newmeta(L, SL_LUA_CONN, &sl_lua_key_conn, conn_meta, conn_methods);
+  sl_lua_newmeta(L, SL_LUA_CURSOR, NULL, cursor_meta, cursor_methods);
+  sl_lua_newmeta(L, SL_LUA_PREPARED, &sl_lua_key_prepared, prepared_meta,
+                 prepared_methods);
 }
 
 /* }==================================================================== */

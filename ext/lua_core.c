@@ -176,9 +176,26 @@ static int memory_error(lua_State *L) {
   return luaL_error(L, "not enough memory");
 }
 
+const char sl_lua_key_compiled = 'c', sl_lua_key_conn = 'n',
+           sl_lua_key_prepared = 'p';
+
+void *sl_lua_toudata(lua_State *L, int idx, const void *key) {
+  void *p = lua_touserdata(L, idx);
+  if (p == NULL || !lua_getmetatable(L, idx)) return NULL;
+  sl_lua_getregp(L, key);
+  if (!lua_rawequal(L, -1, -2)) p = NULL;
+  lua_pop(L, 2);
+  return p;
+}
+
+void sl_lua_setmeta(lua_State *L, const void *key) {
+  sl_lua_getregp(L, key);
+  lua_setmetatable(L, -2);
+}
+
 /* The open compiled statement at idx; raises a usage error otherwise. */
 sl_lua_compiled *sl_lua_checkcompiled(lua_State *L, int idx) {
-  sl_lua_compiled *cq = luaL_testudata(L, idx, SL_LUA_COMPILED);
+  sl_lua_compiled *cq = sl_lua_toudata(L, idx, &sl_lua_key_compiled);
   if (cq == NULL)
     sl_lua_usage(L, "expected a compiled statement, got %s",
                  luaL_typename(L, idx));
@@ -295,7 +312,7 @@ static int core_compile(lua_State *L) {
   lua_settop(L, 2);
   cq = sl_lua_newudata(L, sizeof *cq);
   memset(cq, 0, sizeof *cq);
-  luaL_setmetatable(L, SL_LUA_COMPILED);
+  sl_lua_setmeta(L, &sl_lua_key_compiled);
   ud = lua_gettop(L);
   cq->arena = sl_arena_new();
   if (cq->arena == NULL) return memory_error(L);
@@ -306,6 +323,7 @@ static int core_compile(lua_State *L) {
   if (sl_render_stmt(d, root, cq->arena, &cq->sql, &err) != SL_OK)
     return sl_lua_raise(L, &err, NULL);
   result_shape(cq, root);
+  cq->cacheable = sl_lua_sqlkey(cq->sql.sql, cq->sql.len, &cq->sql_hash);
   if (prepare_compiled(cq, &err) != SL_OK)
     return sl_lua_raise(L, &err, cq->sql.sql);
   /* Intern the result keys once. */
@@ -395,7 +413,7 @@ static int core_rebind(lua_State *L) {
                               bytes);
   *cq = *t;
   cq->arena = NULL; /* closed until complete */
-  luaL_setmetatable(L, SL_LUA_COMPILED);
+  sl_lua_setmeta(L, &sl_lua_key_compiled);
   values = (sl_value *)(void *)((char *)cq + head);
   params = (sl_param *)(void *)(values + n);
   text = (char *)(params + n);
@@ -577,8 +595,8 @@ static const luaL_Reg core_funcs[] = {{"error", core_error},
                                       {"connect", sl_lua_connect},
                                       {NULL, NULL}};
 
-static void new_metatable(lua_State *L, const char *name, const luaL_Reg *meta,
-                          const luaL_Reg *methods) {
+void sl_lua_newmeta(lua_State *L, const char *name, const void *key,
+                    const luaL_Reg *meta, const luaL_Reg *methods) {
   luaL_newmetatable(L, name);
   lua_pushstring(L, name); /* Lua 5.1 does not set __name */
   lua_setfield(L, -2, "__name");
@@ -587,6 +605,10 @@ static void new_metatable(lua_State *L, const char *name, const luaL_Reg *meta,
     lua_newtable(L);
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "__index");
+  }
+  if (key != NULL) {
+    lua_pushvalue(L, -1);
+    sl_lua_setregp(L, key);
   }
   lua_pop(L, 1);
 }
@@ -597,8 +619,9 @@ int luaopen_sleet_core(lua_State *L) {
                                         {NULL, NULL}};
   sl_buf *b;
   sl_arena **scratch;
-  new_metatable(L, SL_LUA_ERROR, error_meta, NULL);
-  new_metatable(L, SL_LUA_COMPILED, compiled_meta, compiled_methods);
+  sl_lua_newmeta(L, SL_LUA_ERROR, NULL, error_meta, NULL);
+  sl_lua_newmeta(L, SL_LUA_COMPILED, &sl_lua_key_compiled, compiled_meta,
+                 compiled_methods);
   sl_lua_open_conn(L);
 
   luaL_newlib(L, core_funcs);

@@ -57,18 +57,39 @@ typedef struct sl_lua_compiled {
   int ngroups;
   const int *group_size; /* fields per group (table size hints) */
   int ntop;              /* fields outside any group */
-  int rebound; /* made by core.rebind: arena is the template's, not owned;
-               ** params and values live in the userdata itself */
+  int rebound;       /* made by core.rebind: arena is the template's, not owned;
+                     ** params and values live in the userdata itself */
+  unsigned sql_hash; /* of the SQL text: the statement cache's key */
+  int cacheable;     /* the statement cache may keep its statement */
 } sl_lua_compiled;
 
 /* The open compiled statement at idx; raises a usage error otherwise. */
 sl_lua_compiled *sl_lua_checkcompiled(lua_State *L, int idx);
+
+/* The metatables the hot paths test are also kept in the registry under
+** the addresses of these keys: fetched by address, not by name. */
+extern const char sl_lua_key_compiled, sl_lua_key_conn, sl_lua_key_prepared;
+
+/* Registers the metatable name (luaL_newmetatable; also under key when not
+** NULL) with __name, the functions meta and an __index table of methods
+** (each may be NULL). */
+void sl_lua_newmeta(lua_State *L, const char *name, const void *key,
+                    const luaL_Reg *meta, const luaL_Reg *methods);
+/* The userdata at idx when its metatable is the one kept under key, else
+** NULL (luaL_testudata without looking the name up). */
+void *sl_lua_toudata(lua_State *L, int idx, const void *key);
+/* Sets the metatable kept under key on the value on top of the stack. */
+void sl_lua_setmeta(lua_State *L, const void *key);
 
 /* }==================================================================== */
 
 /* {====================================================================
 ** lua_conn.c — connections and cursors
 ** ===================================================================== */
+
+/* The statement cache's key of SQL text: sets *hash and returns whether
+** the cache keeps statements of that text (queries and writes). */
+int sl_lua_sqlkey(const char *sql, size_t len, unsigned *hash);
 
 /* Registers the SL_LUA_CONN and SL_LUA_CURSOR metatables. */
 void sl_lua_open_conn(lua_State *L);

@@ -452,6 +452,7 @@ function Session:transaction(fn, opts)
   st.sessions = st.sessions + 1
   local tx = setmetatable({
     _conn = conn, _st = st, ctx = self.ctx, _logger = self._logger,
+    _fastrun = self._fastrun,
     dialect = self.dialect, schema = self.schema, relations = self.relations,
     _intx = true, _level = st.depth, _sid = st.sessions,
   }, Transaction)
@@ -632,6 +633,9 @@ function M.connect(target, opts)
     _level = 0, _sid = 0,
     ctx = { dialect = dialect, casing = cas },
     _logger = logger,
+    -- runs built queries without _run's checks while this session is the
+    -- innermost one (query.lua's exec); none with a logger
+    _fastrun = not logger and conn:runner() or nil,
     dialect = dialect, schema = opts.schema or (rels and rels.schema),
     relations = rels,
   }, Database)

@@ -5,6 +5,10 @@
 -- tree for a compile context { dialect, casing, unqualified }, because a
 -- column's SQL name depends on the database's casing option.
 local core = require "sleet.core"
+
+-- See util.lua: the kind tests of the shape walk without the __metatable
+-- lookup.
+local getmetatable = debug.getmetatable
 local column = require "sleet.column"
 local util = require "sleet.util"
 

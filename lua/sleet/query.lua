@@ -7,6 +7,10 @@
 -- trees are made for the compile context of the builder's owner (a database,
 -- a transaction, or a standalone query builder that can only :toSQL()).
 local core = require "sleet.core"
+
+-- See util.lua: the kind tests of the builders without the __metatable
+-- lookup.
+local getmetatable = debug.getmetatable
 local column = require "sleet.column"
 local expr = require "sleet.expr"
 local util = require "sleet.util"
@@ -318,6 +322,7 @@ local Shared = {}
 -- Compiled templates by shape (expr.lua, "Shapes"): a trie per compile
 -- context, each leaf holding [TEMPLATE] = { compiled, info }.
 local shaperoots = setmetatable({}, { __mode = "k" })
+local rebind, spare = core.rebind, nil
 local TEMPLATE = setmetatable({}, { __name = "TEMPLATE" })
 
 -- Compiles the query for its owner's context with the template of its
@@ -334,11 +339,18 @@ local function compile(self)
       root = setmetatable({}, { __mode = "k" })
       shaperoots[ctx] = root
     end
-    local vals = {}
+    -- the values list is reused while no compile is nested in this one
+    local vals = spare or {}
+    spare = nil
     local leaf = sigf(self, root, vals)
     if leaf then
       local t = leaf[TEMPLATE]
-      if t then return core.rebind(t[1], vals), t[2] end
+      if t then
+        local c = rebind(t[1], vals)
+        for i = #vals, 1, -1 do vals[i] = nil end
+        spare = vals
+        return c, t[2]
+      end
       local slots = { n = 0 }
       local node, info = self:_node(setmetatable({ slots = slots },
         { __index = ctx }))
@@ -366,9 +378,17 @@ local function runner(self, what)
   return owner
 end
 
+-- A session's _fastrun runs the statement at once when it is the
+-- connection's innermost open session (what _checkopen checks) and
+-- returns false otherwise; sessions with a logger have none.
 local function exec(self, mode, what)
   local owner = runner(self, what)
   local c, info = compile(self)
+  local fast = owner._fastrun
+  if fast and mode ~= "iter" and not (info and info.decoders) then
+    local r = fast(c, mode, owner._sid)
+    if r ~= false then return r end
+  end
   return owner:_run(c, mode, nil, info)
 end
 

@@ -2,6 +2,11 @@
 -- copies. Every failure is raised as an error object through core.error.
 local core = require "sleet.core"
 
+-- The metatable without the __metatable check of the global getmetatable,
+-- which looks that field up on every call: these kind tests run on every
+-- query built. sleet's objects never set __metatable.
+local getmetatable = debug.getmetatable
+
 local M = {}
 
 M.pack = table.pack or function(...)

@@ -136,6 +136,23 @@ local function counts_line(ops, d)
   return table.concat(parts, ", ") .. " per run."
 end
 
+-- The floor of the scan (bench/floor.lua): its rows built as Lua tables
+-- through the Lua C API with no database; raw C plus that is the least a
+-- binding returning Lua tables can take.
+local function floor_note(best, d)
+  local floor = best[d .. " floor scan"]
+  local raw, sl = best[d .. " raw scan"], best[d .. " sleet scan"]
+  if not (floor and raw and sl) then return "" end
+  return ("\n\nThe floor of a scan into Lua tables: the same rows built as "
+    .. "Lua tables through the Lua C API, with no database at all "
+    .. "(`bench/floor.lua`), take %s ns/row, %s raw C's whole scan. raw C "
+    .. "plus that floor is %s ns/row, %s raw C: about what any binding that "
+    .. "returns rows as Lua tables takes here, whatever else it does. "
+    .. "sleet's scan is %s that sum."):format(fmt_ns(floor), fmt_ratio(floor, raw),
+    fmt_ns(raw + floor), fmt_ratio(raw + floor, raw),
+    fmt_ratio(sl, raw + floor))
+end
+
 local function main_tables(best, ops)
   local sections = {}
   for _, d in ipairs(DIALECTS) do
@@ -159,6 +176,7 @@ local function main_tables(best, ops)
       sections[#sections + 1] = "### " .. DIALECT_LABEL[d] .. "\n\n"
         .. counts_line(ops, d) .. "\n\n" .. markdown_table({ "workload", "raw C", "sleet", "LuaSQL",
           "sleet/raw", "sleet/LuaSQL", "target (sleet/raw)" }, rows)
+        .. floor_note(best, d)
     end
   end
   return table.concat(sections, "\n\n")

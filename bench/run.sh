@@ -101,13 +101,16 @@ contender() { # name dialect
     luasql)
       [[ $dialect == sqlite ]] && target=:memory:
       lua5.4 bench/luasql.lua "$dialect" "$target" ;;
+    floor)
+      lua5.4 bench/floor.lua ;;
   esac | tee -a "$RESULTS"
 }
 
 for dialect in sqlite postgresql mysql; do
   wants "$dialect" || continue
   for ((run = 1; run <= RUNS; run++)); do
-    for name in raw sleet luasql; do
+    for name in raw sleet luasql floor; do
+      [[ $name == floor && $dialect != sqlite ]] && continue
       banner "$dialect: $name, run $run of $RUNS"
       contender "$name" "$dialect"
     done

@@ -1047,8 +1047,8 @@ static int conn_fast(lua_State *L) {
   lconn *lc = lua_touserdata(L, lua_upvalueindex(1));
   sl_lua_compiled *cq;
   int mode;
-  if (lc->c == NULL || lua_tointeger(L, 3) != lc->session ||
-      !lua_isinteger(L, 3)) {
+  if (lc->c == NULL || lua_type(L, 3) != LUA_TNUMBER ||
+      lua_tointeger(L, 3) != lc->session) {
     lua_pushboolean(L, 0);
     return 1;
   }

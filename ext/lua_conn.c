@@ -863,14 +863,16 @@ static int gather_values(lua_State *L, const sl_lua_compiled *cq, int phidx,
 }
 
 /* Encodes the parameters of cq into the cursor's arena, placeholder slots
-** from the table at phidx (nil: none given). *out is cq's own values when
-** the statement has no placeholders. */
+** from the table at phidx (nil: none given), and, when slotidx is not 0,
+** the value slots of a statement template from the list at slotidx (as
+** core.rebind would). *out is cq's own values when nothing is encoded. */
 static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
-                         int phidx, const sl_value **out, sl_error *err) {
+                         int phidx, int slotidx, const sl_value **out,
+                         sl_error *err) {
   sl_value *own;
   int i, n = cq->sql.nparams, base = lua_gettop(L), rc = SL_OK;
   *out = cq->values;
-  if (cq->nph == 0 && !lua_istable(L, phidx)) return SL_OK;
+  if (cq->nph == 0 && !lua_istable(L, phidx) && slotidx == 0) return SL_OK;
   luaL_checkstack(L, n + 4, "too many parameters");
   lua_settop(L, base + n);
   if (lua_istable(L, phidx) &&
@@ -878,7 +880,7 @@ static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
     lua_settop(L, base);
     return SL_ERROR;
   }
-  if (cq->nph == 0) {
+  if (cq->nph == 0 && slotidx == 0) {
     lua_settop(L, base);
     return SL_OK;
   }
@@ -893,7 +895,16 @@ static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
   }
   for (i = 0; i < n && rc == SL_OK; i++) {
     const sl_param *p = &cq->sql.params[i];
-    if (p->placeholder == NULL)
+    if (slotidx != 0 && p->slot > 0) {
+      lua_rawgeti(L, slotidx, p->slot);
+      if (lua_isnil(L, -1))
+        rc = sl_error_set(err, SL_EK_USAGE, "no value for template slot %d",
+                          p->slot);
+      else
+        rc = sl_lua_encode(L, -1, p->codec, cq->dialect, cur->arena, &own[i],
+                           p->column, err);
+      lua_pop(L, 1);
+    } else if (p->placeholder == NULL)
       own[i] = p->v;
     else if (lua_isnil(L, base + 1 + i))
       rc = sl_error_set(err, SL_EK_VALIDATION,
@@ -908,12 +919,13 @@ static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
 }
 
 /* Runs the compiled statement at cqidx on the connection at connidx in
-** mode, placeholders from phidx; pin is a prepared statement's kept
+** mode, placeholders from phidx, a template's slot values from slotidx (0:
+** none; see encode_params); pin is a prepared statement's kept
 ** statement. The cursor keeps the value at keepidx alive (the compiled
 ** statement, or the prepared statement holding it). Returns the results
 ** pushed. */
 static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
-                        int mode, int phidx, lstmt *pin) {
+                        int mode, int phidx, int slotidx, lstmt *pin) {
   sl_lua_compiled *cq = lua_touserdata(L, cqidx);
   const sl_value *values;
   lcursor *cur;
@@ -927,7 +939,7 @@ static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
   curidx = lua_gettop(L);
   cursor_use(cur, cq);
   sl_error_clear(&err);
-  if (encode_params(L, cur, cq, phidx, &values, &err) != SL_OK)
+  if (encode_params(L, cur, cq, phidx, slotidx, &values, &err) != SL_OK)
     return cursor_fail(L, cur, &err);
   if (cq->nfields > 0)
     sl_lua_getuv(L, cqidx); /* interned keys */
@@ -944,7 +956,7 @@ static int conn_exec(lua_State *L) {
   int mode = check_mode(L, 3);
   check_dialect(L, lc, cq);
   lua_settop(L, 4);
-  return run_compiled(L, 1, 2, 2, mode, 4, NULL);
+  return run_compiled(L, 1, 2, 2, mode, 4, 0, NULL);
 }
 
 /* conn:exec_sql(sql [, params [, mode]]): raw text, plain parameters
@@ -1039,14 +1051,18 @@ static int conn_prepare(lua_State *L) {
 }
 
 /* The runner of a connection (conn:runner): runner(compiled, mode,
-** session) runs the compiled statement without placeholder values when
-** session is the connection's innermost open one (conn:setsession) and the
-** connection is open; returns false without running it otherwise, for the
-** caller's checks to say why. Upvalue: the connection. */
+** session [, slots]) runs the compiled statement without placeholder
+** values when session is the connection's innermost open one
+** (conn:setsession) and the connection is open; returns false without
+** running it otherwise, for the caller's checks to say why. With slots,
+** compiled is a statement template (core.compile of a tree with slotted
+** params) and slots the list of values core.rebind would take: they are
+** encoded straight into the run's parameters, with no rebound statement
+** made. Upvalue: the connection. */
 static int conn_fast(lua_State *L) {
   lconn *lc = lua_touserdata(L, lua_upvalueindex(1));
   sl_lua_compiled *cq;
-  int mode;
+  int mode, slotidx = 0;
   if (lc->c == NULL || lua_type(L, 3) != LUA_TNUMBER ||
       lua_tointeger(L, 3) != lc->session) {
     lua_pushboolean(L, 0);
@@ -1057,10 +1073,16 @@ static int conn_fast(lua_State *L) {
   if (mode == M_ITER)
     return sl_lua_usage(L, "a connection runner does not iterate");
   check_dialect(L, lc, cq);
-  lua_settop(L, 2);
-  lua_pushnil(L);                        /* 3: no placeholder values */
-  lua_pushvalue(L, lua_upvalueindex(1)); /* 4: the connection */
-  return run_compiled(L, 4, 1, 1, mode, 3, NULL);
+  lua_settop(L, 4);
+  if (!lua_isnil(L, 4)) {
+    if (lua_type(L, 4) != LUA_TTABLE || cq->rebound)
+      return sl_lua_usage(L, "a connection runner takes slot values with a "
+                             "statement template only");
+    slotidx = 4;
+  }
+  lua_pushnil(L);                        /* 5: no placeholder values */
+  lua_pushvalue(L, lua_upvalueindex(1)); /* 6: the connection */
+  return run_compiled(L, 6, 1, 1, mode, 5, slotidx, NULL);
 }
 
 /* conn:runner() -> function(compiled, mode, session) (conn_fast). */
@@ -1103,7 +1125,7 @@ static int prepared_exec(lua_State *L) {
   if (lc == NULL || lc->c == NULL || ls->conn == NULL)
     return sl_lua_usage(L, "the connection is closed");
   sl_lua_checkcompiled(L, 6);
-  return run_compiled(L, 5, 6, 1, mode, 3, ls);
+  return run_compiled(L, 5, 6, 1, mode, 3, 0, ls);
 }
 
 /* A runner of a prepared statement (prepared:runner): called as
@@ -1129,7 +1151,7 @@ static int prepared_fast(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(3)); /* 4: the compiled statement */
   lua_pushvalue(L, lua_upvalueindex(1)); /* 5: kept alive by the cursor */
   return run_compiled(L, 3, 4, 5, (int)lua_tointeger(L, lua_upvalueindex(5)), 2,
-                      ls);
+                      0, ls);
 }
 
 /* prepared:runner(mode, fallback) -> function(self, params) running the
@@ -1290,7 +1312,7 @@ static int conn_batch(lua_State *L) {
       sl_lua_getuv(L, 7);
       lua_rawseti(L, 4, i);
     }
-    if (encode_params(L, cur, cq, 9, &values, &err) != SL_OK ||
+    if (encode_params(L, cur, cq, 9, 0, &values, &err) != SL_OK ||
         start(cur, NULL, values, cq->sql.nparams, &err) != SL_OK)
       return batch_fail(L, 3, i, &err, i - 1);
     lua_settop(L, 5);

@@ -589,11 +589,65 @@ static int core_json_decode(lua_State *L) {
 
 /* }==================================================================== */
 
-static const luaL_Reg core_funcs[] = {{"error", core_error},
-                                      {"compile", core_compile},
-                                      {"json_decode", core_json_decode},
-                                      {"connect", sl_lua_connect},
-                                      {NULL, NULL}};
+/* {====================================================================
+** Builders
+** ===================================================================== */
+
+/* core.with1(builder, key, value) -> a new builder of builder's metatable
+** whose state (the table builder._s) is a copy of builder's with key set
+** to value (removed when value is nil). The query builders are immutable
+** and take this step for every method call: one C call makes the copy at
+** its final size, where a Lua loop would grow it key by key. The new
+** builder also records how many keys its state has at most (_n), so that
+** the next step need not count them. Upvalues: the strings "_s", "_n". */
+static int core_with1(lua_State *L) {
+  lua_Integer n = 0;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  lua_settop(L, 3);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_rawget(L, 1); /* 4: the state */
+  luaL_argcheck(L, lua_type(L, 4) == LUA_TTABLE, 1, "not a query builder");
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_rawget(L, 1);
+  if (lua_type(L, -1) == LUA_TNUMBER) n = lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  if (n <= 0 || n > 64) {
+    n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 4)) {
+      n++;
+      lua_pop(L, 1);
+    }
+  }
+  n++;                           /* key may be new */
+  lua_createtable(L, 0, (int)n); /* 5: the copy */
+  lua_pushnil(L);
+  while (lua_next(L, 4)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, 5);
+  }
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, 3);
+  lua_rawset(L, 5);
+  lua_createtable(L, 0, 2); /* 6: the new builder */
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 5);
+  lua_rawset(L, 6);
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_pushinteger(L, n);
+  lua_rawset(L, 6);
+  if (lua_getmetatable(L, 1)) lua_setmetatable(L, 6);
+  return 1;
+}
+
+/* }==================================================================== */
+
+static const luaL_Reg core_funcs[] = {
+    {"error", core_error},       {"with1", core_with1},
+    {"compile", core_compile},   {"json_decode", core_json_decode},
+    {"connect", sl_lua_connect}, {NULL, NULL}};
 
 void sl_lua_newmeta(lua_State *L, const char *name, const void *key,
                     const luaL_Reg *meta, const luaL_Reg *methods) {
@@ -627,6 +681,10 @@ int luaopen_sleet_core(lua_State *L) {
   luaL_newlib(L, core_funcs);
   sl_lua_pushnull(L);
   lua_setfield(L, -2, "null");
+  lua_pushliteral(L, "_s");
+  lua_pushliteral(L, "_n");
+  lua_pushcclosure(L, core_with1, 2);
+  lua_setfield(L, -2, "with1");
   luaL_getmetatable(L, SL_LUA_ERROR);
   lua_setfield(L, -2, "Error");
 

@@ -345,18 +345,20 @@ local function binary(name, op, hint, ty)
     end
     return operandsig(l, e.b, cur, vals)
   end
-  return function(l, r, ...)
-    if select("#", ...) > 0 then
+  local null = core.null
+  -- built on every query: no vararg, no helper calls on the usual path
+  return function(l, r, extra)
+    if extra ~= nil then
       util.usage(name .. ": takes two operands")
     end
-    if nullname(l) then
+    if l == nil or l == null then
       util.validation(name .. ": left operand is " .. nullname(l))
     end
-    if nullname(r) then
+    if r == nil or r == null then
       util.validation(name .. ": value is " .. nullname(r)
         .. (hint and ("; use " .. hint) or ""))
     end
-    return opnew(bop, "bool", l, r)
+    return setmetatable({ _op = bop, codec = "bool", a = l, b = r }, Expr)
   end
 end
 

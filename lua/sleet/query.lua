@@ -31,12 +31,9 @@ local function derive(self, changes)
   return setmetatable({ _s = s }, getmetatable(self))
 end
 
--- derive for one key whose new value may be nil.
-local function with1(self, key, value)
-  local s = util.copy(self._s)
-  s[key] = value
-  return setmetatable({ _s = s }, getmetatable(self))
-end
+-- derive for one key whose new value may be nil (in C: the copy is made
+-- at its final size in one call).
+local with1 = core.with1
 
 local function append(list, v)
   local out = {}
@@ -330,7 +327,17 @@ local TEMPLATE = setmetatable({}, { __name = "TEMPLATE" })
 -- the values encoded again. The first query of a shape is compiled from a
 -- node tree whose params carry value slots; it becomes the template when
 -- the slots hold exactly the values the shape walk found, in order.
-local function compile(self)
+--
+-- With keep, a query whose shape has a template returns the template, its
+-- info and the list of its values instead (the caller hands the list back
+-- with release): the connection's runner encodes them without a rebound
+-- statement.
+local function release(vals)
+  for i = #vals, 1, -1 do vals[i] = nil end
+  spare = vals
+end
+
+local function compile(self, keep)
   local ctx = self._s.owner.ctx
   local sigf = self._sig
   if sigf then
@@ -346,9 +353,9 @@ local function compile(self)
     if leaf then
       local t = leaf[TEMPLATE]
       if t then
+        if keep then return t[1], t[2], vals end
         local c = rebind(t[1], vals)
-        for i = #vals, 1, -1 do vals[i] = nil end
-        spare = vals
+        release(vals)
         return c, t[2]
       end
       local slots = { n = 0 }
@@ -383,11 +390,19 @@ end
 -- returns false otherwise; sessions with a logger have none.
 local function exec(self, mode, what)
   local owner = runner(self, what)
-  local c, info = compile(self)
   local fast = owner._fastrun
-  if fast and mode ~= "iter" and not (info and info.decoders) then
-    local r = fast(c, mode, owner._sid)
-    if r ~= false then return r end
+  if mode == "iter" then fast = nil end
+  local c, info, vals = compile(self, fast ~= nil)
+  if fast and not (info and info.decoders) then
+    local r = fast(c, mode, owner._sid, vals)
+    if r ~= false then
+      if vals then release(vals) end
+      return r
+    end
+  end
+  if vals then
+    c = rebind(c, vals)
+    release(vals)
   end
   return owner:_run(c, mode, nil, info)
 end
@@ -496,8 +511,9 @@ function M.select(owner, fields, opts)
     util.usage("select: fields must be a table of columns and expressions")
   end
   if opts == nil then
+    -- _n: the most keys the state holds (core.with1 sizes its copies)
     return setmetatable({ _s = { owner = owner, fields = fields,
-      joins = NOJOINS } }, Select)
+      joins = NOJOINS }, _n = 3 }, Select)
   end
   return setmetatable({ _s = {
     owner = owner, fields = fields, distinct = opts.distinct or nil,

@@ -342,6 +342,36 @@ for _, d in ipairs(dialects.live()) do
         end)
     end
 
+    it("a query built again and again runs with each call's values",
+      function()
+        db, items = open(d)
+        local function byid(s, v)
+          return s:select():from(items):where(eq(items.id, v)):get()
+        end
+        for i = 1, 5 do
+          local r = byid(db, i)
+          assert.equal(i, r.id)
+          assert.equal("item" .. i, r.name)
+          assert.equal(i * 10, r.n)
+        end
+        assert.is_nil(byid(db, 99))
+        -- a value the column cannot take: nothing runs, the next query does
+        check.raises_kind("validation", function() byid(db, "two") end)
+        assert.equal("item2", byid(db, 2).name)
+        db:transaction(function(tx)
+          assert.equal("item3", byid(tx, 3).name)
+          check.raises_kind("usage", function() byid(db, 3) end)
+          tx:transaction(function(sp)
+            check.raises_kind("usage", function() byid(tx, 3) end)
+            assert.equal("item4", byid(sp, 4).name)
+          end)
+          assert.same({ { id = 5 } }, tx:select({ id = items.id }):from(items)
+            :where(eq(items.id, 5)):all())
+        end)
+        assert.equal("item1", byid(db, 1).name)
+        assert.equal(5, #db:select():from(items):where(gt(items.id, 0)):all())
+      end)
+
     it("a prepared query runs only in the session it was prepared on",
       function()
         db, items = open(d)

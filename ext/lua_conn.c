@@ -1132,16 +1132,19 @@ static int prepared_exec(lua_State *L) {
 ** runner(self, params). Upvalues: the prepared statement, its connection,
 ** its compiled statement, the Lua function to fall back on, the mode.
 ** It runs the statement directly when nothing needs the façade's checks:
-** open, in its own session, no logger or decoders, a params table or nil.
+** open (its compiled statement too), in its own session, no logger or
+** decoders, a params table or nil.
 ** Otherwise the fallback runs (self, params) and raises any error. */
 static int prepared_fast(lua_State *L) {
   lstmt *ls = lua_touserdata(L, lua_upvalueindex(1));
   lconn *lc = lua_touserdata(L, lua_upvalueindex(2));
+  const sl_lua_compiled *cq = lua_touserdata(L, lua_upvalueindex(3));
   int t;
   lua_settop(L, 2);
   t = lua_type(L, 2);
   if (!ls->fast || ls->closed || ls->conn == NULL || lc->c == NULL ||
-      lc->session != ls->session || (t != LUA_TTABLE && t != LUA_TNIL)) {
+      cq->arena == NULL || lc->session != ls->session ||
+      (t != LUA_TTABLE && t != LUA_TNIL)) {
     lua_pushvalue(L, lua_upvalueindex(4));
     lua_insert(L, 1);
     lua_call(L, 2, LUA_MULTRET);

@@ -322,6 +322,12 @@ local shaperoots = setmetatable({}, { __mode = "k" })
 local rebind, spare = core.rebind, nil
 local TEMPLATE = setmetatable({}, { __name = "TEMPLATE" })
 
+-- Hands a list of shape values back for the next compile to reuse.
+local function release(vals)
+  for i = #vals, 1, -1 do vals[i] = nil end
+  spare = vals
+end
+
 -- Compiles the query for its owner's context with the template of its
 -- shape when there is one: the same SQL text, fields and decoders, only
 -- the values encoded again. The first query of a shape is compiled from a
@@ -332,11 +338,6 @@ local TEMPLATE = setmetatable({}, { __name = "TEMPLATE" })
 -- info and the list of its values instead (the caller hands the list back
 -- with release): the connection's runner encodes them without a rebound
 -- statement.
-local function release(vals)
-  for i = #vals, 1, -1 do vals[i] = nil end
-  spare = vals
-end
-
 local function compile(self, keep)
   local ctx = self._s.owner.ctx
   local sigf = self._sig

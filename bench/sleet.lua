@@ -216,14 +216,11 @@ end
 -- the Lua side of a call goes, callgrind the C side.
 local function lua_profile(fn, count, title)
   local getinfo = debug.getinfo
-  local incl, self, names, total, instructions = {}, {}, {}, 0, 0
-  local period = 100
+  local incl, self, names, total = {}, {}, {}, 0
   local hook
   hook = function()
     total = total + 1
-    instructions = instructions + period
-    period = math.random(50, 150)
-    debug.sethook(hook, "", period)
+    debug.sethook(hook, "", math.random(50, 150))
     local seen = {}
     local level = 2
     while true do
@@ -247,12 +244,18 @@ local function lua_profile(fn, count, title)
   debug.sethook(hook, "", 100)
   for k = 1, count do fn(k) end
   debug.sethook()
+  -- the exact count, one hook call per VM instruction, over fewer calls
+  local exact, calls = 0, math.min(count, 1000)
+  debug.sethook(function() exact = exact + 1 end, "", 1)
+  for k = 1, calls do fn(k) end
+  debug.sethook()
   local keys = {}
   for key in pairs(incl) do keys[#keys + 1] = key end
   table.sort(keys, function(a, b) return incl[a] > incl[b] end)
   print(("### %s: the Lua side\n\n%d calls, %d samples, one per 50 to 150 "
-    .. "Lua VM instructions (%.0f VM instructions per call).\n")
-    :format(title, count, total, instructions / count))
+    .. "Lua VM instructions; %.0f VM instructions per call (counted one by "
+    .. "one over %d more calls).\n")
+    :format(title, count, total, exact / calls, calls))
   print("| function (lua/sleet/) | inclusive | self |")
   print("| --- | ---: | ---: |")
   for i = 1, math.min(10, #keys) do

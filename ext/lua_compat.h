@@ -131,6 +131,22 @@ static inline const char *sl_compat_tolstring(lua_State *L, int i,
 
 #endif
 
+/* Calls the function below its n arguments with every result kept and
+** returns the stack top: from a C function whose results are those, a
+** function that may yield (a coroutine-based server's logger), since Lua
+** 5.3 continues with those results after a yield. */
+#if LUA_VERSION_NUM >= 503
+static inline int sl_compat_all_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  return lua_gettop(L);
+}
+#define sl_lua_call_all(L, n) \
+  (lua_callk((L), (n), LUA_MULTRET, 0, sl_compat_all_k), lua_gettop(L))
+#else
+#define sl_lua_call_all(L, n) (lua_call((L), (n), LUA_MULTRET), lua_gettop(L))
+#endif
+
 /* registry[p] for a light userdata key p: pushes it / pops the value on
 ** top into it. */
 #if LUA_VERSION_NUM < 502

@@ -868,7 +868,7 @@ static int gather_values(lua_State *L, const sl_lua_compiled *cq, int phidx,
 ** core.rebind would). *out is cq's own values when nothing is encoded. */
 static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
                          int phidx, int slotidx, const sl_value **out,
-                         sl_error *err) {
+                         int *slot_failed, sl_error *err) {
   sl_value *own;
   int i, n = cq->sql.nparams, base = lua_gettop(L), rc = SL_OK;
   *out = cq->values;
@@ -903,6 +903,7 @@ static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
       else
         rc = sl_lua_encode(L, -1, p->codec, cq->dialect, cur->arena, &own[i],
                            p->column, err);
+      if (rc != SL_OK) *slot_failed = 1;
       lua_pop(L, 1);
     } else if (p->placeholder == NULL)
       own[i] = p->v;
@@ -929,7 +930,7 @@ static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
   sl_lua_compiled *cq = lua_touserdata(L, cqidx);
   const sl_value *values;
   lcursor *cur;
-  int curidx;
+  int curidx, slot_failed = 0;
   sl_error err;
   if (cq->nph > 0 && !lua_isnoneornil(L, phidx) &&
       lua_type(L, phidx) != LUA_TTABLE)
@@ -939,8 +940,13 @@ static int run_compiled(lua_State *L, int connidx, int cqidx, int keepidx,
   curidx = lua_gettop(L);
   cursor_use(cur, cq);
   sl_error_clear(&err);
-  if (encode_params(L, cur, cq, phidx, slotidx, &values, &err) != SL_OK)
-    return cursor_fail(L, cur, &err);
+  if (encode_params(L, cur, cq, phidx, slotidx, &values, &slot_failed, &err) !=
+      SL_OK) {
+    if (!slot_failed) return cursor_fail(L, cur, &err);
+    /* a value of the query itself: raised as core.rebind raises it */
+    cursor_release(cur);
+    return sl_lua_raise(L, &err, NULL);
+  }
   if (cq->nfields > 0)
     sl_lua_getuv(L, cqidx); /* interned keys */
   else
@@ -1130,11 +1136,12 @@ static int prepared_exec(lua_State *L) {
 
 /* A runner of a prepared statement (prepared:runner): called as
 ** runner(self, params). Upvalues: the prepared statement, its connection,
-** its compiled statement, the Lua function to fall back on, the mode.
-** It runs the statement directly when nothing needs the façade's checks:
-** open (its compiled statement too), in its own session, no logger or
-** decoders, a params table or nil.
-** Otherwise the fallback runs (self, params) and raises any error. */
+** its compiled statement, the Lua function to fall back on, the mode, the
+** object it belongs to. It runs the statement directly when nothing needs
+** the façade's checks: called on its object, open (its compiled statement
+** too), in its own session, no logger or decoders, a params table or nil.
+** Otherwise the fallback runs (self, params) and raises any error; it may
+** yield (a logger in a coroutine-based server). */
 static int prepared_fast(lua_State *L) {
   lstmt *ls = lua_touserdata(L, lua_upvalueindex(1));
   lconn *lc = lua_touserdata(L, lua_upvalueindex(2));
@@ -1144,11 +1151,11 @@ static int prepared_fast(lua_State *L) {
   t = lua_type(L, 2);
   if (!ls->fast || ls->closed || ls->conn == NULL || lc->c == NULL ||
       cq->arena == NULL || lc->session != ls->session ||
-      (t != LUA_TTABLE && t != LUA_TNIL)) {
+      (t != LUA_TTABLE && t != LUA_TNIL) ||
+      !lua_rawequal(L, 1, lua_upvalueindex(6))) {
     lua_pushvalue(L, lua_upvalueindex(4));
     lua_insert(L, 1);
-    lua_call(L, 2, LUA_MULTRET);
-    return lua_gettop(L);
+    return sl_lua_call_all(L, 2);
   }
   lua_pushvalue(L, lua_upvalueindex(2)); /* 3: the connection */
   lua_pushvalue(L, lua_upvalueindex(3)); /* 4: the compiled statement */
@@ -1157,14 +1164,16 @@ static int prepared_fast(lua_State *L) {
                       0, ls);
 }
 
-/* prepared:runner(mode, fallback) -> function(self, params) running the
-** statement in mode (see prepared_fast). */
+/* prepared:runner(mode, fallback, object) -> function(self, params)
+** running the statement in mode when called on object (see
+** prepared_fast). */
 static int prepared_runner(lua_State *L) {
   lstmt *ls = check_prepared(L, 1);
   int mode = check_mode(L, 2);
   luaL_checktype(L, 3, LUA_TFUNCTION);
+  luaL_checkany(L, 4);
   if (ls->closed) return sl_lua_usage(L, "the prepared statement is closed");
-  lua_settop(L, 3);
+  lua_settop(L, 4);
   lua_pushvalue(L, 1);
   sl_lua_getuv(L, 1);
   lua_rawgeti(L, -1, 1); /* the connection */
@@ -1173,7 +1182,8 @@ static int prepared_runner(lua_State *L) {
   sl_lua_checkcompiled(L, -1);
   lua_pushvalue(L, 3);
   lua_pushinteger(L, mode);
-  lua_pushcclosure(L, prepared_fast, 5);
+  lua_pushvalue(L, 4);
+  lua_pushcclosure(L, prepared_fast, 6);
   return 1;
 }
 
@@ -1289,7 +1299,7 @@ static int batch_check(lua_State *L, lconn *lc, int idx) {
 static int conn_batch(lua_State *L) {
   lconn *lc = check_open(L, 1);
   const sl_driver *drv = lc->drv;
-  int n, i, failed = -1, intx = 0;
+  int n, i, failed = -1, intx = 0, slot_failed = 0;
   sl_error err;
   n = batch_check(L, lc, 2);
   lua_settop(L, 2);
@@ -1315,7 +1325,7 @@ static int conn_batch(lua_State *L) {
       sl_lua_getuv(L, 7);
       lua_rawseti(L, 4, i);
     }
-    if (encode_params(L, cur, cq, 9, 0, &values, &err) != SL_OK ||
+    if (encode_params(L, cur, cq, 9, 0, &values, &slot_failed, &err) != SL_OK ||
         start(cur, NULL, values, cq->sql.nparams, &err) != SL_OK)
       return batch_fail(L, 3, i, &err, i - 1);
     lua_settop(L, 5);

@@ -356,7 +356,10 @@ for _, d in ipairs(dialects.live()) do
         end
         assert.is_nil(byid(db, 99))
         -- a value the column cannot take: nothing runs, the next query does
-        check.raises_kind("validation", function() byid(db, "two") end)
+        local err = check.raises_kind("validation",
+          function() byid(db, "two") end)
+        assert.is_nil(err.sql) -- as for every query not yet sent
+        assert.equal("prep_items", err.table)
         assert.equal("item2", byid(db, 2).name)
         db:transaction(function(tx)
           assert.equal("item3", byid(tx, 3).name)
@@ -370,6 +373,44 @@ for _, d in ipairs(dialects.live()) do
         end)
         assert.equal("item1", byid(db, 1).name)
         assert.equal(5, #db:select():from(items):where(gt(items.id, 0)):all())
+      end)
+
+    it("a logger may yield (coroutine-based servers)", function()
+      db, items = open(d, { logger = function(sql)
+        if coroutine.isyieldable() then coroutine.yield(sql) end
+      end })
+      local q = db:select({ id = items.id }):from(items)
+        :where(eq(items.id, ph("id"))):prepare()
+      local co = coroutine.wrap(function()
+        return q:get({ id = 2 }), db:select({ id = items.id }):from(items)
+          :where(eq(items.id, 3)):get()
+      end)
+      assert.is_string(co())
+      assert.is_string(co())
+      local a, b = co()
+      assert.same({ id = 2 }, a)
+      assert.same({ id = 3 }, b)
+    end)
+
+    it("a transaction that ends before one it opened in a coroutine",
+      function()
+        db, items = open(d)
+        local function byid(s, v)
+          return s:select():from(items):where(eq(items.id, v)):get()
+        end
+        local co
+        db:transaction(function(tx)
+          co = coroutine.create(function()
+            tx:transaction(function() coroutine.yield() end)
+          end)
+          assert.is_true(coroutine.resume(co))
+        end)
+        -- the savepoint's transaction is still open: db is not innermost
+        check.raises_kind("usage", function() byid(db, 1) end)
+        coroutine.resume(co)
+        assert.equal("item1", byid(db, 1).name)
+        db:transaction(function(tx) assert.equal(2, byid(tx, 2).id) end)
+        assert.equal("item3", byid(db, 3).name)
       end)
 
     it("a prepared query runs only in the session it was prepared on",
@@ -409,7 +450,7 @@ for _, d in ipairs(dialects.live()) do
         db, items = open(d)
         local q = db:select({ id = items.id,
           twice = sleet.sql("? * 2", items.n):mapWith(function(v)
-            return "x" .. tostring(math.tointeger(tonumber(v)) or v)
+            return ("x%d"):format(tonumber(v))
           end) }):from(items):where(eq(items.id, ph("id"))):prepare()
         assert.same({ id = 2, twice = "x40" }, q:get({ id = 2 }))
         assert.same({ { id = 3, twice = "x60" } }, q:all({ id = 3 }))

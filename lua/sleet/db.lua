@@ -438,6 +438,15 @@ function Session:transaction(fn, opts)
   end
   self:_checkopen()
   local conn, st = self._conn, self._st
+  -- the transaction object first: nothing below can fail once the
+  -- transaction is open on the server but the statements of fn
+  local tx = setmetatable({
+    _conn = conn, _st = st, ctx = self.ctx, _logger = self._logger,
+    _fastrun = self._fastrun,
+    dialect = self.dialect, schema = self.schema, relations = self.relations,
+    _intx = true, _level = st.depth + 1, _sid = st.sessions + 1,
+  }, Transaction)
+  if self.query then tx.query = relations.api(tx, self.relations) end
   local sp
   if st.depth == 0 then
     conn:begin(txmode(self.dialect, opts))
@@ -448,20 +457,16 @@ function Session:transaction(fn, opts)
     sp = "sleet_sp" .. st.savepoints
     conn:savepoint(sp)
   end
-  st.depth = st.depth + 1
-  st.sessions = st.sessions + 1
-  local tx = setmetatable({
-    _conn = conn, _st = st, ctx = self.ctx, _logger = self._logger,
-    _fastrun = self._fastrun,
-    dialect = self.dialect, schema = self.schema, relations = self.relations,
-    _intx = true, _level = st.depth, _sid = st.sessions,
-  }, Transaction)
-  if self.query then tx.query = relations.api(tx, self.relations) end
+  st.depth, st.sessions = tx._level, tx._sid
   conn:setsession(tx._sid)
   local r = util.pack(pcall(fn, tx))
   tx._finished = true
   st.depth = st.depth - 1
-  conn:setsession(self._sid)
+  -- this session is the innermost again, unless the nesting was broken (a
+  -- transaction that ended in a coroutine while one it opened was still
+  -- open): then no session runs without _checkopen until the next
+  -- transaction of this connection ends in order
+  conn:setsession(st.depth == self._level and self._sid or -1)
   if r[1] then
     local ok, err
     if sp then

@@ -8,7 +8,7 @@ local core = require "sleet.core"
 
 -- See util.lua: the kind tests of the shape walk without the __metatable
 -- lookup.
-local getmetatable = debug.getmetatable
+local getmetatable = debug and debug.getmetatable or getmetatable
 local column = require "sleet.column"
 local util = require "sleet.util"
 

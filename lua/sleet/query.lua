@@ -10,7 +10,7 @@ local core = require "sleet.core"
 
 -- See util.lua: the kind tests of the builders without the __metatable
 -- lookup.
-local getmetatable = debug.getmetatable
+local getmetatable = debug and debug.getmetatable or getmetatable
 local column = require "sleet.column"
 local expr = require "sleet.expr"
 local util = require "sleet.util"
@@ -450,7 +450,7 @@ local function runners(p, handle)
   for _, mode in ipairs(MODES) do
     p[mode] = handle:runner(mode, function(self, params)
       return prun(self, mode, params)
-    end)
+    end, p)
   end
   p.execute = p._rows and p.all or p.run
   return p

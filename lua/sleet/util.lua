@@ -4,8 +4,9 @@ local core = require "sleet.core"
 
 -- The metatable without the __metatable check of the global getmetatable,
 -- which looks that field up on every call: these kind tests run on every
--- query built. sleet's objects never set __metatable.
-local getmetatable = debug.getmetatable
+-- query built. sleet's objects never set __metatable. (The global one
+-- where a sandbox leaves no debug library.)
+local getmetatable = debug and debug.getmetatable or getmetatable
 
 local M = {}
 

@@ -239,6 +239,11 @@ for _, d in ipairs(dialects.live()) do
 
   describe("statement cache on " .. d.name, function()
     local db, items
+
+    -- The row of items with id v, built on session s on every call.
+    local function byid(s, v)
+      return s:select():from(items):where(eq(items.id, v)):get()
+    end
     after_each(function()
       if db and not db:isClosed() then
         db:execute("drop table prep_items")
@@ -345,9 +350,6 @@ for _, d in ipairs(dialects.live()) do
     it("a query built again and again runs with each call's values",
       function()
         db, items = open(d)
-        local function byid(s, v)
-          return s:select():from(items):where(eq(items.id, v)):get()
-        end
         for i = 1, 5 do
           local r = byid(db, i)
           assert.equal(i, r.id)
@@ -395,9 +397,6 @@ for _, d in ipairs(dialects.live()) do
     it("a transaction that ends before one it opened in a coroutine",
       function()
         db, items = open(d)
-        local function byid(s, v)
-          return s:select():from(items):where(eq(items.id, v)):get()
-        end
         local co
         db:transaction(function(tx)
           co = coroutine.create(function()

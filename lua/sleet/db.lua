@@ -219,6 +219,90 @@ local Transaction = { __name = "sleet.Transaction", __index = Session }
 -- the database when no transaction is open, else the newest transaction.
 -- Anything else would look like it runs outside the transaction while it
 -- runs inside it, on the same connection.
+-- {====================================================================
+-- Abandoned transactions: a coroutine suspended inside db:transaction
+-- that is closed (coroutine.close) or collected never returns to finish
+-- its transaction. Each open transaction keeps a frame in st.frames (by
+-- level) with its coroutine held weakly; the transaction is rolled back
+-- when the coroutine is closed (a to-be-closed guard, Lua 5.4) or, on any
+-- Lua, when the next statement finds the coroutine dead or collected.
+-- =====================================================================
+
+-- Rolls back the transaction of frame f and every transaction nested in
+-- it; their objects are finished and the session below f is the innermost
+-- again.
+local function abandon(conn, st, f)
+  for l = st.depth, f.level, -1 do
+    local g = st.frames[l]
+    if g then
+      g.tx._finished = true
+      g.tx._abandoned = true
+      st.frames[l] = nil
+    end
+  end
+  if f.sp then
+    pcall(conn.rollback_to, conn, f.sp)
+    pcall(conn.release, conn, f.sp)
+  else
+    pcall(conn.rollback, conn)
+  end
+  st.depth = f.level - 1
+  local below = st.frames[st.depth]
+  pcall(conn.setsession, conn, below and below.tx._sid or 0)
+end
+
+-- A frame whose coroutine can never resume: dead, or collected.
+local function isabandoned(f)
+  if not f.incoroutine then return false end
+  local co = f.co[1]
+  return co == nil or coroutine.status(co) == "dead"
+end
+
+-- Rolls back the outermost abandoned transaction, with every transaction
+-- nested in it (those can no longer commit).
+local function recover(conn, st)
+  for l = 1, st.depth do
+    local f = st.frames[l]
+    if f and isabandoned(f) then return abandon(conn, st, f) end
+  end
+end
+
+local weakvalues = { __mode = "v" }
+
+-- The coroutine running the caller, or nil on the main thread.
+local function currentcoroutine()
+  local co, ismain = coroutine.running()
+  if co == nil or ismain then return nil end
+  return co
+end
+
+-- runs(guard, fn, tx) -> table.pack(pcall(fn, tx)). On Lua 5.4 guard is a
+-- to-be-closed variable of the call, so closing a coroutine suspended in
+-- fn closes it without guard.returned set; elsewhere a plain pcall (the
+-- next statement recovers, see recover).
+local runs
+if _VERSION == "Lua 5.4" then
+  runs = assert(load([[
+    local guard, fn, tx = ...
+    local g <close> = guard
+    local r = table.pack(pcall(fn, tx))
+    guard.returned = true
+    return r
+  ]], "=sleet.transaction"))
+else
+  runs = function(_, fn, tx) return util.pack(pcall(fn, tx)) end
+end
+
+local Guard = {}
+Guard.__index = Guard
+function Guard.__close(g)
+  if g.returned then return end
+  local st = g.st
+  if st.frames[g.frame.level] == g.frame then abandon(g.conn, st, g.frame) end
+end
+
+-- }====================================================================
+
 function Session:_checkopen()
   if self._finished then
     util.usage("this transaction has already finished; statements of a " ..
@@ -228,6 +312,10 @@ function Session:_checkopen()
     util.usage("the database connection is closed")
   end
   local depth = self._st.depth
+  if self._level ~= depth and depth > self._level then
+    recover(self._conn, self._st)
+    depth = self._st.depth
+  end
   if self._level ~= depth then
     if self._level == 0 then
       util.usage("the database is inside db:transaction(): run statements " ..
@@ -459,7 +547,23 @@ function Session:transaction(fn, opts)
   end
   st.depth, st.sessions = tx._level, tx._sid
   conn:setsession(tx._sid)
-  local r = util.pack(pcall(fn, tx))
+  local co = currentcoroutine()
+  local frame = { tx = tx, level = tx._level, sp = sp,
+    incoroutine = co ~= nil, co = setmetatable({ co }, weakvalues) }
+  st.frames[frame.level] = frame
+  local r = runs(setmetatable({ conn = conn, st = st, frame = frame }, Guard),
+    fn, tx)
+  if tx._abandoned then
+    -- rolled back meanwhile: an enclosing transaction's coroutine was
+    -- abandoned while this one was open
+    if r[1] then
+      core.error({ kind = "rollback", message = "this transaction was " ..
+        "rolled back: the coroutine of an enclosing transaction was " ..
+        "closed or collected while it was open" })
+    end
+    error(r[2], 0)
+  end
+  st.frames[frame.level] = nil
   tx._finished = true
   st.depth = st.depth - 1
   -- this session is the innermost again, unless the nesting was broken (a
@@ -634,7 +738,7 @@ function M.connect(target, opts)
   local conn = core.connect(driver, copts)
   dialect = conn:dialect()
   local db = setmetatable({
-    _conn = conn, _st = { depth = 0, savepoints = 0, sessions = 0 },
+    _conn = conn, _st = { depth = 0, savepoints = 0, sessions = 0, frames = {} },
     _level = 0, _sid = 0,
     ctx = { dialect = dialect, casing = cas },
     _logger = logger,

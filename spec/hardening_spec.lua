@@ -1,0 +1,136 @@
+-- Hardening: what a careless or hostile caller can do must never lose
+-- data, hang, or give a silently wrong value. Each body runs on every live
+-- dialect where the behaviour exists.
+local check = require "spec.support.check"
+local dialects = require "spec.support.dialects"
+
+for _, d in ipairs(dialects.live()) do
+  describe("hardening on " .. d.name, function()
+    local db, s
+    before_each(function() db, s = d.open() end)
+    after_each(function() db:close() end)
+
+    local function names()
+      local out = {}
+      for _, r in ipairs(db:select({ name = s.users.name }):from(s.users)
+        :orderBy(s.users.id):all()) do
+        out[#out + 1] = r.name
+      end
+      return out
+    end
+
+    local function add(q, name)
+      return q:insert(s.users):values({ name = name }):run()
+    end
+
+    -- A coroutine suspended inside db:transaction, then never resumed.
+    local function suspended_in_transaction(session)
+      local co = coroutine.create(function()
+        session:transaction(function(tx)
+          add(tx, "lost")
+          coroutine.yield("inside")
+          add(tx, "never")
+        end)
+      end)
+      local ok, where = coroutine.resume(co)
+      assert.is_true(ok, where)
+      assert.equal("inside", where)
+      return co
+    end
+
+    describe("a coroutine abandoned inside db:transaction", function()
+      it("is rolled back once collected; the next call on db works",
+        function()
+          local co = suspended_in_transaction(db)
+          assert.equal("suspended", coroutine.status(co))
+          co = nil -- luacheck: ignore 311
+          collectgarbage()
+          collectgarbage()
+          assert.same({}, names())
+          add(db, "next")
+          assert.same({ "next" }, names())
+          -- and a new transaction opens and commits
+          db:transaction(function(tx) add(tx, "tx") end)
+          assert.same({ "next", "tx" }, names())
+        end)
+
+      if coroutine.close then
+        it("is rolled back when the coroutine is closed (Lua 5.4)", function()
+          local co = suspended_in_transaction(db)
+          assert.is_true(coroutine.close(co))
+          -- rolled back at once: another connection sees no lock or row
+          local other = d.connect(s)
+          local ok, err = pcall(function()
+            if d.name ~= "sqlite" then
+              assert.equal(0, #other:select():from(s.users):all())
+            end
+          end)
+          other:close()
+          assert(ok, err)
+          assert.same({}, names())
+          add(db, "next")
+          assert.same({ "next" }, names())
+        end)
+
+        it("closing a coroutine inside a savepoint keeps the outer " ..
+          "transaction", function()
+          db:transaction(function(tx)
+            add(tx, "outer")
+            local co = suspended_in_transaction(tx)
+            assert.is_true(coroutine.close(co))
+            add(tx, "after")
+          end)
+          assert.same({ "outer", "after" }, names())
+        end)
+      end
+
+      it("a savepoint of a collected coroutine is rolled back; the outer " ..
+        "transaction goes on", function()
+        db:transaction(function(tx)
+          add(tx, "outer")
+          suspended_in_transaction(tx) -- the coroutine is dropped at once
+          collectgarbage()
+          collectgarbage()
+          add(tx, "after")
+        end)
+        assert.same({ "outer", "after" }, names())
+      end)
+
+      it("a live suspended coroutine still holds its transaction", function()
+        local co = suspended_in_transaction(db)
+        local err = check.raises_kind("usage", add, db, "x")
+        assert.matches("inside db:transaction", err.message)
+        local ok = coroutine.resume(co)
+        assert.is_true(ok)
+        assert.same({ "lost", "never" }, names())
+      end)
+
+      it("a transaction inside an abandoned one cannot commit", function()
+        local inner
+        local co = coroutine.create(function()
+          db:transaction(function(tx)
+            add(tx, "outer")
+            inner = coroutine.create(function()
+              tx:transaction(function(sp)
+                add(sp, "inner")
+                coroutine.yield()
+                return "done"
+              end)
+            end)
+            assert(coroutine.resume(inner))
+            coroutine.yield()
+          end)
+        end)
+        assert(coroutine.resume(co))
+        co = nil -- luacheck: ignore 311
+        collectgarbage()
+        collectgarbage()
+        assert.same({}, names())
+        local ok, err = coroutine.resume(inner)
+        assert.is_false(ok)
+        check.sleet_error(err, "rollback")
+        assert.same({}, names())
+      end)
+    end)
+  end)
+end

@@ -54,7 +54,7 @@ typedef struct sl_txopts {
 
 /* Bumped whenever sl_driver, sl_value, sl_error or sl_connopts change, so
 ** that a driver module built against another version is refused. */
-#define SL_DRIVER_ABI 2
+#define SL_DRIVER_ABI 3
 
 typedef struct sl_driver {
   int abi;             /* SL_DRIVER_ABI of the driver's build */
@@ -120,6 +120,14 @@ typedef struct sl_driver {
   ** statements' effects remain. */
   int (*batch)(sl_conn *c, sl_stmt *const *stmts, int n, int *failed,
                sl_error *err);
+  /* Optional (NULL: never). 1 when the bound statement s changes the
+  ** database and its changes stay uncommitted until it is stepped to its
+  ** end or reset (SQLite: an INSERT ... RETURNING left half-read keeps the
+  ** implicit transaction open). The binding then reads its whole result at
+  ** once, also in iter mode, so that a later transaction or batch can
+  ** never roll those changes back. Drivers whose results are complete at
+  ** the first step (PostgreSQL, MySQL) leave it NULL. */
+  int (*holds_changes)(sl_stmt *s);
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;

@@ -583,6 +583,10 @@ static int sq_in_transaction(sl_conn *c) {
   return !sqlite3_get_autocommit(c->db);
 }
 
+static int sq_holds_changes(sl_stmt *s) {
+  return s->st != NULL && !sqlite3_stmt_readonly(s->st);
+}
+
 /* }==================================================================== */
 
 /* The SQLite driver: "sqlite" connections speaking sl_dialect_sqlite. */
@@ -612,4 +616,5 @@ const sl_driver sl_driver_sqlite = {
     .prepare_persistent = sq_prepare_persistent,
     .in_transaction = sq_in_transaction,
     .batch = NULL,
+    .holds_changes = sq_holds_changes,
 };

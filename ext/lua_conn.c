@@ -682,6 +682,19 @@ static int cursor_next(lua_State *L) {
   return cursor_fail(L, cur, &err);
 }
 
+/* The iterator of iter mode over a result read at once. Upvalues: the
+** rows, the index of the last row given. */
+static int buffered_next(lua_State *L) {
+  lua_Integer i = lua_tointeger(L, lua_upvalueindex(2)) + 1;
+  lua_rawgeti(L, lua_upvalueindex(1), i);
+  if (lua_isnil(L, -1)) return 1;
+  lua_pushnil(L);
+  lua_rawseti(L, lua_upvalueindex(1), i); /* given rows are the caller's */
+  lua_pushinteger(L, i);
+  lua_replace(L, lua_upvalueindex(2));
+  return 1;
+}
+
 /* Gives the cursor its statement (pin: a prepared statement's) and binds
 ** the parameters. */
 static int start(lcursor *cur, lstmt *pin, const sl_value *values, int nvalues,
@@ -759,6 +772,18 @@ static int execute(lua_State *L, int connidx, lcursor *cur, int curidx,
   sl_error_clear(&err);
   if (start(cur, pin, values, nvalues, &err) != SL_OK)
     return cursor_fail(L, cur, &err);
+  if (cur->mode == M_ITER && cur->drv->holds_changes != NULL &&
+      cur->drv->holds_changes(cur->stmt)) {
+    /* a write completes now: its rows are read into a table first */
+    cur->mode = M_ALL;
+    if (collect(L, cur, kidx, &err) != SL_OK) return cursor_fail(L, cur, &err);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, buffered_next, 2);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    lua_pushvalue(L, curidx);
+    return 4;
+  }
   if (cur->mode == M_ITER) {
     lua_pushvalue(L, curidx);
     lua_pushvalue(L, kidx);

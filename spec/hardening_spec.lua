@@ -23,6 +23,68 @@ for _, d in ipairs(dialects.live()) do
       return q:insert(s.users):values({ name = name }):run()
     end
 
+    describe("a write whose rows are read with iter()", function()
+      it("is complete when it starts: a failing transaction, a batch and " ..
+        "dropping the iterator keep its rows", function()
+        if not d.only("sqlite", "postgresql", "MariaDB has no insert " ..
+          "... returning before 10.5 in sleet's mysql dialect") then
+          return
+        end
+        local it = db:insert(s.users):values({ { name = "a" }, { name = "b" } })
+          :returning():iter()
+        local first = it()
+        assert.equal("a", first.name)
+        local ok = pcall(db.transaction, db, function(tx)
+          add(tx, "x")
+          error("boom")
+        end)
+        assert.is_false(ok)
+        db:batch({ db:insert(s.users):values({ name = "c" }) })
+        it = nil -- luacheck: ignore 311
+        collectgarbage()
+        collectgarbage()
+        assert.same({ "a", "b", "c" }, names())
+      end)
+
+      it("an un-drained delete ... returning():iter() holds no lock",
+        function()
+          if not d.only("sqlite", "postgresql", "delete ... returning") then
+            return
+          end
+          add(db, "a")
+          add(db, "b")
+          local it = db:delete(s.users):returning({ name = s.users.name })
+            :iter()
+          assert.is_table(it())
+          db:transaction(function(tx) add(tx, "c") end)
+          assert.same({ "c" }, names())
+          local second = it()
+          assert.is_table(second)
+          assert.is_nil(it())
+        end)
+    end)
+
+    describe("returning", function()
+      it("refuses a column of another table", function()
+        local err = check.raises_kind("usage", function()
+          return db:insert(s.users):values({ name = "a" })
+            :returning({ x = s.posts.title })
+        end)
+        assert.matches('field "x" is a column of table posts, not of users',
+          err.message, 1, true)
+        check.raises_kind("usage", function()
+          return db:delete(s.users):returning({ g = { t = s.posts.title } })
+        end)
+        check.raises_kind("usage", function()
+          return db:update(s.users):set({ name = "b" })
+            :returning({ p = s.posts })
+        end)
+        -- the written table's own columns are fine
+        local q = db:delete(s.users):returning({ n = s.users.name })
+        assert.is_string(q:toSQL().sql)
+      end)
+    end)
+
     -- A coroutine suspended inside db:transaction, then never resumed.
     local function suspended_in_transaction(session)
       local co = coroutine.create(function()

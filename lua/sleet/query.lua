@@ -846,9 +846,32 @@ local Insert, InsertM = class("sleet.Insert", {})
 local Update, UpdateM = class("sleet.Update", {})
 local Delete, DeleteM = class("sleet.Delete", {})
 
+-- returning reads the row written, so only the statement's own table: a
+-- column of another table would render unqualified and read the column of
+-- that name in the written table (or fail), never the other table's.
+local function checkreturning(fields, own, where)
+  for key, v in pairs(fields) do
+    local k = kind(v)
+    local src = (k == "column" and v.table) or
+      ((k == "table" or k == "source") and v) or nil
+    if src ~= nil and src ~= own then
+      local sd, od = def(src), def(own)
+      util.usage(("returning: field %q%s is %s of table %s, not of %s " ..
+        "(returning gives only the written table's columns)"):format(
+        tostring(key), where, k == "column" and "a column" or "the columns",
+        sd and (sd.alias or sd.name) or "?", od and od.name or "?"))
+    elseif k == nil and type(v) == "table" then
+      checkreturning(v, own, (" in group %q"):format(tostring(key)))
+    end
+  end
+end
+
 local function returningspec(self, fields)
   if fields ~= nil and (type(fields) ~= "table" or kind(fields) ~= nil) then
     util.usage("returning: fields must be a table of columns")
+  end
+  if fields ~= nil and self._s.table ~= nil then
+    checkreturning(fields, self._s.table, "")
   end
   return with1(self, "returning", fields or true)
 end

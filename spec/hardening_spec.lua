@@ -1,6 +1,8 @@
 -- Hardening: what a careless or hostile caller can do must never lose
 -- data, hang, or give a silently wrong value. Each body runs on every live
 -- dialect where the behaviour exists.
+local sleet = require "sleet"
+local kit = require "sleet.kit"
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 
@@ -62,6 +64,44 @@ for _, d in ipairs(dialects.live()) do
           assert.is_table(second)
           assert.is_nil(it())
         end)
+    end)
+
+    describe("names in a schema", function()
+      it("refuses names with surrounding white space or NUL bytes, where " ..
+        "they are defined", function()
+        local m = d.module()
+        local function tbl(name, colname)
+          return m.table(name, { id = m.integer(colname or "id") })
+        end
+        for _, bad in ipairs({ "t ", " t", "t\n", "a\0b", "" }) do
+          local err = check.raises_kind("usage", tbl, bad)
+          assert.matches("^table: ", err.message)
+          check.raises_kind("usage", tbl, "t", bad)
+        end
+        local err = check.raises_kind("usage", m.table, "t",
+          { [" id"] = m.integer() })
+        assert.matches("table t: column", err.message, 1, true)
+        check.raises_kind("usage", m.index, "i ")
+        check.raises_kind("usage", m.uniqueIndex, "a\0b")
+        check.raises_kind("usage", m.check, " c", sleet.sql("1 = 1"))
+        check.raises_kind("usage", m.unique, "u\0")
+        check.raises_kind("usage", function() return m.integer():unique(" u") end)
+        if m.enum and d.name == "postgresql" then
+          check.raises_kind("usage", m.enum, "mood ", { "a" })
+        end
+      end)
+
+      it("keeps inner white space byte-exact from DDL to queries", function()
+        local m = d.module()
+        local t = m.table("odd  name", { id = m.integer("the id"):primaryKey(),
+          label = m.text("a  label") })
+        local schema = { t = t }
+        d.reset(db, schema)
+        kit.push(db, schema, { force = true })
+        db:insert(t):values({ id = 1, label = "x" }):run()
+        assert.same({ { id = 1, label = "x" } }, db:select():from(t):all())
+        d.reset(db, schema)
+      end)
     end)
 
     describe("returning", function()

@@ -33,9 +33,31 @@ local Builder = { __kind = "builder", __name = "sleet.ColumnBuilder" }
 Builder.__index = Builder
 M.Builder = Builder
 
+-- Checks an SQL name given in a schema (table, column, constraint, index,
+-- schema, enum): a non-empty string without NUL bytes or surrounding white
+-- space. Such a name could not travel byte-exact through every layer
+-- (snapshots trim their texts; C strings end at NUL), so DDL and queries
+-- would name different things. what: "table", "column users.name", ...
+function M.checkname(what, name)
+  if type(name) ~= "string" or name == "" then
+    util.usage(("%s: the name must be a non-empty string, got %s"):format(
+      what, type(name) == "string" and '""' or type(name)))
+  end
+  if name:find("\0", 1, true) then
+    util.usage(("%s: the name %q contains a NUL byte"):format(what, name))
+  end
+  if name:find("^%s") or name:find("%s$") then
+    util.usage(("%s: the name %q begins or ends with white space"):format(
+      what, name))
+  end
+  return name
+end
+local checkname = M.checkname
+
 -- Splits a type constructor's arguments: (name?, opts?) → name, opts.
 function M.args(fname, a, b)
   if type(a) == "string" then
+    checkname(fname, a)
     if b ~= nil and type(b) ~= "table" then
       util.usage(("%s: options must be a table"):format(fname))
     end
@@ -126,9 +148,7 @@ function Builder:primaryKey(opts)
 end
 
 function Builder:unique(name)
-  if name ~= nil and type(name) ~= "string" then
-    util.usage("unique: the constraint name must be a string")
-  end
+  if name ~= nil then checkname("unique", name) end
   self.c.isUnique = true
   self.c.uniqueName = name
   return self
@@ -263,9 +283,8 @@ M.sortcolumns = sortcolumns
 -- builder; extras: optional function(t) returning table extras; schema: SQL
 -- schema name or nil.
 function M.table(dialect, name, columns, extras, schema)
-  if type(name) ~= "string" or name == "" then
-    util.usage("table: the table name must be a non-empty string")
-  end
+  checkname("table", name)
+  if schema ~= nil then checkname(("table %s: schema"):format(name), schema) end
   if type(columns) ~= "table" then
     util.usage(("table %s: columns must be a table"):format(name))
   end
@@ -277,6 +296,7 @@ function M.table(dialect, name, columns, extras, schema)
     if type(key) ~= "string" then
       util.usage(("table %s: column keys must be strings"):format(name))
     end
+    checkname(("table %s: column"):format(name), key)
     if util.kind(b) ~= "builder" then
       util.usage(("table %s: column %s is not a column builder")
         :format(name, key))
@@ -428,15 +448,13 @@ end
 
 -- unique(name?):on(col, ...).
 function M.unique(name)
-  if name ~= nil and type(name) ~= "string" then
-    util.usage("unique: the constraint name must be a string")
-  end
+  if name ~= nil then checkname("unique", name) end
   return setmetatable({ type = "unique", name = name }, Extra)
 end
 
 -- check(name, sql).
 function M.check(name, e)
-  if type(name) ~= "string" then util.usage("check: expected a name") end
+  checkname("check", name)
   if util.kind(e) ~= "expr" then
     util.usage("check: expected a sql expression")
   end
@@ -445,7 +463,7 @@ end
 
 -- index(name):on(col | sql, ...):where(sql).
 function M.index(name)
-  if type(name) ~= "string" then util.usage("index: expected a name") end
+  checkname("index", name)
   return setmetatable({ type = "index", name = name }, Extra)
 end
 

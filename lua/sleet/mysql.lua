@@ -202,9 +202,7 @@ M.mysqlTable = M.table
 
 -- mysql.schema("db"): tables in another database.
 function M.schema(sname)
-  if type(sname) ~= "string" or sname == "" then
-    util.usage("schema: the name must be a non-empty string")
-  end
+  column.checkname("schema", sname)
   return {
     schemaName = sname,
     table = function(name, columns, extras)

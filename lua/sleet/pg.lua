@@ -181,9 +181,7 @@ function Enum.__call(e, a, b)
 end
 
 local function makeenum(schema, name, values)
-  if type(name) ~= "string" or name == "" then
-    util.usage("enum: the name must be a non-empty string")
-  end
+  column.checkname("enum", name)
   if type(values) ~= "table" or #values == 0 then
     util.usage(("enum %s: values must be a non-empty list"):format(name))
   end
@@ -210,9 +208,7 @@ M.pgTable = M.table
 
 -- pg.schema("s"): tables and enums in a SQL schema.
 function M.schema(sname)
-  if type(sname) ~= "string" or sname == "" then
-    util.usage("schema: the name must be a non-empty string")
-  end
+  column.checkname("schema", sname)
   return {
     schemaName = sname,
     table = function(name, columns, extras)

@@ -887,6 +887,13 @@ static int gather_values(lua_State *L, const sl_lua_compiled *cq, int phidx,
   return SL_OK;
 }
 
+/* A parameter giving a row count: the query builder labels the values of
+** limit and offset so. */
+static int is_count(const sl_param *p) {
+  return p->column != NULL &&
+         (strcmp(p->column, "limit") == 0 || strcmp(p->column, "offset") == 0);
+}
+
 /* Encodes the parameters of cq into the cursor's arena, placeholder slots
 ** from the table at phidx (nil: none given), and, when slotidx is not 0,
 ** the value slots of a statement template from the list at slotidx (as
@@ -935,9 +942,17 @@ static int encode_params(lua_State *L, lcursor *cur, const sl_lua_compiled *cq,
     else if (lua_isnil(L, base + 1 + i))
       rc = sl_error_set(err, SL_EK_VALIDATION,
                         "missing value for placeholder '%s'", p->placeholder);
-    else
+    else {
       rc = sl_lua_encode(L, base + 1 + i, p->codec, cq->dialect, cur->arena,
                          &own[i], p->column, err);
+      if (rc == SL_OK && is_count(p) && own[i].type == SL_V_INT &&
+          own[i].u.i < 0)
+        /* SQLite and MySQL read a negative limit as "no limit" */
+        rc = sl_error_set(err, SL_EK_VALIDATION,
+                          "%s: placeholder '%s' must be a non-negative "
+                          "integer, got %lld",
+                          p->column, p->placeholder, (long long)own[i].u.i);
+    }
   }
   lua_settop(L, base);
   if (rc == SL_OK) *out = own;

@@ -602,12 +602,23 @@ static int core_json_decode(lua_State *L) {
 ** the next step need not count them. Upvalues: the strings "_s", "_n". */
 static int core_with1(lua_State *L) {
   lua_Integer n = 0;
-  luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   lua_settop(L, 3);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_rawget(L, 1); /* 4: the state */
-  luaL_argcheck(L, lua_type(L, 4) == LUA_TTABLE, 1, "not a query builder");
+  if (lua_type(L, 1) == LUA_TTABLE) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_rawget(L, 1); /* 4: the state */
+  } else
+    lua_pushnil(L);
+  if (lua_type(L, 4) != LUA_TTABLE) {
+    /* q.where(c) instead of q:where(c): the builder is missing */
+    const char *key = lua_tostring(L, 2);
+    if (key != NULL && strcmp(key, "joins") == 0) key = "leftJoin";
+    return sl_lua_usage(L,
+                        "call query builder methods with a colon: "
+                        "q:%s(...), not q.%s(...) (got %s for the builder)",
+                        key ? key : "method", key ? key : "method",
+                        luaL_typename(L, 1));
+  }
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_rawget(L, 1);
   if (lua_type(L, -1) == LUA_TNUMBER) n = lua_tointeger(L, -1);
@@ -673,6 +684,7 @@ int luaopen_sleet_core(lua_State *L) {
                                         {NULL, NULL}};
   sl_buf *b;
   sl_arena **scratch;
+  int i;
   sl_lua_newmeta(L, SL_LUA_ERROR, NULL, error_meta, NULL);
   sl_lua_newmeta(L, SL_LUA_COMPILED, &sl_lua_key_compiled, compiled_meta,
                  compiled_methods);
@@ -687,6 +699,13 @@ int luaopen_sleet_core(lua_State *L) {
   lua_setfield(L, -2, "with1");
   luaL_getmetatable(L, SL_LUA_ERROR);
   lua_setfield(L, -2, "Error");
+  /* codecs: the set of codec names (mapWith checks its argument) */
+  lua_createtable(L, 0, SL_C__COUNT);
+  for (i = 0; i < SL_C__COUNT; i++) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, sl_codec_name((sl_codec)i));
+  }
+  lua_setfield(L, -2, "codecs");
 
   b = sl_lua_newudata(L, sizeof *b);
   sl_buf_init(b);

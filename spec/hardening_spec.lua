@@ -104,6 +104,94 @@ for _, d in ipairs(dialects.live()) do
       end)
     end)
 
+    describe("bad input is refused where it is given", function()
+      it("a join condition that is not a condition", function()
+        for _, on in ipairs({ true, "users.id = posts.author_id", 5 }) do
+          local err = check.raises_kind("usage", function()
+            return db:select():from(s.users):leftJoin(s.posts, on)
+          end)
+          assert.matches("leftJoin: expected a condition", err.message, 1, true)
+          check.raises_kind("usage", function()
+            return db:select():from(s.users):innerJoin(s.posts, on)
+          end)
+        end
+      end)
+
+      it("a negative limit or offset given to a placeholder", function()
+        for i = 1, 3 do add(db, "u" .. i) end
+        local p = db:select():from(s.users):orderBy(s.users.id)
+          :limit(sleet.placeholder("n")):offset(sleet.placeholder("o"))
+          :prepare()
+        assert.equal(2, #p:all({ n = 2, o = 0 }))
+        local err = check.raises_kind("validation", p.all, p, { n = -1, o = 0 })
+        assert.matches("limit: placeholder 'n' must be a non-negative " ..
+          "integer, got -1", err.message, 1, true)
+        err = check.raises_kind("validation", p.all, p, { n = 1, o = -2 })
+        assert.matches("offset: placeholder 'o'", err.message, 1, true)
+        -- the statement still runs afterwards
+        assert.equal(1, #p:all({ n = 1, o = 2 }))
+        p:close()
+      end)
+
+      it("mapWith with an unknown codec, or on a whole statement", function()
+        local err = check.raises_kind("usage", function()
+          return sleet.sql("1"):mapWith("bogus")
+        end)
+        assert.matches('unknown codec "bogus"', err.message, 1, true)
+        assert.is_table(sleet.sql("1"):mapWith("int"))
+        err = check.raises_kind("usage", db.all, db,
+          sleet.sql("select 1 as n"):mapWith(tostring))
+        assert.matches("mapWith applies to a selected field", err.message, 1,
+          true)
+      end)
+
+      it("onConflictDoNothing options that are not options", function()
+        for _, bad in ipairs({ "str", true, 5, { targt = s.users.email } }) do
+          check.raises_kind("usage", function()
+            return db:insert(s.users):values({ name = "a" })
+              :onConflictDoNothing(bad)
+          end)
+        end
+        if d.only("sqlite", "postgresql", "MySQL has no on conflict") then
+          db:insert(s.users):values({ name = "a", email = "a@x" }):run()
+          db:insert(s.users):values({ name = "b", email = "a@x" })
+            :onConflictDoNothing({ target = s.users.email }):run()
+          assert.same({ "a" }, names())
+        end
+      end)
+
+      it("a schema with entries that are not tables", function()
+        local err = check.raises_kind("usage", d.connect,
+          { users = s.users, posts = "posts" })
+        assert.matches("schema entry posts is a string", err.message, 1, true)
+        check.raises_kind("usage", d.connect, { users = s.users, n = 5 })
+        -- functions and relations beside the tables are fine
+        local other = d.connect({ users = s.users, helper = function() end })
+        other:close()
+      end)
+
+      it("methods called with a dot instead of a colon", function()
+        local q = db:select():from(s.users)
+        local cases = {
+          { function() return db.select() end, "call select with a colon" },
+          { function() return db.insert(s.users) end, "call insert with a colon" },
+          { function() return db.close() end, "call close with a colon" },
+          { function() return db.transaction(function() end) end,
+            "call transaction with a colon" },
+          { function() return q.all() end, "call all with a colon" },
+          { function() return q.toSQL() end, "call toSQL with a colon" },
+          { function() return q.where(sleet.eq(s.users.id, 1)) end,
+            "q:where(...), not q.where(...)" },
+          { function() return q.limit(3) end, "q:limit(...)" },
+        }
+        for _, c in ipairs(cases) do
+          local err = check.raises_kind("usage", c[1])
+          assert.matches(c[2], err.message, 1, true)
+        end
+        assert.is_false(db:isClosed())
+      end)
+    end)
+
     describe("returning", function()
       it("refuses a column of another table", function()
         local err = check.raises_kind("usage", function()

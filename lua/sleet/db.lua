@@ -423,6 +423,12 @@ local function rawrun(self, mode, q, ...)
     return q[mode](q)
   end
   local e = tosql(q, ...)
+  if e.mapped then
+    -- a whole statement has no one field the mapping could apply to
+    util.usage(("%s: mapWith applies to a selected field, not to a whole " ..
+      "statement: select it as a field (db:select({ x = sql(...):" ..
+      "mapWith(fn) })) or map the rows"):format(mode))
+  end
   local c = core.compile(self.ctx.dialect, e.build(self.ctx))
   return self:_run(c, mode == "execute" and "all" or mode, nil, nil)
 end
@@ -696,12 +702,38 @@ local function checkschema(schema, dialect)
     util.usage("connect: schema must be a table { name = table, ... }")
   end
   for key, t in pairs(schema) do
-    local d = kind(t) == "table" and column.def(t)
+    -- a module's exports: tables and enums count, functions, pg schemas
+    -- and relations are passed over; anything else is a mistake
+    local k = kind(t)
+    if k == nil and type(t) ~= "function" and not (type(t) == "table" and
+      (t.schemaName ~= nil or relations.isrelations(t))) then
+      util.usage(("connect: schema entry %s is a %s, not a table (schema = " ..
+        "{ name = table, ... })"):format(tostring(key), type(t)))
+    end
+    local d = k == "table" and column.def(t)
     if d and d.dialect and d.dialect ~= dialect then
       util.usage(("connect: schema table %s is a %s table, the database is "
         .. "%s (build it with sleet.%s)"):format(tostring(key), d.dialect,
         dialect, ({ postgresql = "pg", mysql = "mysql", sqlite = "sqlite" })
         [dialect]))
+    end
+  end
+end
+
+-- db.select() instead of db:select(): every public method of a database
+-- or transaction first checks that it was given one.
+do
+  local function colon(name, self)
+    util.usage(("call %s with a colon: db:%s(...), not db.%s(...) (got %s " ..
+      "for the database)"):format(name, name, name, kind(self) or type(self)))
+  end
+  for name, f in pairs(Session) do
+    if type(f) == "function" and name:sub(1, 1) ~= "_" then
+      Session[name] = function(self, ...)
+        local mt = getmetatable(self)
+        if mt ~= Database and mt ~= Transaction then colon(name, self) end
+        return f(self, ...)
+      end
     end
   end
 end

@@ -69,10 +69,18 @@ end
 -- A function runs in Lua on each non-NULL value after the row is built.
 function Expr:mapWith(m)
   local e = setmetatable(util.copy(self), Expr)
+  e.mapped = true
   if type(m) == "function" then
     e.decoder = m
     e.codec = "any"
   elseif type(m) == "string" then
+    if not core.codecs[m] then
+      local names = {}
+      for name in pairs(core.codecs) do names[#names + 1] = name end
+      table.sort(names)
+      util.usage(("mapWith: unknown codec %q (codecs: %s)"):format(m,
+        table.concat(names, ", ")))
+    end
     e.codec = m
     e.decoder = nil
   elseif kind(m) == "column" then

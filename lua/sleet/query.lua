@@ -127,9 +127,11 @@ local function listnodes(list, ctx)
   return out
 end
 
-local function countnode(v, ctx)
+-- what: "limit" or "offset", the label the C binding checks placeholder
+-- values by (a negative count is refused, not read as "no limit").
+local function countnode(v, ctx, what)
   if v == nil then return nil end
-  return valnode(v, "int", nil, ctx)
+  return valnode(v, "int", what, ctx)
 end
 
 local function checkcount(what, v)
@@ -377,7 +379,16 @@ local function compile(self, keep)
 end
 M.compile = compile
 
+-- q.all() instead of q:all(): self is missing (nil or another value).
+local function checkbuilder(self, what)
+  if type(self) ~= "table" or type(rawget(self, "_s")) ~= "table" then
+    util.usage(("call %s with a colon: q:%s(...), not q.%s(...) (got %s " ..
+      "for the query)"):format(what, what, what, kind(self) or type(self)))
+  end
+end
+
 local function runner(self, what)
+  checkbuilder(self, what)
   local owner = self._s.owner
   if not owner._run then
     util.usage(what .. ": this query was built without a database; only " ..
@@ -410,6 +421,7 @@ end
 
 -- { sql = "...", params = {...} } without touching the database.
 function Shared:toSQL()
+  checkbuilder(self, "toSQL")
   local c = compile(self)
   return { sql = c:sql(), params = c:params() }
 end
@@ -554,8 +566,11 @@ local function joiner(jtype)
     if not issource(src) then
       util.usage(jtype .. "Join: expected a table, a subquery or a CTE")
     end
-    if jtype ~= "cross" and on == nil then
-      util.usage(jtype .. "Join: a join condition is required")
+    if jtype ~= "cross" then
+      if on == nil then
+        util.usage(jtype .. "Join: a join condition is required")
+      end
+      checkcond(jtype .. "Join", on)
     end
     return with1(self, "joins", append(self._s.joins,
       { type = jtype, source = src, on = on }))
@@ -680,8 +695,8 @@ function SelectM:_build(ctx, sub)
     groupBy = listnodes(s.groupBy, ctx),
     having = condnode(s.having, ctx),
     orderBy = listnodes(s.orderBy, ctx),
-    limit = countnode(s.limit, ctx),
-    offset = countnode(s.offset, ctx),
+    limit = countnode(s.limit, ctx, "limit"),
+    offset = countnode(s.offset, ctx, "offset"),
   }
   return node, entries
 end
@@ -814,7 +829,8 @@ function SetopM:_build(ctx, sub)
   local node = {
     k = "setop", op = s.op, l = l, r = (s.r:_build(ctx, sub)),
     orderBy = listnodes(s.orderBy, octx),
-    limit = countnode(s.limit, ctx), offset = countnode(s.offset, ctx),
+    limit = countnode(s.limit, ctx, "limit"),
+    offset = countnode(s.offset, ctx, "offset"),
   }
   return node, entries
 end
@@ -983,6 +999,16 @@ end
 
 function InsertM:onConflictDoNothing(opts)
   opts = opts or {}
+  if type(opts) ~= "table" or kind(opts) ~= nil then
+    util.usage(("onConflictDoNothing: expected nothing or { target, where }, " ..
+      "got %s"):format(kind(opts) or type(opts)))
+  end
+  for k in pairs(opts) do
+    if k ~= "target" and k ~= "where" then
+      util.usage(("onConflictDoNothing: unknown option %s (options: target, " ..
+        "where)"):format(tostring(k)))
+    end
+  end
   return with1(self, "conflict", { action = "nothing",
     target = targetlist("onConflictDoNothing", opts.target),
     where = opts.where })

@@ -104,6 +104,7 @@ struct lcursor {
   int checked; /* column count checked against the fields */
   int ncols;   /* raw rows: columns keyed */
   int recycle; /* handed back to the connection when done (arena kept) */
+  const sl_value *pending; /* batch: encoded values not bound yet */
 };
 
 /* The drivers core.connect knows, by name. */
@@ -1365,8 +1366,15 @@ static int conn_batch(lua_State *L) {
       sl_lua_getuv(L, 7);
       lua_rawseti(L, 4, i);
     }
-    if (encode_params(L, cur, cq, 9, 0, &values, &slot_failed, &err) != SL_OK ||
-        start(cur, NULL, values, cq->sql.nparams, &err) != SL_OK)
+    /* Every value is checked before anything runs. Without the driver's
+    ** batch, each statement is prepared just before it runs, so that one
+    ** may use what an earlier one created (SQLite prepares against the
+    ** schema as it is). */
+    if (encode_params(L, cur, cq, 9, 0, &values, &slot_failed, &err) != SL_OK)
+      return batch_fail(L, 3, i, &err, i - 1);
+    if (drv->batch == NULL)
+      cur->pending = values;
+    else if (start(cur, NULL, values, cq->sql.nparams, &err) != SL_OK)
       return batch_fail(L, 3, i, &err, i - 1);
     lua_settop(L, 5);
   }
@@ -1393,7 +1401,9 @@ static int conn_batch(lua_State *L) {
     lua_rawgeti(L, 3, i); /* 6 */
     lua_rawgeti(L, 4, i); /* 7: keys (nil for raw statements) */
     cur = lua_touserdata(L, 6);
-    if (collect(L, cur, 7, &err) != SL_OK) {
+    if ((drv->batch == NULL &&
+         start(cur, NULL, cur->pending, cur->cq->sql.nparams, &err) != SL_OK) ||
+        collect(L, cur, 7, &err) != SL_OK) {
       failed = i - 1;
       break;
     }

@@ -192,6 +192,90 @@ for _, d in ipairs(dialects.live()) do
       end)
     end)
 
+    describe("deep and cyclic conditions", function()
+      it("and_ folded in a loop stays flat and runs", function()
+        for i = 1, 3 do add(db, "u" .. i) end
+        local c
+        for i = 1, 150 do c = sleet.and_(c, sleet.ne(s.users.id, 1000 + i)) end
+        local one = sleet.and_(sleet.and_(sleet.eq(s.users.id, 1),
+          sleet.eq(s.users.id, 1)), sleet.eq(s.users.id, 1))
+        local sql = db:select({ id = s.users.id }):from(s.users):where(one)
+          :toSQL().sql
+        assert.not_matches("%(%(", sql)
+        assert.equal(3, #db:select():from(s.users):where(c):all())
+        local o
+        for i = 1, 150 do o = sleet.or_(o, sleet.eq(s.users.id, i)) end
+        assert.equal(3, #db:select():from(s.users):where(o):all())
+      end)
+
+      it("sql nested 100000 levels deep is a usage error", function()
+        local err = check.raises_kind("usage", function()
+          local e = sleet.eq(s.users.id, 1)
+          for _ = 1, 100000 do e = sleet.sql("(?)", e) end
+          return db:select():from(s.users):where(e):all()
+        end)
+        assert.matches("nested more than 200 levels", err.message, 1, true)
+        check.raises_kind("usage", function()
+          local e = sleet.eq(s.users.id, 1)
+          for i = 1, 100000 do
+            e = sleet.or_(sleet.and_(e, sleet.eq(s.users.id, i)),
+              sleet.eq(s.users.name, "x"))
+          end
+          return e
+        end)
+        check.raises_kind("usage", function()
+          local e = sleet.eq(s.users.id, 1)
+          for _ = 1, 100000 do e = sleet.not_(e) end
+          return e
+        end)
+      end)
+    end)
+
+    describe("a relational where that contains itself", function()
+      it("is a usage error, not a stack overflow", function()
+        local rels = sleet.defineRelations(s, function(r) return {
+          users = { posts = r.many.posts({ from = r.users.id,
+            to = r.posts.authorId }) },
+        } end)
+        local rdb = d.connect(s, { relations = rels })
+        local ok, err = pcall(function()
+          kit.push(rdb, s, { force = true })
+          local w = { name = "a" }
+          w.OR = { w }
+          local e = check.raises_kind("usage", rdb.query.users.findMany,
+            rdb.query.users, { where = w })
+          assert.matches("contains itself", e.message, 1, true)
+          local v = {}
+          v.AND = { v }
+          check.raises_kind("usage", rdb.query.users.findMany, rdb.query.users,
+            { where = { name = v } })
+          local w2 = { id = 1 }
+          w2.posts = w2
+          check.raises_kind("usage", rdb.query.users.findMany, rdb.query.users,
+            { where = w2 })
+          -- one table used twice, not inside itself, is fine
+          local same = { name = "a" }
+          assert.same({}, rdb.query.users:findMany({ where = { OR = { same,
+            same } } }))
+        end)
+        rdb:close()
+        assert(ok, err)
+      end)
+    end)
+
+    describe("batch", function()
+      it("a statement may use what an earlier one created", function()
+        d.drop(db, "hardening_b")
+        local r = db:batch({
+          sleet.sql("create table hardening_b (id integer)"),
+          sleet.sql("insert into hardening_b (id) values (?)", 7),
+          sleet.sql("select id from hardening_b"),
+        })
+        assert.equal(7, r[3][1].id)
+        d.drop(db, "hardening_b")
+      end)
+    end)
+
     describe("returning", function()
       it("refuses a column of another table", function()
         local err = check.raises_kind("usage", function()

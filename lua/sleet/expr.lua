@@ -49,6 +49,33 @@ function M.new(build, codec)
   return setmetatable({ build = build, codec = codec or "any" }, Expr)
 end
 
+-- How deeply expressions may nest (sql inside sql, and_ inside or_ ...):
+-- the node tree of a statement has a limit of its own in the C core, and
+-- a deeper tree would exhaust the Lua stack before reaching it. Each
+-- expression that takes expressions records its depth (_depth).
+local MAXDEPTH = 200
+
+local function depthof(x)
+  if type(x) ~= "table" or getmetatable(x) ~= Expr then return 0 end
+  return rawget(x, "_depth") or 1
+end
+
+-- Sets e._depth to one more than its deepest operand in list[1..n].
+local function nest(e, list, n, what)
+  local d = 0
+  for i = 1, n do
+    local xd = depthof(list[i])
+    if xd > d then d = xd end
+  end
+  if d >= MAXDEPTH then
+    util.usage(("%s: expressions nested more than %d levels deep (build " ..
+      "the condition flat: and_(a, b, c, ...) takes any number)"):format(
+      what, MAXDEPTH))
+  end
+  e._depth = d + 1
+  return e
+end
+
 -- A new expression of operator op on operands a, b.
 local function opnew(op, codec, a, b)
   return setmetatable({ _op = op, codec = codec or "any", a = a, b = b },
@@ -404,12 +431,21 @@ local function logical(name, nk)
     local list = {}
     for i = 1, select("#", ...) do
       local c = select(i, ...)
-      if c ~= nil then list[#list + 1] = condition(name, c) end
+      if c ~= nil then
+        condition(name, c)
+        if rawget(c, "_op") == lop and not c.alias and not c.mapped then
+          -- and_(and_(a, b), c) is and_(a, b, c): a filter folded in a
+          -- loop stays flat, within every parser's nesting limit
+          for _, x in ipairs(c.a) do list[#list + 1] = x end
+        else
+          list[#list + 1] = c
+        end
+      end
     end
     -- Drizzle: missing conditions are dropped; none at all is no condition
     if #list == 0 then return nil end
     if #list == 1 then return list[1] end
-    return opnew(lop, "bool", list)
+    return nest(opnew(lop, "bool", list), list, #list, name)
   end
 end
 
@@ -433,7 +469,7 @@ end)
 function M.not_(c)
   if c == nil then util.validation("not_: condition is nil") end
   condition("not_", c)
-  return opnew(notop, "bool", c)
+  return nest(opnew(notop, "bool", c), { c }, 1, "not_")
 end
 
 local function nullcheck(name, neg)
@@ -684,7 +720,7 @@ local function sqltemplate(text, ...)
     util.usage(("sql: %d arguments given but the text has %d ?")
       :format(n, used))
   end
-  return M.new(function(ctx)
+  return nest(M.new(function(ctx)
     local parts = {}
     for _, ch in ipairs(chunks) do
       if type(ch) == "string" then
@@ -699,7 +735,7 @@ local function sqltemplate(text, ...)
       end
     end
     return { k = "sql", parts = parts }
-  end, "any")
+  end, "any"), args, n, "sql")
 end
 
 -- sql.raw(text): trusted SQL text.

@@ -487,6 +487,23 @@ end
 
 local whereof
 
+-- Where tables being converted, outermost first: a table found inside
+-- itself (w.OR = { w }) is a cycle, refused instead of recursing forever.
+local function enterwhere(st, w, what)
+  local open = st.openwhere
+  if open == nil then
+    open = {}
+    st.openwhere = open
+  end
+  if open[w] then
+    util.usage(("%s: where: a condition table contains itself (a cycle " ..
+      "through AND, OR, NOT or a relation)"):format(what))
+  end
+  open[w] = true
+end
+
+local function leavewhere(st, w) st.openwhere[w] = nil end
+
 local function isvalue(v)
   local k = kind(v)
   return type(v) ~= "table" or k == "expr" or k == "column"
@@ -504,6 +521,7 @@ local function fieldcond(st, level, c, v, what)
     util.validation(("%s: %s: a list is not a condition (use { in = {...} })")
       :format(what, c.key))
   end
+  enterwhere(st, v, what)
   local list = {}
   for _, op in ipairs(sortedkeys(v)) do
     local x = v[op]
@@ -537,6 +555,7 @@ local function fieldcond(st, level, c, v, what)
         "NOT)"):format(what, tostring(op), c.key), { column = c.name })
     end
   end
+  leavewhere(st, v)
   return andnode(list)
 end
 
@@ -601,6 +620,7 @@ function whereof(st, level, w, what)
     util.usage(what .. ": where must be a table of conditions")
   end
   local d = def(level.base)
+  enterwhere(st, w, what)
   local list = {}
   for _, key in ipairs(sortedkeys(w)) do
     local v = w[key]
@@ -640,6 +660,7 @@ function whereof(st, level, w, what)
         column = tostring(key) })
     end
   end
+  leavewhere(st, w)
   return andnode(list)
 end
 

@@ -686,7 +686,7 @@ static int cursor_next(lua_State *L) {
 /* The iterator of iter mode over a result read at once. Upvalues: the
 ** rows, the index of the last row given. */
 static int buffered_next(lua_State *L) {
-  lua_Integer i = lua_tointeger(L, lua_upvalueindex(2)) + 1;
+  int i = (int)lua_tointeger(L, lua_upvalueindex(2)) + 1;
   lua_rawgeti(L, lua_upvalueindex(1), i);
   if (lua_isnil(L, -1)) return 1;
   lua_pushnil(L);

@@ -1,8 +1,9 @@
 /*
 ** sqlite.c — the SQLite driver (sl_driver_sqlite) on the sqlite3 C API.
 **
-** Connections open with extended result codes, a 5 s busy timeout and
-** foreign key enforcement on (what Drizzle users expect from SQLite), in
+** Connections open with extended result codes, a 5 s busy timeout,
+** foreign key enforcement on (what Drizzle users expect from SQLite) and
+** double-quoted string literals off (a misspelt column is an error), in
 ** multi-thread mode (no mutex around each call: a connection is used by
 ** one thread at a time).
 ** Parameter bytes are bound SQLITE_STATIC: the driver contract says they
@@ -234,6 +235,12 @@ static int sq_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
+#ifdef SQLITE_DBCONFIG_DQS_DML
+  /* "name" is an identifier, never a string: a missing column must be an
+  ** error, not a string holding its own name. */
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+#endif
   rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
     db_fail(db, rc, err);

@@ -1,0 +1,45 @@
+-- Values and names at the edges: what a database gives back can be written
+-- back, or the error says which column could not be read or written; a
+-- misspelt column is an error, never a value.
+local sleet = require "sleet"
+
+-- Calls f expecting a sleet.Error of kind; returns its message.
+local function fails(kind, f, ...)
+  local ok, err = pcall(f, ...)
+  assert.is_false(ok, "expected an error")
+  assert.is_true(sleet.isError(err, kind),
+    "expected a " .. kind .. " error, got " .. tostring(err))
+  return tostring(err)
+end
+
+describe("SQLite double-quoted names", function()
+  local db
+  before_each(function() db = sleet.connect("sqlite::memory:") end)
+  after_each(function() db:close() end)
+
+  it("are identifiers: a missing column is an error, not its name", function()
+    local msg = fails("database", db.execute, db, sleet.sql('select "nosuchcol"'))
+    assert.matches("no such column: nosuchcol", msg, 1, true)
+  end)
+
+  it("are identifiers in DDL too", function()
+    local msg = fails("database", db.execute, db,
+      sleet.sql('create index i on t("nosuchcol")'))
+    assert.matches("no such table", msg, 1, true)
+    db:execute(sleet.sql("create table t (a integer)"))
+    msg = fails("database", db.execute, db,
+      sleet.sql('create index i on t("nosuchcol")'))
+    assert.matches("no such column: nosuchcol", msg, 1, true)
+  end)
+
+  it("a schema column missing from the table is an error", function()
+    local m = require "sleet.sqlite"
+    local t = m.table("t", { a = m.integer(), gone = m.text() })
+    db:execute(sleet.sql("create table t (a integer)"))
+    db:execute(sleet.sql("insert into t (a) values (1)"))
+    local msg = fails("database", function()
+      return db:select({ gone = t.gone }):from(t):all()
+    end)
+    assert.matches("no such column", msg, 1, true)
+  end)
+end)

@@ -16,7 +16,8 @@
 **
 ** Connection params (URL query or `params`): connect_timeout (seconds,
 ** default 10), read_timeout and write_timeout (seconds, default none). A
-** host connects over TCP, `socket` over a unix socket.
+** host connects over TCP, `socket` over a unix socket (even when a host is
+** given too).
 **
 ** Errors: kind database with the server's errno as code, its SQLSTATE and
 ** the constraint, table and column its message names; a lost server
@@ -381,7 +382,7 @@ static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   unsigned read_timeout = 0, write_timeout = 0;
   my_bool reconnect = 0;
   unsigned int local_infile = 0;
-  unsigned int tcp = MYSQL_PROTOCOL_TCP;
+  unsigned int tcp = MYSQL_PROTOCOL_TCP, unix_socket = MYSQL_PROTOCOL_SOCKET;
   const char *host = opts->host;
   double started;
   MYSQL *my;
@@ -417,10 +418,15 @@ static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
     mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout);
   if (host != NULL && *host == '\0') host = NULL;
   /* A host means TCP, even "localhost" (which the client library would
-  ** otherwise take as its default unix socket); a socket is asked for
-  ** explicitly. */
-  if (host != NULL && opts->socket == NULL)
+  ** otherwise take as its default unix socket); a socket, asked for
+  ** explicitly, wins over a host (which the client library would take as
+  ** TCP unless it is "localhost"). */
+  if (opts->socket != NULL && *opts->socket != '\0') {
+    host = NULL;
+    mysql_options(my, MYSQL_OPT_PROTOCOL, &unix_socket);
+  } else if (host != NULL) {
     mysql_options(my, MYSQL_OPT_PROTOCOL, &tcp);
+  }
   started = now_seconds();
   if (mysql_real_connect(my, host, opts->user, opts->password, opts->database,
                          (unsigned int)opts->port, opts->socket,

@@ -211,16 +211,32 @@ static int sq_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   *out = NULL;
   sl_error_clear(err);
   if (path == NULL || *path == '\0') path = ":memory:";
+  /* Every key is checked before the file is opened: a typo must not
+  ** create a database file. */
   for (i = 0; i < opts->nextra; i++) {
-    if (strcmp(opts->extra_keys[i], "mode") != 0) continue;
-    if (strcmp(opts->extra_values[i], "ro") == 0)
+    const char *k = opts->extra_keys[i], *v = opts->extra_values[i];
+    if (strcmp(k, "mode") != 0) {
+      if (strcmp(k, "busy_timeout") != 0 && strcmp(k, "foreign_keys") != 0 &&
+          strcmp(k, "journal_mode") != 0)
+        return sl_error_set(err, SL_EK_USAGE,
+                            "unknown sqlite option '%s' (mode, busy_timeout, "
+                            "foreign_keys or journal_mode)",
+                            k);
+      continue;
+    }
+    if (strcmp(v, "ro") == 0)
       flags = SQLITE_OPEN_READONLY;
-    else if (strcmp(opts->extra_values[i], "rw") == 0)
+    else if (strcmp(v, "rw") == 0)
       flags = SQLITE_OPEN_READWRITE;
-    else if (strcmp(opts->extra_values[i], "rwc") != 0)
+    else if (strcmp(v, "rwc") == 0)
+      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    else if (strcmp(v, "memory") == 0)
+      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
+    else
       return sl_error_set(err, SL_EK_USAGE,
-                          "sqlite option mode must be ro, rw or rwc, got '%s'",
-                          opts->extra_values[i]);
+                          "sqlite option mode must be ro, rw, rwc or memory, "
+                          "got '%s'",
+                          v);
   }
   /* A connection belongs to one Lua state, which never runs it from two
   ** threads at once: SQLite's per-call connection mutex only costs. */

@@ -76,3 +76,113 @@ describe("connect_timeout", function()
     ::continue::
   end
 end)
+
+describe("SQLite URLs", function()
+  local dir
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. dir))
+  end)
+  after_each(function() os.execute("rm -rf " .. dir) end)
+
+  local function exists(path)
+    local f = io.open(path, "r")
+    if f then f:close() end
+    return f ~= nil
+  end
+
+  it("read the query string as options, not as part of the file name", function()
+    local file = dir .. "/app.db"
+    local db = sleet.connect("sqlite:" .. file .. "?mode=rwc")
+    db:execute(sleet.sql("create table t (a integer)"))
+    db:close()
+    assert.is_true(exists(file))
+    assert.is_false(exists(file .. "?mode=rwc"))
+    db = sleet.connect("sqlite:" .. file .. "?mode=ro")
+    local msg = tostring(select(2, pcall(db.execute, db,
+      sleet.sql("insert into t (a) values (1)"))))
+    assert.matches("readonly", msg, 1, true)
+    db:close()
+    assert.is_false(exists(file .. "?mode=ro"))
+  end)
+
+  it("mode=rw does not create a missing file", function()
+    local file = dir .. "/missing.db"
+    local ok, err = pcall(sleet.connect, "sqlite:" .. file .. "?mode=rw")
+    assert.is_false(ok)
+    assert.is_true(sleet.isError(err, "connection"), tostring(err))
+    assert.is_false(exists(file))
+    assert.is_false(exists(file .. "?mode=rw"))
+  end)
+
+  it("mode=memory opens a database in memory", function()
+    local file = dir .. "/mem.db"
+    local db = sleet.connect("sqlite:" .. file .. "?mode=memory")
+    db:execute(sleet.sql("create table t (a integer)"))
+    db:close()
+    assert.is_false(exists(file))
+    assert.is_false(exists(file .. "?mode=memory"))
+  end)
+
+  it("other options come from the query string too", function()
+    local db = sleet.connect("sqlite:" .. dir .. "/o.db?foreign_keys=off&busy_timeout=10")
+    assert.equal(0, db:execute(sleet.sql("pragma foreign_keys"))[1].foreign_keys)
+    db:close()
+  end)
+
+  it("an unknown key is a usage error naming it, and creates no file", function()
+    local file = dir .. "/typo.db"
+    local ok, err = pcall(sleet.connect, "sqlite:" .. file .. "?mdoe=ro")
+    assert.is_false(ok)
+    assert.is_true(sleet.isError(err, "usage"), tostring(err))
+    assert.matches("unknown sqlite option 'mdoe'", tostring(err), 1, true)
+    assert.is_false(exists(file))
+    assert.is_false(exists(file .. "?mdoe=ro"))
+  end)
+
+  it("a bad mode is a usage error", function()
+    local ok, err = pcall(sleet.connect, "sqlite:" .. dir .. "/m.db?mode=rx")
+    assert.is_false(ok)
+    assert.is_true(sleet.isError(err, "usage"), tostring(err))
+    assert.matches("mode must be ro, rw, rwc or memory, got 'rx'",
+      tostring(err), 1, true)
+  end)
+end)
+
+describe("a MySQL unix socket", function()
+  local d = dialects.find("mysql")
+  local socket = os.getenv("SLEET_TEST_MYSQL_SOCKET")
+  if not d then return end
+  if not socket or socket == "" then
+    pending("needs SLEET_TEST_MYSQL_SOCKET (scripts/servers.sh sets it)")
+    return
+  end
+
+  -- the user as the server sees it: root@localhost over the socket,
+  -- root@127.0.0.1 over TCP
+  local function whoami(db)
+    return db:execute(sleet.sql("select current_user() as u, user() as w"))[1].w
+  end
+
+  it("is used when the URL names one, whatever its host", function()
+    -- port 1: nothing listens there, so only the socket can answer
+    local db = sleet.connect("mysql://root@127.0.0.1:1/sleet_test?socket=" ..
+      socket)
+    assert.equal("root@localhost", whoami(db))
+    db:close()
+  end)
+
+  it("is used when the options table names one", function()
+    local db = sleet.connect({ dialect = "mysql", host = "127.0.0.1", port = 1,
+      user = "root", database = "sleet_test", socket = socket })
+    assert.equal("root@localhost", whoami(db))
+    db:close()
+  end)
+
+  it("is not used without one", function()
+    local db = sleet.connect(d.url())
+    assert.equal("root@127.0.0.1", whoami(db))
+    db:close()
+  end)
+end)

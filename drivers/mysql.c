@@ -63,6 +63,9 @@
 #define MY_BINARY_CHARSET 63
 /* Seconds to wait for a server when the URL sets no connect_timeout. */
 #define MY_DEFAULT_CONNECT_TIMEOUT 10u
+/* The most placeholders a prepared statement may have (a 16-bit count in
+** the protocol). */
+#define MY_MAX_PARAMS 65535
 /* ER_CONSTRAINT_FAILED of MariaDB 10.2+ (a CHECK constraint failed). */
 #define MY_ER_CHECK_MARIADB 4025
 /* ER_CHECK_CONSTRAINT_VIOLATED of MySQL 8.0.16+. */
@@ -533,8 +536,15 @@ static int my_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
   my_bool update_max = 1;
   sl_stmt *s;
   MYSQL_STMT *st;
-  (void)nparams; /* checked against the statement in bind */
   *out = NULL;
+  /* The server's own error ("too many placeholders") names neither the
+  ** limit nor the count. The count is checked against the statement in
+  ** bind. */
+  if (nparams > MY_MAX_PARAMS)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "MySQL takes at most %d parameters per statement, "
+                        "%d given",
+                        MY_MAX_PARAMS, nparams);
   if (len > (size_t)ULONG_MAX)
     return sl_error_set(err, SL_EK_USAGE, "SQL text too long");
   st = mysql_stmt_init(c->my);

@@ -392,9 +392,23 @@ static int prepare_stmt(sl_conn *c, const char *sql, size_t len, unsigned flags,
   return SL_OK;
 }
 
+/* SQLite's own error for too many parameters ("too many SQL variables")
+** names neither the limit nor the count: say both before compiling. */
+static int check_nparams(sl_conn *c, int nparams, sl_error *err) {
+  int limit = sqlite3_limit(c->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  if (nparams > limit)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "SQLite takes at most %d parameters per statement, "
+                        "%d given",
+                        limit, nparams);
+  return SL_OK;
+}
+
 static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
                       sl_stmt **out, sl_error *err) {
-  (void)nparams; /* checked against the statement in bind */
+  /* the count is checked against the statement in bind */
+  *out = NULL;
+  if (check_nparams(c, nparams, err) != SL_OK) return SL_ERROR;
   return prepare_stmt(c, sql, len, 0, out, err);
 }
 
@@ -402,7 +416,8 @@ static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
 ** not come from the lookaside pool meant for short-lived ones. */
 static int sq_prepare_persistent(sl_conn *c, const char *sql, size_t len,
                                  int nparams, sl_stmt **out, sl_error *err) {
-  (void)nparams;
+  *out = NULL;
+  if (check_nparams(c, nparams, err) != SL_OK) return SL_ERROR;
   return prepare_stmt(c, sql, len, SQLITE_PREPARE_PERSISTENT, out, err);
 }
 

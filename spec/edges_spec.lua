@@ -2,6 +2,7 @@
 -- back, or the error says which column could not be read or written; a
 -- misspelt column is an error, never a value.
 local sleet = require "sleet"
+local dialects = require "spec.support.dialects"
 
 -- Calls f expecting a sleet.Error of kind; returns its message.
 local function fails(kind, f, ...)
@@ -42,4 +43,33 @@ describe("SQLite double-quoted names", function()
     end)
     assert.matches("no such column", msg, 1, true)
   end)
+end)
+
+describe("parameter limits", function()
+  for _, d in ipairs(dialects.live()) do
+    describe(d.name, function()
+      local db, s
+      before_each(function() db, s = d.open() end)
+      after_each(function() db:close() end)
+
+      local function select_ids(n)
+        local ids = {}
+        for i = 1, n do ids[i] = i end
+        return db:select():from(s.users):where(sleet.inArray(s.users.id, ids)):all()
+      end
+
+      it("too many parameters is a usage error naming count and limit", function()
+        -- SQLite's limit is a build option (32766 by default, Debian's is
+        -- larger); the servers' is 65535
+        local n = d.name == "sqlite" and 300000 or 70000
+        local msg = fails("usage", select_ids, n)
+        local limit = msg:match("at most (%d+) parameters per statement, " .. n ..
+          " given")
+        assert.is_not_nil(limit, msg)
+        if d.name ~= "sqlite" then assert.equal("65535", limit) end
+        -- as many as the limit run
+        assert.same({}, select_ids(tonumber(limit)))
+      end)
+    end)
+  end
 end)

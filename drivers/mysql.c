@@ -58,6 +58,7 @@
 #include <mysqld_error.h>
 
 #include "sl_driver.h"
+#include "../ext/sl_num.h"
 
 /* The charset number of binary strings (BLOB, BINARY, VARBINARY). */
 #define MY_BINARY_CHARSET 63
@@ -855,11 +856,11 @@ static double float_value(float f) {
   int prec;
   if (f != f || f - f != 0.0f) return (double)f; /* NaN, infinities */
   for (prec = 1; prec < 9; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-    if (strtof(buf, NULL) == f) break;
+    sl_numfmt(buf, sizeof buf, "%.*g", prec, (double)f);
+    if (sl_strtof(buf, NULL) == f) break;
   }
-  snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-  return strtod(buf, NULL);
+  sl_numfmt(buf, sizeof buf, "%.*g", prec, (double)f);
+  return sl_strtod(buf, NULL);
 }
 
 static void set_text(sl_value *out, const char *p, size_t n) {

@@ -59,6 +59,7 @@
 #include <libpq-fe.h>
 
 #include "sl_driver.h"
+#include "../ext/sl_num.h"
 
 /* Type OIDs of pg_type.h (stable across server versions). */
 #define PG_OID_BOOL 16
@@ -488,10 +489,10 @@ static void fmt_double(char *buf, size_t size, double x) {
     return;
   }
   for (prec = 15; prec < 17; prec++) {
-    snprintf(buf, size, "%.*g", prec, x);
-    if (strtod(buf, NULL) == x) return;
+    sl_numfmt(buf, size, "%.*g", prec, x);
+    if (sl_strtod(buf, NULL) == x) return;
   }
-  snprintf(buf, size, "%.17g", x);
+  sl_numfmt(buf, size, "%.17g", x);
 }
 
 static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
@@ -871,7 +872,7 @@ static void pg_column(sl_stmt *s, int i, sl_value *out) {
   case PG_OID_FLOAT4:
   case PG_OID_FLOAT8: {
     /* strtod reads "NaN", "Infinity" and "-Infinity" too */
-    double x = strtod(p, &end);
+    double x = sl_strtod(p, &end);
     if (end == p || *end != '\0') {
       text_cell(s, i, p, out);
     } else {

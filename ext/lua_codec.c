@@ -16,6 +16,9 @@
 ** a decoded document can raise only on memory errors; the document is then
 ** held by a small userdata whose __gc frees it.
 */
+/* newlocale and uselocale (sl_num.h) are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include <jansson.h>
 
 #include "lua_sleet.h"
+#include "sl_num.h"
 
 /* Nesting limit of JSON documents, both ways. */
 #define SL_JSON_MAX_DEPTH 1000
@@ -101,15 +105,15 @@ static int real_precision(double x) {
   char buf[40];
   int prec;
   for (prec = 15; prec < 17; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, x);
-    if (strtod(buf, NULL) == x) return prec;
+    sl_numfmt(buf, sizeof buf, "%.*g", prec, x);
+    if (sl_strtod(buf, NULL) == x) return prec;
   }
   return 17;
 }
 
 /* Shortest round-trip text of x ("0.1", not "0.10000000000000001"). */
 static void fmt_double(char *buf, size_t size, double x) {
-  snprintf(buf, size, "%.*g", real_precision(x), x);
+  sl_numfmt(buf, size, "%.*g", real_precision(x), x);
 }
 
 /* A short description of the Lua value at idx for messages:
@@ -1131,7 +1135,7 @@ static int text_int64(const sl_value *v, int64_t *out) {
 static int text_double(const sl_value *v, double *out) {
   char buf[400], *end;
   if (!is_decimal(v->u.s.p, v->u.s.n) || !cstr(v, buf, sizeof buf)) return 0;
-  *out = strtod(buf, &end);
+  *out = sl_strtod(buf, &end);
   return *end == '\0';
 }
 

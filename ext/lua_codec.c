@@ -1165,6 +1165,30 @@ static int cell_instant(const sl_value *v, int ms, int64_t *secs, int *us) {
   }
 }
 
+/* Names the column whose cell failed to decode (sl_lua_decode or
+** sl_lua_nested filled err): the message becomes "table.column: ..." (the
+** key when the field is no column) and err->table / err->column are set,
+** unless a nested decoder named one already. Returns SL_ERROR. */
+int sl_lua_decode_failed(sl_error *err, const sl_field *f) {
+  char where[300], msg[sizeof err->message];
+  const char *table = NULL, *col = f->key;
+  sl_errkind kind = err->kind;
+  if (err->column[0] != '\0') return SL_ERROR;
+  if (f->e != NULL && f->e->kind == SL_N_COL) {
+    table = f->e->u.col.table;
+    col = f->e->u.col.name;
+  }
+  if (col == NULL) return SL_ERROR;
+  if (table != NULL)
+    snprintf(where, sizeof where, "%s.%s", table, col);
+  else
+    snprintf(where, sizeof where, "%s", col);
+  memcpy(msg, err->message, sizeof msg);
+  bad_value(err, where, "%s", msg);
+  err->kind = kind;
+  return SL_ERROR;
+}
+
 /* Pushes the Lua value of a result cell read with codec c from dialect d
 ** (the inverse of sl_lua_encode; see lua_sleet.h). SL_V_NULL pushes nil.
 ** Cells of a type the codec does not expect (or text it cannot parse, such

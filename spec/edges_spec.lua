@@ -73,3 +73,46 @@ describe("parameter limits", function()
     end)
   end
 end)
+
+-- A module's json column type: text({ mode = "json" }) on SQLite.
+local function json_column(d, m)
+  if d.name == "sqlite" then return m.text({ mode = "json" }) end
+  return m.json()
+end
+
+describe("JSON the decoder refuses", function()
+  for _, d in ipairs(dialects.live()) do
+    describe(d.name, function()
+      local db, t
+      before_each(function()
+        local s
+        db, s = d.open(function(m)
+          return { edge_json = m.table("edge_json", {
+            id = m.integer():primaryKey(), j = json_column(d, m) }) }
+        end)
+        t = s.edge_json
+      end)
+      after_each(function() db:close() end)
+
+      local docs = {
+        ["a number out of range"] = '{"a": 1e400}',
+        ["a 30-digit integer"] = '{"a": 123456789012345678901234567890}',
+        ["nesting deeper than 2048"] = ("["):rep(2100) .. ("]"):rep(2100),
+      }
+      for what, doc in pairs(docs) do
+        it("fails naming the column: " .. what, function()
+          if what:match("^nesting") and d.name == "mysql" then
+            return -- MariaDB's own JSON check refuses it on insert
+          end
+          db:execute(sleet.sql("insert into edge_json (id, j) values (?, ?)", 1, doc))
+          local ok, err = pcall(function() return db:select():from(t):all() end)
+          assert.is_false(ok)
+          assert.is_true(sleet.isError(err), tostring(err))
+          assert.matches("edge_json.j: ", tostring(err), 1, true)
+          assert.equal("edge_json", err.table)
+          assert.equal("j", err.column)
+        end)
+      end
+    end)
+  end
+end)

@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -874,15 +875,17 @@ static int encode_epoch(lua_State *L, int64_t v, int ms, const sl_dialect *d,
                         sl_error *err) {
   int64_t secs = ms ? floor_div(v, 1000) : v;
   int us = ms ? (int)floor_mod(v, 1000) * 1000 : 0;
+  /* SQLite would store any integer; the range is the one every dialect
+  ** reads back as a timestamp. */
+  if (secs < SL_MIN_EPOCH_S || secs > SL_MAX_EPOCH_S)
+    return bad_value(err, column,
+                     "timestamp out of range (years 0000 to "
+                     "9999)");
   if (family(d) == FAM_SQLITE) {
     out->type = SL_V_INT;
     out->u.i = v;
     return SL_OK;
   }
-  if (secs < SL_MIN_EPOCH_S || secs > SL_MAX_EPOCH_S)
-    return bad_value(err, column,
-                     "timestamp out of range (years 0000 to "
-                     "9999)");
   return store_instant(L, secs, us, ms, d, a, out, column, err);
 }
 
@@ -971,6 +974,13 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     if (t != LUA_TNUMBER) return wrong_type(L, idx, "a number", column, err);
     out->type = SL_V_FLOAT;
     out->u.f = (double)lua_tonumber(L, idx);
+    /* SQLite turns NaN into NULL and MySQL refuses it and the infinities:
+    ** say so rather than lose the value (PostgreSQL stores all three). */
+    if (out->u.f != out->u.f && family(d) != FAM_POSTGRESQL)
+      return bad_value(err, column, "%s cannot store NaN",
+                       family(d) == FAM_SQLITE ? "SQLite" : "MySQL");
+    if (!is_finite(out->u.f) && family(d) == FAM_MYSQL)
+      return bad_value(err, column, "MySQL cannot store an infinite number");
     return SL_OK;
 
   case SL_C_NUMERIC:
@@ -1139,6 +1149,38 @@ static int text_double(const sl_value *v, double *out) {
   return *end == '\0';
 }
 
+/* PostgreSQL's numeric NaN and infinities as text: NaN, ±math.huge. */
+static int text_special(const sl_value *v, double *out) {
+  char buf[16];
+  if (!cstr(v, buf, sizeof buf)) return 0;
+  if (strcmp(buf, "NaN") == 0)
+    *out = NAN;
+  else if (strcmp(buf, "Infinity") == 0)
+    *out = HUGE_VAL;
+  else if (strcmp(buf, "-Infinity") == 0)
+    *out = -HUGE_VAL;
+  else
+    return 0;
+  return 1;
+}
+
+/* A timestamp cell no ISO-8601 string or epoch number can hold
+** (PostgreSQL's infinity, BC dates, years after 9999): an error, never the
+** server's text, which could not be written back. */
+static int bad_instant(const sl_value *v, sl_error *err) {
+  if (v->type == SL_V_TEXT || v->type == SL_V_BLOB)
+    return bad_value(err, NULL,
+                     "cannot read '%.*s' as a timestamp (years 0000 to 9999 "
+                     "only)",
+                     v->u.s.n > 60 ? 60 : (int)v->u.s.n, v->u.s.p);
+  if (v->type == SL_V_INT)
+    return bad_value(err, NULL,
+                     "cannot read %lld as a timestamp (years 0000 to 9999 "
+                     "only)",
+                     (long long)v->u.i);
+  return bad_value(err, NULL, "cannot read the cell as a timestamp");
+}
+
 /* An instant from a cell: INT epoch (seconds, or ms when ms), FLOAT epoch
 ** (sub-units dropped), TEXT timestamp. */
 static int cell_instant(const sl_value *v, int ms, int64_t *secs, int *us) {
@@ -1231,6 +1273,10 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
       lua_pushnumber(L, (lua_Number)f);
       return SL_OK;
     }
+    if (v->type == SL_V_TEXT && text_special(v, &f)) {
+      lua_pushnumber(L, (lua_Number)f);
+      return SL_OK;
+    }
     break;
 
   case SL_C_NUMERIC: {
@@ -1291,7 +1337,8 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
       lua_pushstring(L, buf);
       return SL_OK;
     }
-    break;
+    if (v->type == SL_V_FLOAT) break;
+    return bad_instant(v, err);
   }
 
   case SL_C_EPOCH:
@@ -1304,7 +1351,8 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
       sl_lua_pushint64(L, c == SL_C_EPOCH_MS ? secs * 1000 + us / 1000 : secs);
       return SL_OK;
     }
-    break;
+    if (v->type == SL_V_FLOAT) break;
+    return bad_instant(v, err);
   }
 
   case SL_C_ANY:

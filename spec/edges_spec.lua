@@ -116,3 +116,96 @@ describe("JSON the decoder refuses", function()
     end)
   end
 end)
+
+describe("values at the edges", function()
+  for _, d in ipairs(dialects.live()) do
+    describe(d.name, function()
+      local db, t
+      before_each(function()
+        local s
+        db, s = d.open(function(m)
+          local cols = { id = m.integer():primaryKey() }
+          if d.name == "sqlite" then
+            cols.ts = m.integer({ mode = "timestamp" })
+            cols.f = m.real()
+            cols.n = m.numeric({ mode = "number" })
+          elseif d.name == "postgresql" then
+            cols.ts = m.timestamp({ mode = "epoch" })
+            cols.tss = m.timestamp()
+            cols.f = m.doublePrecision()
+            cols.n = m.numeric({ mode = "number" })
+          else
+            cols.ts = m.datetime()
+            cols.f = m.double()
+            cols.n = m.decimal({ precision = 20, scale = 6, mode = "number" })
+          end
+          return { edge_vals = m.table("edge_vals", cols) }
+        end)
+        t = s.edge_vals
+      end)
+      after_each(function() db:close() end)
+
+      it("NaN is kept where the database stores it, else refused naming the column",
+        function()
+          local nan = 0 / 0
+          if d.name == "postgresql" then
+            db:insert(t):values({ id = 1, f = nan, n = nan }):run()
+            local row = db:select():from(t):get()
+            assert.is_true(row.f ~= row.f and row.n ~= row.n)
+          else
+            local msg = fails("validation", function()
+              return db:insert(t):values({ id = 1, f = nan }):run()
+            end)
+            assert.matches("edge_vals.f: .* cannot store NaN", msg)
+            assert.same({}, db:select():from(t):all())
+          end
+        end)
+
+      it("timestamps outside years 0000-9999 are refused on write", function()
+        local msg = fails("validation", function()
+          -- 10000-01-01T00:00:00Z
+          return db:insert(t):values({ id = 1, ts = 253402300800 }):run()
+        end)
+        assert.matches("edge_vals.ts: timestamp out of range", msg, 1, true)
+        msg = fails("validation", function()
+          return db:insert(t):values({ id = 1, ts = -62167219201 }):run()
+        end)
+        assert.matches("edge_vals.ts: timestamp out of range", msg, 1, true)
+      end)
+
+      if d.name == "postgresql" then
+        it("numeric NaN and infinities read as numbers that write back", function()
+          for i, v in ipairs({ "NaN", "Infinity", "-Infinity" }) do
+            db:execute(sleet.sql("insert into edge_vals (id, n) values (?, cast(? as numeric))",
+              i, v))
+          end
+          local rows = db:select():from(t):orderBy(t.id):all()
+          assert.is_true(rows[1].n ~= rows[1].n)
+          assert.equal(math.huge, rows[2].n)
+          assert.equal(-math.huge, rows[3].n)
+          db:delete(t):run()
+          db:insert(t):values({ { id = 1, n = rows[1].n }, { id = 2, n = rows[2].n },
+            { id = 3, n = rows[3].n } }):run()
+          local again = db:select():from(t):orderBy(t.id):all()
+          assert.equal(math.huge, again[2].n)
+        end)
+
+        for _, v in ipairs({ "infinity", "-infinity", "0044-03-15 00:00:00 BC",
+          "12345-01-01 00:00:00" }) do
+          it("timestamp '" .. v .. "' is an error naming the column", function()
+            db:execute(sleet.sql("insert into edge_vals (id, ts, tss) values " ..
+              "(1, cast(? as timestamp), cast(? as timestamp))", v, v))
+            local msg = fails("validation", function()
+              return db:select({ ts = t.ts }):from(t):all()
+            end)
+            assert.matches("edge_vals.ts: cannot read '", msg, 1, true)
+            msg = fails("validation", function()
+              return db:select({ tss = t.tss }):from(t):all()
+            end)
+            assert.matches("edge_vals.tss: cannot read '", msg, 1, true)
+          end)
+        end
+      end
+    end)
+  end
+end)

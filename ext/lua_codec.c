@@ -922,6 +922,20 @@ static int encode_timestamp(lua_State *L, int idx, int ms, const sl_dialect *d,
                     column, err);
 }
 
+/* Decimal digits of an integer in 2^63 .. 2^64-1, without sign or
+** leading zeros. */
+static int is_uint64_above_int64(const char *s, size_t n) {
+  static const char max[] = "18446744073709551615",
+                    min[] = "9223372036854775808";
+  size_t i;
+  if (n < sizeof min - 1 || n > sizeof max - 1 || s[0] == '0') return 0;
+  for (i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  if (n == sizeof max - 1 && memcmp(s, max, n) > 0) return 0;
+  if (n == sizeof min - 1 && memcmp(s, min, n) < 0) return 0;
+  return 1;
+}
+
 /* Encodes the Lua value at idx as codec c stores it in dialect d (see
 ** lua_sleet.h and API.md's value table). nil and sleet.null give
 ** SL_V_NULL for every codec. Bytes are copied into a. Returns SL_OK, or
@@ -964,6 +978,16 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     }
 
   case SL_C_INT:
+    /* MySQL's BIGINT UNSIGNED above 2^63-1 reads as its digits: they
+    ** write back exactly, as text the server converts. */
+    if (t == LUA_TSTRING && family(d) == FAM_MYSQL) {
+      size_t n;
+      const char *s = lua_tolstring(L, idx, &n);
+      if (is_uint64_above_int64(s, n)) {
+        set_bytes(L, a, out, SL_V_TEXT, s, n);
+        return SL_OK;
+      }
+    }
     if (!to_int64(L, idx, &out->u.i))
       return wrong_type(L, idx, "an integer", column, err);
     out->type = SL_V_INT;

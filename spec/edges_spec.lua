@@ -209,3 +209,38 @@ describe("values at the edges", function()
     end)
   end
 end)
+
+describe("MySQL bigint unsigned above 2^63-1", function()
+  local d = dialects.find("mysql")
+  if not d then return end
+  local db, t
+  before_each(function()
+    local s
+    db, s = d.open(function(m)
+      return { edge_u64 = m.table("edge_u64", {
+        id = m.int():primaryKey(), u = m.bigint({ unsigned = true }) }) }
+    end)
+    t = s.edge_u64
+  end)
+  after_each(function() db:close() end)
+
+  it("reads as its digits, which write back exactly", function()
+    db:execute(sleet.sql("insert into edge_u64 (id, u) values (1, 18446744073709551615)"))
+    local row = db:select():from(t):get()
+    assert.equal("18446744073709551615", row.u)
+    db:insert(t):values({ id = 2, u = row.u }):run()
+    db:insert(t):values({ id = 3, u = "9223372036854775808" }):run()
+    local rows = db:select():from(t):orderBy(t.id):all()
+    assert.equal("18446744073709551615", rows[2].u)
+    assert.equal("9223372036854775808", rows[3].u)
+  end)
+
+  it("other strings are still refused", function()
+    for _, v in ipairs({ "18446744073709551616", "12", "-1", "1e3" }) do
+      local msg = fails("validation", function()
+        return db:insert(t):values({ id = 4, u = v }):run()
+      end)
+      assert.matches("edge_u64.u: expected an integer", msg, 1, true)
+    end
+  end)
+end)

@@ -1257,10 +1257,11 @@ int sl_lua_decode_failed(sl_error *err, const sl_field *f) {
 
 /* Pushes the Lua value of a result cell read with codec c from dialect d
 ** (the inverse of sl_lua_encode; see lua_sleet.h). SL_V_NULL pushes nil.
-** Cells of a type the codec does not expect (or text it cannot parse, such
-** as PostgreSQL's 'infinity') are pushed as their natural Lua value.
-** Returns SL_ERROR, pushing nothing, only for invalid JSON. Raises only on
-** memory errors. */
+** Cells of a type the codec does not expect are pushed as their natural
+** Lua value, except timestamps it cannot read (PostgreSQL's 'infinity', BC
+** dates, years after 9999), which could not be written back. Returns
+** SL_ERROR (validation), pushing nothing, for those and for invalid JSON;
+** sl_lua_decode_failed names the column. Raises only on memory errors. */
 int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
                   const sl_dialect *d, sl_error *err) {
   int64_t i;

@@ -16,7 +16,8 @@
 **
 ** Connection params (URL query or `params`): connect_timeout (seconds,
 ** default 10), read_timeout and write_timeout (seconds, default none). A
-** host connects over TCP, `socket` over a unix socket.
+** host connects over TCP, `socket` over a unix socket (even when a host is
+** given too).
 **
 ** Errors: kind database with the server's errno as code, its SQLSTATE and
 ** the constraint, table and column its message names; a lost server
@@ -42,22 +43,30 @@
 **   other strings, JSON, ENUM, SET  SL_V_TEXT
 **   NULL                            SL_V_NULL
 */
+/* clock_gettime, newlocale and uselocale are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mysql.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
 
 #include "sl_driver.h"
+#include "../ext/sl_num.h"
 
 /* The charset number of binary strings (BLOB, BINARY, VARBINARY). */
 #define MY_BINARY_CHARSET 63
 /* Seconds to wait for a server when the URL sets no connect_timeout. */
 #define MY_DEFAULT_CONNECT_TIMEOUT 10u
+/* The most placeholders a prepared statement may have (a 16-bit count in
+** the protocol). */
+#define MY_MAX_PARAMS 65535
 /* ER_CONSTRAINT_FAILED of MariaDB 10.2+ (a CHECK constraint failed). */
 #define MY_ER_CHECK_MARIADB 4025
 /* ER_CHECK_CONSTRAINT_VIOLATED of MySQL 8.0.16+. */
@@ -342,13 +351,44 @@ static int setup_query(MYSQL *my, const char *sql, sl_error *err) {
   return SL_OK;
 }
 
+static double now_seconds(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connect that failed after `elapsed` seconds: when that reached the
+** timeout, the message says so and names where it tried to connect (the
+** client's texts for a timeout vary: time decides). */
+static int connect_failed(MYSQL *my, const sl_connopts *opts, unsigned timeout,
+                          double elapsed, sl_error *err) {
+  conn_fail(my, err);
+  err->kind = SL_EK_CONNECTION;
+  if (elapsed >= (double)timeout - 0.25) {
+    char msg[sizeof err->message];
+    memcpy(msg, err->message, sizeof msg);
+    if (opts->socket != NULL)
+      sl_error_set(err, SL_EK_CONNECTION,
+                   "could not connect to %s within %u s (connect_timeout): %s",
+                   opts->socket, timeout, msg);
+    else
+      sl_error_set(err, SL_EK_CONNECTION,
+                   "could not connect to %s:%d within %u s (connect_timeout): "
+                   "%s",
+                   opts->host ? opts->host : "localhost",
+                   opts->port > 0 ? opts->port : MYSQL_PORT, timeout, msg);
+  }
+  return SL_ERROR;
+}
+
 static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   unsigned connect_timeout = MY_DEFAULT_CONNECT_TIMEOUT;
   unsigned read_timeout = 0, write_timeout = 0;
   my_bool reconnect = 0;
   unsigned int local_infile = 0;
-  unsigned int tcp = MYSQL_PROTOCOL_TCP;
+  unsigned int tcp = MYSQL_PROTOCOL_TCP, unix_socket = MYSQL_PROTOCOL_SOCKET;
   const char *host = opts->host;
+  double started;
   MYSQL *my;
   sl_conn *c;
   int i;
@@ -382,15 +422,20 @@ static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
     mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout);
   if (host != NULL && *host == '\0') host = NULL;
   /* A host means TCP, even "localhost" (which the client library would
-  ** otherwise take as its default unix socket); a socket is asked for
-  ** explicitly. */
-  if (host != NULL && opts->socket == NULL)
+  ** otherwise take as its default unix socket); a socket, asked for
+  ** explicitly, wins over a host (which the client library would take as
+  ** TCP unless it is "localhost"). */
+  if (opts->socket != NULL && *opts->socket != '\0') {
+    host = NULL;
+    mysql_options(my, MYSQL_OPT_PROTOCOL, &unix_socket);
+  } else if (host != NULL) {
     mysql_options(my, MYSQL_OPT_PROTOCOL, &tcp);
+  }
+  started = now_seconds();
   if (mysql_real_connect(my, host, opts->user, opts->password, opts->database,
                          (unsigned int)opts->port, opts->socket,
                          CLIENT_FOUND_ROWS) == NULL) {
-    conn_fail(my, err);
-    err->kind = SL_EK_CONNECTION;
+    connect_failed(my, opts, connect_timeout, now_seconds() - started, err);
     mysql_close(my);
     return SL_ERROR;
   }
@@ -492,8 +537,15 @@ static int my_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
   my_bool update_max = 1;
   sl_stmt *s;
   MYSQL_STMT *st;
-  (void)nparams; /* checked against the statement in bind */
   *out = NULL;
+  /* The server's own error ("too many placeholders") names neither the
+  ** limit nor the count. The count is checked against the statement in
+  ** bind. */
+  if (nparams > MY_MAX_PARAMS)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "MySQL takes at most %d parameters per statement, "
+                        "%d given",
+                        MY_MAX_PARAMS, nparams);
   if (len > (size_t)ULONG_MAX)
     return sl_error_set(err, SL_EK_USAGE, "SQL text too long");
   st = mysql_stmt_init(c->my);
@@ -804,11 +856,11 @@ static double float_value(float f) {
   int prec;
   if (f != f || f - f != 0.0f) return (double)f; /* NaN, infinities */
   for (prec = 1; prec < 9; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-    if (strtof(buf, NULL) == f) break;
+    sl_numfmt(buf, sizeof buf, "%.*g", prec, (double)f);
+    if (sl_strtof(buf, NULL) == f) break;
   }
-  snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-  return strtod(buf, NULL);
+  sl_numfmt(buf, sizeof buf, "%.*g", prec, (double)f);
+  return sl_strtod(buf, NULL);
 }
 
 static void set_text(sl_value *out, const char *p, size_t n) {

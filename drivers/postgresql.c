@@ -21,6 +21,10 @@
 ** and exact float output), so a timestamp without time zone means the same
 ** instant as the UTC strings sleet returns.
 **
+** Connecting gives up after connect_timeout seconds (a param, libpq's
+** meaning; 10 when unset) with a connection error naming host, port and
+** the timeout.
+**
 ** A lost connection (server stopped, network cut, backend terminated) is
 ** reported as a connection error; the connection is then marked broken and
 ** every later call fails the same way without touching the socket. Only
@@ -42,15 +46,20 @@
 ** trip, run by the server as one implicit transaction (or, inside an open
 ** transaction, between a savepoint and its release).
 */
+/* clock_gettime, newlocale and uselocale are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
 #include "sl_driver.h"
+#include "../ext/sl_num.h"
 
 /* Type OIDs of pg_type.h (stable across server versions). */
 #define PG_OID_BOOL 16
@@ -64,6 +73,10 @@
 
 /* The protocol counts parameters in 16 bits. */
 #define PG_MAX_PARAMS 65535
+/* Seconds libpq waits for a server when the caller sets no
+** connect_timeout (the MySQL driver's default too): a server that accepts
+** and never answers must not hang the caller. */
+#define PG_DEFAULT_CONNECT_TIMEOUT "10"
 /* Room for the text of one number parameter. */
 #define NUM_TEXT_SIZE 40
 
@@ -258,14 +271,43 @@ static const char *socket_dir(const char *socket, char *dir, size_t size,
   return dir;
 }
 
+static double now_seconds(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The failure of a connect that took `elapsed` seconds: when that reached
+** the timeout, the message says so and names where it tried to connect
+** (libpq's own text may be translated, so time decides, not the text). */
+static int connect_failed(const char *host, const char *port,
+                          const char *timeout, double elapsed, const char *line,
+                          sl_error *err) {
+  char *end;
+  long limit = strtol(timeout, &end, 10);
+  if (*end != '\0' || limit <= 0) limit = 0;
+  if (limit > 0 && limit < 2) limit = 2; /* libpq's minimum */
+  if (limit > 0 && elapsed >= (double)limit - 0.25)
+    return sl_error_set(err, SL_EK_CONNECTION,
+                        "could not connect to %s%s%s within %s s "
+                        "(connect_timeout): %s",
+                        host ? host : "the local socket", port ? ":" : "",
+                        port ? port : "", timeout,
+                        line[0] ? line : "timeout expired");
+  return sl_error_set(err, SL_EK_CONNECTION, "%s",
+                      line[0] ? line : "could not connect to the server");
+}
+
 static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   /* fixed keys (host, port, user, password, dbname, options,
-  ** client_encoding, expand_dbname), the caller's params, the terminator */
-  size_t cap = 9 + (size_t)(opts->nextra > 0 ? opts->nextra : 0);
+  ** connect_timeout, client_encoding), the caller's params, the
+  ** terminator */
+  size_t cap = 10 + (size_t)(opts->nextra > 0 ? opts->nextra : 0);
   const char **keys = NULL, **vals = NULL;
   char portbuf[16], dirbuf[1024];
-  const char *host = opts->host;
-  int port = opts->port, nk = 0, i, has_options = 0;
+  const char *host = opts->host, *timeout = PG_DEFAULT_CONNECT_TIMEOUT;
+  int port = opts->port, nk = 0, i, has_options = 0, has_timeout = 0;
+  double started;
   PGconn *pg;
   sl_conn *c;
   *out = NULL;
@@ -304,6 +346,10 @@ static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   ** connect_timeout, ...); libpq rejects unknown ones. Later keys win. */
   for (i = 0; i < opts->nextra; i++) {
     if (strcmp(opts->extra_keys[i], "options") == 0) has_options = 1;
+    if (strcmp(opts->extra_keys[i], "connect_timeout") == 0) {
+      has_timeout = 1;
+      timeout = opts->extra_values[i];
+    }
     keys[nk] = opts->extra_keys[i];
     vals[nk++] = opts->extra_values[i];
   }
@@ -316,12 +362,17 @@ static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
     vals[nk++] = "-c TimeZone=UTC -c DateStyle=ISO,MDY "
                  "-c extra_float_digits=3";
   }
+  if (!has_timeout) {
+    keys[nk] = "connect_timeout";
+    vals[nk++] = PG_DEFAULT_CONNECT_TIMEOUT;
+  }
   /* Cells are decoded as UTF-8: not negotiable. */
   keys[nk] = "client_encoding";
   vals[nk++] = "UTF8";
   keys[nk] = NULL;
   vals[nk] = NULL;
   /* expand_dbname = 0: a database name is never read as a conninfo. */
+  started = now_seconds();
   pg = PQconnectdbParams(keys, vals, 0);
   free(keys);
   free(vals);
@@ -330,8 +381,9 @@ static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
     char line[sizeof err->message];
     first_line(line, sizeof line, PQerrorMessage(pg));
     PQfinish(pg);
-    return sl_error_set(err, SL_EK_CONNECTION, "%s",
-                        line[0] ? line : "could not connect to the server");
+    return connect_failed(host && *host ? host : NULL,
+                          port > 0 ? portbuf : NULL, timeout,
+                          now_seconds() - started, line, err);
   }
   PQsetNoticeReceiver(pg, ignore_notice, NULL);
   c = malloc(sizeof *c);
@@ -437,10 +489,10 @@ static void fmt_double(char *buf, size_t size, double x) {
     return;
   }
   for (prec = 15; prec < 17; prec++) {
-    snprintf(buf, size, "%.*g", prec, x);
-    if (strtod(buf, NULL) == x) return;
+    sl_numfmt(buf, size, "%.*g", prec, x);
+    if (sl_strtod(buf, NULL) == x) return;
   }
-  snprintf(buf, size, "%.17g", x);
+  sl_numfmt(buf, size, "%.17g", x);
 }
 
 static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
@@ -820,7 +872,7 @@ static void pg_column(sl_stmt *s, int i, sl_value *out) {
   case PG_OID_FLOAT4:
   case PG_OID_FLOAT8: {
     /* strtod reads "NaN", "Infinity" and "-Infinity" too */
-    double x = strtod(p, &end);
+    double x = sl_strtod(p, &end);
     if (end == p || *end != '\0') {
       text_cell(s, i, p, out);
     } else {

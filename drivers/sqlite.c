@@ -1,8 +1,9 @@
 /*
 ** sqlite.c — the SQLite driver (sl_driver_sqlite) on the sqlite3 C API.
 **
-** Connections open with extended result codes, a 5 s busy timeout and
-** foreign key enforcement on (what Drizzle users expect from SQLite), in
+** Connections open with extended result codes, a 5 s busy timeout,
+** foreign key enforcement on (what Drizzle users expect from SQLite) and
+** double-quoted string literals off (a misspelt column is an error), in
 ** multi-thread mode (no mutex around each call: a connection is used by
 ** one thread at a time).
 ** Parameter bytes are bound SQLITE_STATIC: the driver contract says they
@@ -210,16 +211,32 @@ static int sq_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   *out = NULL;
   sl_error_clear(err);
   if (path == NULL || *path == '\0') path = ":memory:";
+  /* Every key is checked before the file is opened: a typo must not
+  ** create a database file. */
   for (i = 0; i < opts->nextra; i++) {
-    if (strcmp(opts->extra_keys[i], "mode") != 0) continue;
-    if (strcmp(opts->extra_values[i], "ro") == 0)
+    const char *k = opts->extra_keys[i], *v = opts->extra_values[i];
+    if (strcmp(k, "mode") != 0) {
+      if (strcmp(k, "busy_timeout") != 0 && strcmp(k, "foreign_keys") != 0 &&
+          strcmp(k, "journal_mode") != 0)
+        return sl_error_set(err, SL_EK_USAGE,
+                            "unknown sqlite option '%s' (mode, busy_timeout, "
+                            "foreign_keys or journal_mode)",
+                            k);
+      continue;
+    }
+    if (strcmp(v, "ro") == 0)
       flags = SQLITE_OPEN_READONLY;
-    else if (strcmp(opts->extra_values[i], "rw") == 0)
+    else if (strcmp(v, "rw") == 0)
       flags = SQLITE_OPEN_READWRITE;
-    else if (strcmp(opts->extra_values[i], "rwc") != 0)
+    else if (strcmp(v, "rwc") == 0)
+      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    else if (strcmp(v, "memory") == 0)
+      flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
+    else
       return sl_error_set(err, SL_EK_USAGE,
-                          "sqlite option mode must be ro, rw or rwc, got '%s'",
-                          opts->extra_values[i]);
+                          "sqlite option mode must be ro, rw, rwc or memory, "
+                          "got '%s'",
+                          v);
   }
   /* A connection belongs to one Lua state, which never runs it from two
   ** threads at once: SQLite's per-call connection mutex only costs. */
@@ -234,6 +251,12 @@ static int sq_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
+#ifdef SQLITE_DBCONFIG_DQS_DML
+  /* "name" is an identifier, never a string: a missing column must be an
+  ** error, not a string holding its own name. */
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+#endif
   rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
     db_fail(db, rc, err);
@@ -369,9 +392,23 @@ static int prepare_stmt(sl_conn *c, const char *sql, size_t len, unsigned flags,
   return SL_OK;
 }
 
+/* SQLite's own error for too many parameters ("too many SQL variables")
+** names neither the limit nor the count: say both before compiling. */
+static int check_nparams(sl_conn *c, int nparams, sl_error *err) {
+  int limit = sqlite3_limit(c->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  if (nparams > limit)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "SQLite takes at most %d parameters per statement, "
+                        "%d given",
+                        limit, nparams);
+  return SL_OK;
+}
+
 static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
                       sl_stmt **out, sl_error *err) {
-  (void)nparams; /* checked against the statement in bind */
+  /* the count is checked against the statement in bind */
+  *out = NULL;
+  if (check_nparams(c, nparams, err) != SL_OK) return SL_ERROR;
   return prepare_stmt(c, sql, len, 0, out, err);
 }
 
@@ -379,7 +416,8 @@ static int sq_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
 ** not come from the lookaside pool meant for short-lived ones. */
 static int sq_prepare_persistent(sl_conn *c, const char *sql, size_t len,
                                  int nparams, sl_stmt **out, sl_error *err) {
-  (void)nparams;
+  *out = NULL;
+  if (check_nparams(c, nparams, err) != SL_OK) return SL_ERROR;
   return prepare_stmt(c, sql, len, SQLITE_PREPARE_PERSISTENT, out, err);
 }
 

@@ -16,16 +16,21 @@
 ** a decoded document can raise only on memory errors; the document is then
 ** held by a small userdata whose __gc frees it.
 */
+/* newlocale and uselocale (sl_num.h) are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "lua_sleet.h"
+#include "sl_num.h"
 
 /* Nesting limit of JSON documents, both ways. */
 #define SL_JSON_MAX_DEPTH 1000
@@ -101,15 +106,15 @@ static int real_precision(double x) {
   char buf[40];
   int prec;
   for (prec = 15; prec < 17; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, x);
-    if (strtod(buf, NULL) == x) return prec;
+    sl_numfmt(buf, sizeof buf, "%.*g", prec, x);
+    if (sl_strtod(buf, NULL) == x) return prec;
   }
   return 17;
 }
 
 /* Shortest round-trip text of x ("0.1", not "0.10000000000000001"). */
 static void fmt_double(char *buf, size_t size, double x) {
-  snprintf(buf, size, "%.*g", real_precision(x), x);
+  sl_numfmt(buf, size, "%.*g", real_precision(x), x);
 }
 
 /* A short description of the Lua value at idx for messages:
@@ -870,15 +875,17 @@ static int encode_epoch(lua_State *L, int64_t v, int ms, const sl_dialect *d,
                         sl_error *err) {
   int64_t secs = ms ? floor_div(v, 1000) : v;
   int us = ms ? (int)floor_mod(v, 1000) * 1000 : 0;
+  /* SQLite would store any integer; the range is the one every dialect
+  ** reads back as a timestamp. */
+  if (secs < SL_MIN_EPOCH_S || secs > SL_MAX_EPOCH_S)
+    return bad_value(err, column,
+                     "timestamp out of range (years 0000 to "
+                     "9999)");
   if (family(d) == FAM_SQLITE) {
     out->type = SL_V_INT;
     out->u.i = v;
     return SL_OK;
   }
-  if (secs < SL_MIN_EPOCH_S || secs > SL_MAX_EPOCH_S)
-    return bad_value(err, column,
-                     "timestamp out of range (years 0000 to "
-                     "9999)");
   return store_instant(L, secs, us, ms, d, a, out, column, err);
 }
 
@@ -913,6 +920,20 @@ static int encode_timestamp(lua_State *L, int idx, int ms, const sl_dialect *d,
                        : "an ISO-8601 string or integer epoch "
                          "seconds",
                     column, err);
+}
+
+/* Decimal digits of an integer in 2^63 .. 2^64-1, without sign or
+** leading zeros. */
+static int is_uint64_above_int64(const char *s, size_t n) {
+  static const char max[] = "18446744073709551615",
+                    min[] = "9223372036854775808";
+  size_t i;
+  if (n < sizeof min - 1 || n > sizeof max - 1 || s[0] == '0') return 0;
+  for (i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  if (n == sizeof max - 1 && memcmp(s, max, n) > 0) return 0;
+  if (n == sizeof min - 1 && memcmp(s, min, n) < 0) return 0;
+  return 1;
 }
 
 /* Encodes the Lua value at idx as codec c stores it in dialect d (see
@@ -957,6 +978,16 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     }
 
   case SL_C_INT:
+    /* MySQL's BIGINT UNSIGNED above 2^63-1 reads as its digits: they
+    ** write back exactly, as text the server converts. */
+    if (t == LUA_TSTRING && family(d) == FAM_MYSQL) {
+      size_t n;
+      const char *s = lua_tolstring(L, idx, &n);
+      if (is_uint64_above_int64(s, n)) {
+        set_bytes(L, a, out, SL_V_TEXT, s, n);
+        return SL_OK;
+      }
+    }
     if (!to_int64(L, idx, &out->u.i))
       return wrong_type(L, idx, "an integer", column, err);
     out->type = SL_V_INT;
@@ -967,6 +998,13 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     if (t != LUA_TNUMBER) return wrong_type(L, idx, "a number", column, err);
     out->type = SL_V_FLOAT;
     out->u.f = (double)lua_tonumber(L, idx);
+    /* SQLite turns NaN into NULL and MySQL refuses it and the infinities:
+    ** say so rather than lose the value (PostgreSQL stores all three). */
+    if (out->u.f != out->u.f && family(d) != FAM_POSTGRESQL)
+      return bad_value(err, column, "%s cannot store NaN",
+                       family(d) == FAM_SQLITE ? "SQLite" : "MySQL");
+    if (!is_finite(out->u.f) && family(d) == FAM_MYSQL)
+      return bad_value(err, column, "MySQL cannot store an infinite number");
     return SL_OK;
 
   case SL_C_NUMERIC:
@@ -1131,8 +1169,40 @@ static int text_int64(const sl_value *v, int64_t *out) {
 static int text_double(const sl_value *v, double *out) {
   char buf[400], *end;
   if (!is_decimal(v->u.s.p, v->u.s.n) || !cstr(v, buf, sizeof buf)) return 0;
-  *out = strtod(buf, &end);
+  *out = sl_strtod(buf, &end);
   return *end == '\0';
+}
+
+/* PostgreSQL's numeric NaN and infinities as text: NaN, ±math.huge. */
+static int text_special(const sl_value *v, double *out) {
+  char buf[16];
+  if (!cstr(v, buf, sizeof buf)) return 0;
+  if (strcmp(buf, "NaN") == 0)
+    *out = NAN;
+  else if (strcmp(buf, "Infinity") == 0)
+    *out = HUGE_VAL;
+  else if (strcmp(buf, "-Infinity") == 0)
+    *out = -HUGE_VAL;
+  else
+    return 0;
+  return 1;
+}
+
+/* A timestamp cell no ISO-8601 string or epoch number can hold
+** (PostgreSQL's infinity, BC dates, years after 9999): an error, never the
+** server's text, which could not be written back. */
+static int bad_instant(const sl_value *v, sl_error *err) {
+  if (v->type == SL_V_TEXT || v->type == SL_V_BLOB)
+    return bad_value(err, NULL,
+                     "cannot read '%.*s' as a timestamp (years 0000 to 9999 "
+                     "only)",
+                     v->u.s.n > 60 ? 60 : (int)v->u.s.n, v->u.s.p);
+  if (v->type == SL_V_INT)
+    return bad_value(err, NULL,
+                     "cannot read %lld as a timestamp (years 0000 to 9999 "
+                     "only)",
+                     (long long)v->u.i);
+  return bad_value(err, NULL, "cannot read the cell as a timestamp");
 }
 
 /* An instant from a cell: INT epoch (seconds, or ms when ms), FLOAT epoch
@@ -1161,12 +1231,37 @@ static int cell_instant(const sl_value *v, int ms, int64_t *secs, int *us) {
   }
 }
 
+/* Names the column whose cell failed to decode (sl_lua_decode or
+** sl_lua_nested filled err): the message becomes "table.column: ..." (the
+** key when the field is no column) and err->table / err->column are set,
+** unless a nested decoder named one already. Returns SL_ERROR. */
+int sl_lua_decode_failed(sl_error *err, const sl_field *f) {
+  char where[300], msg[sizeof err->message];
+  const char *table = NULL, *col = f->key;
+  sl_errkind kind = err->kind;
+  if (err->column[0] != '\0') return SL_ERROR;
+  if (f->e != NULL && f->e->kind == SL_N_COL) {
+    table = f->e->u.col.table;
+    col = f->e->u.col.name;
+  }
+  if (col == NULL) return SL_ERROR;
+  if (table != NULL)
+    snprintf(where, sizeof where, "%s.%s", table, col);
+  else
+    snprintf(where, sizeof where, "%s", col);
+  memcpy(msg, err->message, sizeof msg);
+  bad_value(err, where, "%s", msg);
+  err->kind = kind;
+  return SL_ERROR;
+}
+
 /* Pushes the Lua value of a result cell read with codec c from dialect d
 ** (the inverse of sl_lua_encode; see lua_sleet.h). SL_V_NULL pushes nil.
-** Cells of a type the codec does not expect (or text it cannot parse, such
-** as PostgreSQL's 'infinity') are pushed as their natural Lua value.
-** Returns SL_ERROR, pushing nothing, only for invalid JSON. Raises only on
-** memory errors. */
+** Cells of a type the codec does not expect are pushed as their natural
+** Lua value, except timestamps it cannot read (PostgreSQL's 'infinity', BC
+** dates, years after 9999), which could not be written back. Returns
+** SL_ERROR (validation), pushing nothing, for those and for invalid JSON;
+** sl_lua_decode_failed names the column. Raises only on memory errors. */
 int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
                   const sl_dialect *d, sl_error *err) {
   int64_t i;
@@ -1200,6 +1295,10 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
       return SL_OK;
     }
     if (v->type == SL_V_TEXT && text_double(v, &f)) {
+      lua_pushnumber(L, (lua_Number)f);
+      return SL_OK;
+    }
+    if (v->type == SL_V_TEXT && text_special(v, &f)) {
       lua_pushnumber(L, (lua_Number)f);
       return SL_OK;
     }
@@ -1263,7 +1362,8 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
       lua_pushstring(L, buf);
       return SL_OK;
     }
-    break;
+    if (v->type == SL_V_FLOAT) break;
+    return bad_instant(v, err);
   }
 
   case SL_C_EPOCH:
@@ -1276,7 +1376,8 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
       sl_lua_pushint64(L, c == SL_C_EPOCH_MS ? secs * 1000 + us / 1000 : secs);
       return SL_OK;
     }
-    break;
+    if (v->type == SL_V_FLOAT) break;
+    return bad_instant(v, err);
   }
 
   case SL_C_ANY:

@@ -572,7 +572,10 @@ static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
       const sl_field *f = &cq->fields[i];
       cur->drv->column(cur->stmt, i, &v);
       if (f->shape != NULL) {
-        if (sl_lua_nested(L, &v, f->shape, kidx, d, err) != SL_OK) goto fail;
+        if (sl_lua_nested(L, &v, f->shape, kidx, d, err) != SL_OK) {
+          sl_lua_decode_failed(err, f);
+          goto fail;
+        }
         if (lua_isnil(L, -1)) {
           lua_pop(L, 1);
           sl_lua_pushnull(L);
@@ -580,6 +583,7 @@ static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
       } else if (v.type == SL_V_NULL) {
         sl_lua_pushnull(L);
       } else if (sl_lua_decode(L, &v, f->codec, d, err) != SL_OK) {
+        sl_lua_decode_failed(err, f);
         goto fail;
       }
       lua_rawseti(L, row, i + 1);
@@ -609,8 +613,12 @@ static int push_field_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
     }
     lua_rawgeti(L, kidx, i + 1);
     if (f->shape != NULL) {
-      if (sl_lua_nested(L, &v, f->shape, kidx, d, err) != SL_OK) goto fail;
+      if (sl_lua_nested(L, &v, f->shape, kidx, d, err) != SL_OK) {
+        sl_lua_decode_failed(err, f);
+        goto fail;
+      }
     } else if (sl_lua_decode(L, &v, f->codec, d, err) != SL_OK) {
+      sl_lua_decode_failed(err, f);
       goto fail;
     }
     lua_rawset(L, t);

@@ -13,6 +13,9 @@
 ** tables are built, so a memory error raised by Lua frees it through the
 ** collector instead of leaking it.
 */
+/* newlocale and uselocale (sl_num.h) are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include <jansson.h>
 
 #include "lua_sleet.h"
+#include "sl_num.h"
 
 #define SL_NEST_BOX "sleet.NestedJSON"
 /* Deepest JSON value inside a json column of a nested row. */
@@ -191,11 +195,11 @@ static double single_value(double d) {
   int prec;
   if (f != f || f - f != 0.0f) return (double)f; /* NaN, infinities */
   for (prec = 1; prec < 9; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-    if (strtof(buf, NULL) == f) break;
+    sl_numfmt(buf, sizeof buf, "%.*g", prec, (double)f);
+    if (sl_strtof(buf, NULL) == f) break;
   }
-  snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-  return strtod(buf, NULL);
+  sl_numfmt(buf, sizeof buf, "%.*g", prec, (double)f);
+  return sl_strtod(buf, NULL);
 }
 
 /* The length of a time of day without the trailing zeros of its fraction
@@ -230,7 +234,7 @@ static int push_value(nctx *c, json_t *j, sl_codec cd, int single) {
       if (v.u.s.n == 0 || v.u.s.n >= sizeof buf) break;
       memcpy(buf, v.u.s.p, v.u.s.n);
       buf[v.u.s.n] = '\0';
-      d = strtod(buf, &end);
+      d = sl_strtod(buf, &end);
       if (*end != '\0') break;
       lua_pushnumber(c->L, (lua_Number)single_value(d));
       return SL_OK;

@@ -129,6 +129,9 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
 ** nothing. */
 int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
                   const sl_dialect *d, sl_error *err);
+/* After a failed sl_lua_decode / sl_lua_nested of field f's cell: names
+** the field's table and column in err's message and fields. SL_ERROR. */
+int sl_lua_decode_failed(sl_error *err, const sl_field *f);
 
 /* Pushes v as its driver type maps to Lua without a codec: integer,
 ** float, boolean or string; SL_V_NULL pushes nil. Never fails. */

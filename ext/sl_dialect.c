@@ -3,12 +3,16 @@
 ** PostgreSQL and MySQL/MariaDB. Each is a const table of small hooks over
 ** the one default renderer (sl_render.c); only MySQL overrides a node.
 */
+/* newlocale and uselocale (sl_num.h) are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sl_int.h"
+#include "sl_num.h"
 
 /* {====================================================================
 ** Placeholders
@@ -38,8 +42,8 @@ static void add_double(sl_buf *b, double f) {
   size_t i;
   int prec, real = 0;
   for (prec = 15; prec <= 17; prec++) {
-    snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-    if (strtod(tmp, NULL) == f) break;
+    sl_numfmt(tmp, sizeof tmp, "%.*g", prec, f);
+    if (sl_strtod(tmp, NULL) == f) break;
   }
   for (i = 0; tmp[i] != '\0'; i++) {
     if (tmp[i] == ',') tmp[i] = '.';

@@ -11,6 +11,9 @@
 ** normalised here, once: SQL texts trimmed, foreign key actions in lower
 ** case, the PostgreSQL default schema spelled "public", lists sorted.
 */
+/* newlocale and uselocale (sl_num.h) are POSIX.1-2008 */
+#define _POSIX_C_SOURCE 200809L
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include <jansson.h>
 
 #include "sleet.h"
+#include "sl_num.h"
 
 /* Parse state: where we are, for messages. */
 typedef struct pctx {
@@ -135,7 +139,7 @@ static int get_str(pctx *c, const json_t *o, const char *key, int required,
   if (as_text && json_is_integer(v)) {
     snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
   } else if (as_text && json_is_real(v)) {
-    snprintf(tmp, sizeof tmp, "%.17g", json_real_value(v));
+    sl_numfmt(tmp, sizeof tmp, "%.17g", json_real_value(v));
   } else if (as_text && json_is_boolean(v)) {
     snprintf(tmp, sizeof tmp, "%s", json_is_true(v) ? "true" : "false");
   } else {

@@ -11,6 +11,7 @@
 #   SLEET_TEST_PG_CTL     a command taking `stop` or `start` that stops or
 #                         starts that same server (spec/pg_restart_spec.lua)
 #   SLEET_TEST_MYSQL_URL  mysql://root@127.0.0.1:PORT/sleet_test
+#   SLEET_TEST_MYSQL_SOCKET  the unix socket of that same server
 #
 # stop_servers stops exactly the servers started here, by data directory
 # (pg_ctl -D) and by pid (mariadbd), never by process name, and removes
@@ -207,6 +208,7 @@ start_mysql() {
         return 1
       fi
       export SLEET_TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/sleet_test"
+      export SLEET_TEST_MYSQL_SOCKET="$dir/sock"
       echo "servers: MariaDB listens on 127.0.0.1:$port"
       return 0
     fi
@@ -260,7 +262,7 @@ stop_mysql() {
     wait "$pid" 2>/dev/null
     SLEET_MY_PID=
   fi
-  unset SLEET_TEST_MYSQL_URL
+  unset SLEET_TEST_MYSQL_URL SLEET_TEST_MYSQL_SOCKET
 }
 
 # Stops both servers and removes their directories; safe to call again.
@@ -286,6 +288,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   echo "export SLEET_TEST_PG_URL=$SLEET_TEST_PG_URL"
   echo "export SLEET_TEST_PG_CTL=$SLEET_TEST_PG_CTL"
   echo "export SLEET_TEST_MYSQL_URL=$SLEET_TEST_MYSQL_URL"
+  echo "export SLEET_TEST_MYSQL_SOCKET=$SLEET_TEST_MYSQL_SOCKET"
   echo
   echo "servers: running until interrupted (Ctrl-C stops and removes them)"
   # `wait` returns as soon as a trapped signal arrives; a foreground sleep

@@ -95,10 +95,10 @@ local function parseurl(url)
       "postgres:// or mysql://)"):format(url))
   end
   if driver == "sqlite" then
-    local path = rest
+    local path, q = rest:match("^([^?]*)%??(.*)$")
     if path:sub(1, 2) == "//" then path = path:sub(3) end
     if path == "" then path = ":memory:" end
-    return "sqlite", { path = path }
+    return "sqlite", { path = path, params = q ~= "" and parsequery(q, {}) or nil }
   end
   return driver, parseserver(url, rest)
 end

@@ -119,26 +119,49 @@ local function quote(dialect, name)
   return '"' .. name:gsub('"', '""') .. '"'
 end
 
-local function conn(db)
+-- The logger (connect's logger option) of the database each native
+-- connection was taken from: the statements run here are logged like
+-- those of built queries.
+local loggers = setmetatable({}, { __mode = "k" })
+
+local function link(db, what)
   if type(db) ~= "table" or type(db._connection) ~= "function" then
-    util.usage("migrate: expected a database from sleet.connect")
+    util.usage(what .. ": expected a database from sleet.connect")
   end
+  local c = db:_connection()
+  loggers[c] = db._logger
+  return c
+end
+
+local function conn(db)
+  local c = link(db, "migrate")
   if db._st and db._st.depth and db._st.depth > 0 then
     util.usage("migrate: cannot run inside a transaction")
   end
-  return db:_connection()
+  return c
 end
 
--- exec_sql with ? placeholders on every dialect.
+-- exec_sql with ? placeholders on every dialect, through the logger.
 local function exec(c, sql, params, mode)
-  if c:dialect() == "postgresql" and params and #params > 0 then
+  params = params or {}
+  if c:dialect() == "postgresql" and #params > 0 then
     local n = 0
     sql = sql:gsub("%?", function()
       n = n + 1
       return "$" .. n
     end)
   end
-  return c:exec_sql(sql, params or {}, mode or "run")
+  local log = loggers[c]
+  if log then log(sql, params) end
+  return c:exec_sql(sql, params, mode or "run")
+end
+
+-- migrator.sql(db, sql, params, mode) runs SQL text with ? placeholders
+-- (no ? inside its literals) on db's connection, logged by db's logger;
+-- mode as exec_sql ("all", "run"; default "run"). What introspection
+-- reads the catalogs with.
+function M.sql(db, sql, params, mode)
+  return exec(link(db, "introspect"), sql, params, mode)
 end
 
 -- The tracking table's options: { table, schema, qualified }.

@@ -141,6 +141,18 @@ for _, d in ipairs(dialects.live()) do
       assert.equal(2, #migrator.applied(db, o))
     end)
 
+    it("warns about an applied migration edited afterwards", function()
+      local o = two()
+      migrator.migrate(db, o)
+      local f = dir .. "/0000_first.sql"
+      writefile(f, readfile(f) .. "\n-- edited\n")
+      local warned = {}
+      o.warn = function(msg) warned[#warned + 1] = msg end
+      assert.equal(0, #migrator.migrate(db, o))
+      assert.same({ f .. " was changed after it was applied (its hash " ..
+        "differs from the one recorded)" }, warned)
+    end)
+
     it("rolls back with the down files, newest first", function()
       local o = two()
       migrator.migrate(db, o)

@@ -636,12 +636,13 @@ function M.generate(config, opts)
 end
 
 -- kit.migrate(config, opts) connects to the config's database and applies
--- the pending migrations (sleet.migrator.migrate). opts.progress as there.
+-- the pending migrations (sleet.migrator.migrate). opts.progress and
+-- opts.warn as there.
 function M.migrate(config, opts)
   opts = opts or {}
   local db = M.connect(config)
   local mo = M.migratorOptions(config)
-  mo.progress = opts.progress
+  mo.progress, mo.warn = opts.progress, opts.warn
   local ok, res = pcall(migrator.migrate, db, mo)
   db:close()
   if not ok then error(res, 0) end
@@ -742,18 +743,18 @@ function M.check(config, opts)
   end
   if db then
     local mo = M.migratorOptions(config)
-    local rows = migrator.applied(db, mo)
+    local entries = {}
     for _, e in ipairs(journal.entries) do
-      local text = type(e.tag) == "string" and
-        migrator.readfile(out .. "/" .. e.tag .. ".sql")
+      local file = type(e.tag) == "string" and out .. "/" .. e.tag .. ".sql"
+      local text = file and migrator.readfile(file)
       if text then
-        for _, r in ipairs(rows) do
-          if r.name == e.tag and r.hash ~= core.sha256(text) then
-            add("edited", ("%s/%s.sql was changed after it was applied " ..
-              "(its hash differs from the one recorded)"):format(out, e.tag))
-          end
-        end
+        entries[#entries + 1] = { tag = e.tag, file = file,
+          hash = core.sha256(text) }
       end
+    end
+    for _, msg in ipairs(migrator.edited(entries, migrator.applied(db, mo)))
+    do
+      add("edited", msg)
     end
     if own then db:close() end
   end

@@ -262,6 +262,25 @@ local function isapplied(e, rows)
 end
 M.isapplied = isapplied
 
+-- migrator.edited(entries, rows) → messages for the entries ({ tag, file,
+-- hash }) recorded by name in rows (the tracking table's) whose file's
+-- hash differs from the recorded one: a migration changed after it was
+-- applied, which migrate will not run again. Rows drizzle's migrator wrote
+-- have no name: they cannot tell an edit from another migration.
+function M.edited(entries, rows)
+  local out = {}
+  for _, e in ipairs(entries) do
+    for _, r in ipairs(rows) do
+      if r.name == e.tag and r.hash ~= e.hash then
+        out[#out + 1] = ("%s was changed after it was applied (its hash " ..
+          "differs from the one recorded)"):format(e.file)
+        break
+      end
+    end
+  end
+  return out
+end
+
 -- A lock key for pg_advisory_lock: a 53-bit hash of the table's name.
 local function lockkey(tr)
   local h = 5381
@@ -490,9 +509,11 @@ local function checkopts(opts, what)
 end
 
 -- migrator.migrate(db, { migrationsFolder, migrationsTable,
--- migrationsSchema, progress = function(i, n, entry), lockTimeout }) →
--- the list of entries applied (in order). Entries already recorded are
--- skipped; the rest run in journal order, each in its own unit.
+-- migrationsSchema, progress = function(i, n, entry), warn =
+-- function(message), lockTimeout }) → the list of entries applied (in
+-- order). Entries already recorded are skipped; the rest run in journal
+-- order, each in its own unit. warn is told of each applied migration
+-- whose file was edited since (see migrator.edited), before anything runs.
 function M.migrate(db, opts)
   opts = checkopts(opts, "migrate")
   local c = conn(db)
@@ -508,6 +529,11 @@ function M.migrate(db, opts)
   locked(c, dialect, tr, opts, function()
     ensuretable(c, dialect, tr)
     local rows = appliedrows(c, tr)
+    if opts.warn then
+      for _, msg in ipairs(M.edited(folder.entries, rows)) do
+        opts.warn(msg)
+      end
+    end
     local pending = {}
     for _, e in ipairs(folder.entries) do
       if not isapplied(e, rows) then pending[#pending + 1] = e end

@@ -339,6 +339,37 @@ end
 -- Configuration
 -- =====================================================================
 
+-- The dialect a URL's scheme names (nil: no scheme sleet knows, which
+-- for SQLite is drizzle-kit's plain file name).
+local SCHEMES = {
+  sqlite = "sqlite", sqlite3 = "sqlite", file = "sqlite",
+  postgres = "postgresql", postgresql = "postgresql", pg = "postgresql",
+  mysql = "mysql", mariadb = "mysql",
+}
+
+-- Checks a config's dbCredentials against its dialect; where names the
+-- config (its file). URLs are not repeated in messages: they may hold a
+-- password.
+local function checkcredentials(config, where)
+  local cred = config.dbCredentials
+  if type(cred) ~= "table" then return end
+  local url = cred.url
+  if type(url) ~= "string" then return end
+  local dialect = config.dialect
+  local scheme = url:match("^([%a][%w+.-]*):")
+  local named = scheme and SCHEMES[scheme:lower()]
+  if named and named ~= dialect then
+    util.usage(("%s: dialect is %s but dbCredentials.url is a %s URL " ..
+      "(%s:)"):format(where, dialect, named, scheme))
+  end
+  if not named and dialect ~= "sqlite" then
+    util.usage(("%s: dbCredentials.url must be a %s URL (%s), for " ..
+      "dialect %s"):format(where, dialect, dialect == "postgresql" and
+      "postgres://user:password@host:port/database" or
+      "mysql://user:password@host:port/database", dialect))
+  end
+end
+
 -- kit.loadConfig(path) → the table sleet.config.lua returns, checked.
 function M.loadConfig(path)
   path = path or "sleet.config.lua"
@@ -353,6 +384,7 @@ function M.loadConfig(path)
   config.dialect = query.dialect(config.dialect == "turso" and "sqlite" or
     config.dialect)
   if config.schema == nil then util.usage(path .. ": schema is required") end
+  checkcredentials(config, path)
   config.out = config.out or "drizzle"
   config.casing = config.casing
   resolvecasing(config.casing)
@@ -392,6 +424,7 @@ function M.target(config)
   if type(cred) ~= "table" then
     util.usage("dbCredentials is required for this command")
   end
+  checkcredentials(config, "config")
   local dialect = config.dialect
   if cred.url then
     local url = cred.url

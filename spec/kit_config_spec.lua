@@ -131,4 +131,112 @@ describe("sleet.config.lua", function()
         assert.is_nil(io.open(dir .. "/x.db", "rb"))
       end)
   end)
+
+  describe("mistakes in its fields", function()
+    it("a dbCredentials.url that is not a string", function()
+      local msg, path = loaderror("return { dialect = 'sqlite', schema = " ..
+        "'schema.lua', dbCredentials = { url = 5 } }")
+      assert.equal(path .. ": dbCredentials.url must be a string, got a " ..
+        "number", msg)
+    end)
+
+    it("dbCredentials given as a string", function()
+      local msg, path = loaderror("return { dialect = 'sqlite', schema = " ..
+        "'schema.lua', dbCredentials = 'sqlite:x.db' }")
+      assert.equal(path .. ': dbCredentials must be a table such as { url ' ..
+        '= "..." }, got a string', msg)
+    end)
+
+    it("a config file raising a value that is not a message", function()
+      local msg, path = loaderror("error({ x = 1 })")
+      assert.equal("error in " .. path .. ": it raised a table value, not " ..
+        "an error message", msg)
+      msg = loaderror("error(nil)")
+      assert.equal("error in " .. path .. ": it raised a nil value, not an " ..
+        "error message", msg)
+    end)
+
+    it("the command says the same with exit code 2", function()
+      writefile(dir .. "/sleet.config.lua", "error({ x = 1 })")
+      local code, _, err = run(dir, "export")
+      assert.equal(2, code, err)
+      assert.equal("sleet-kit: error in sleet.config.lua: it raised a table " ..
+        "value, not an error message\n", err)
+      writefile(dir .. "/sleet.config.lua", "return { dialect = 'sqlite', " ..
+        "schema = 'schema.lua', dbCredentials = { url = 5 } }")
+      code, _, err = run(dir, "migrate")
+      assert.equal(2, code, err)
+      assert.equal("sleet-kit: sleet.config.lua: dbCredentials.url must be " ..
+        "a string, got a number\n", err)
+    end)
+  end)
+
+  describe("schema files", function()
+    -- The error kit.loadSchema raises for schema.lua and more.lua.
+    local function schemaerror()
+      local ok, e = pcall(kit.loadSchema, { dialect = "sqlite",
+        schema = { dir .. "/schema.lua", dir .. "/more.lua" } })
+      assert.is_false(ok)
+      assert.equal("table", type(e))
+      return e
+    end
+
+    before_each(function() writefile(dir .. "/more.lua", "return {}") end)
+
+    it("holding no table is an error naming them", function()
+      writefile(dir .. "/schema.lua", "return { x = 1 }")
+      local e = schemaerror()
+      assert.equal("usage", e.kind)
+      assert.equal(("schema %s/schema.lua: x is not a table, an enum or " ..
+        "relations (got a number)"):format(dir), e.message)
+      writefile(dir .. "/schema.lua", "return {}")
+      e = schemaerror()
+      assert.equal(("schema %s/schema.lua, %s/more.lua has no tables")
+        :format(dir, dir), e.message)
+    end)
+
+    it("an entry that is not a table object is named", function()
+      writefile(dir .. "/more.lua", [[
+local s = require "sleet.sqlite"
+return { id = s.integer() }
+]])
+      local e = schemaerror()
+      assert.equal(("schema %s/more.lua: id is not a table, an enum or " ..
+        "relations (got a builder)"):format(dir), e.message)
+    end)
+
+    it("returning something else than a table of tables", function()
+      for body, got in pairs({ ["return 5"] = "a number",
+        ["local s = require 'sleet.sqlite'\nreturn s.table('t', " ..
+        "{ id = s.integer() })"] = "a table" }) do
+        writefile(dir .. "/schema.lua", body)
+        local ok, e = pcall(kit.loadSchema, { dialect = "sqlite",
+          schema = dir .. "/schema.lua" })
+        assert.is_false(ok)
+        assert.equal(("schema %s/schema.lua must return a table of tables " ..
+          "({ users = users, ... }), got %s"):format(dir, got), e.message)
+      end
+    end)
+
+    it("raising an error value is named", function()
+      writefile(dir .. "/schema.lua", "error({ x = 1 })")
+      local ok, e = pcall(kit.loadSchema, { dialect = "sqlite",
+        schema = dir .. "/schema.lua" })
+      assert.is_false(ok)
+      assert.equal("usage", e.kind)
+      assert.equal(("error in schema %s/schema.lua: it raised a table " ..
+        "value, not an error message"):format(dir), e.message)
+    end)
+
+    it("export with a schema of no tables fails with exit code 2", function()
+      writefile(dir .. "/sleet.config.lua", "return { dialect = 'sqlite', " ..
+        "schema = 'schema.lua' }")
+      writefile(dir .. "/schema.lua", "return { x = 1 }")
+      local code, out, err = run(dir, "export")
+      assert.equal(2, code, out .. err)
+      assert.equal("", out)
+      assert.equal("sleet-kit: schema schema.lua: x is not a table, an enum " ..
+        "or relations (got a number)\n", err)
+    end)
+  end)
 end)

@@ -352,9 +352,17 @@ local SCHEMES = {
 -- password.
 local function checkcredentials(config, where)
   local cred = config.dbCredentials
-  if type(cred) ~= "table" then return end
+  if cred == nil then return end
+  if type(cred) ~= "table" then
+    util.usage(("%s: dbCredentials must be a table such as { url = " ..
+      "\"...\" }, got a %s"):format(where, type(cred)))
+  end
   local url = cred.url
-  if type(url) ~= "string" then return end
+  if url == nil then return end
+  if type(url) ~= "string" then
+    util.usage(("%s: dbCredentials.url must be a string, got a %s")
+      :format(where, type(url)))
+  end
   local dialect = config.dialect
   local scheme = url:match("^([%a][%w+.-]*):")
   local named = scheme and SCHEMES[scheme:lower()]
@@ -370,6 +378,15 @@ local function checkcredentials(config, where)
   end
 end
 
+-- The text of an error value a config or schema file raised.
+local function raised(e)
+  if type(e) == "string" then return e end
+  if type(e) == "table" and type(e.message) == "string" then
+    return e.message
+  end
+  return ("it raised a %s value, not an error message"):format(type(e))
+end
+
 -- kit.loadConfig(path) → the table sleet.config.lua returns, checked.
 function M.loadConfig(path)
   path = path or "sleet.config.lua"
@@ -377,7 +394,7 @@ function M.loadConfig(path)
   if not chunk then util.usage(("cannot read %s: %s"):format(path, err)) end
   local ok, config = pcall(chunk)
   if not ok then
-    util.usage(("error in %s: %s"):format(path, tostring(config)))
+    util.usage(("error in %s: %s"):format(path, raised(config)))
   end
   if type(config) ~= "table" then util.usage(path .. " must return a table") end
   if not config.dialect then util.usage(path .. ": dialect is required") end
@@ -391,8 +408,14 @@ function M.loadConfig(path)
   return config
 end
 
+-- What a schema file may hold: tables, enums and relations (what
+-- drizzle-kit reads; relations matter to queries only).
+local SCHEMAKINDS = { table = true, enum = true, relations = true }
+
 -- The schema table of a config: its schema field is a file name, a list of
--- them (each returning a table of tables, merged) or the table itself.
+-- them (each returning a table of tables, merged) or the table itself. A
+-- file holding anything else, or no table at all, is a usage error naming
+-- it.
 function M.loadSchema(config)
   local files = config.schema
   if type(files) == "table" and util.kind(files) == nil and
@@ -408,14 +431,32 @@ function M.loadSchema(config)
     end
     local ok, t = pcall(chunk)
     if not ok then
-      error(t, 0)
+      if type(t) == "string" then error(t, 0) end
+      -- an error object keeps its kind, its message names the file
+      local fields = { kind = "usage" }
+      if type(t) == "table" and type(t.kind) == "string" then
+        for k, v in pairs(t) do fields[k] = v end
+      end
+      fields.message = ("error in schema %s: %s"):format(file, raised(t))
+      core.error(fields)
     end
-    if type(t) ~= "table" then
-      util.usage(("schema %s must return a table"):format(file))
+    if type(t) ~= "table" or util.kind(t) ~= nil then
+      util.usage(("schema %s must return a table of tables " ..
+        "({ users = users, ... }), got %s"):format(file,
+        util.kind(t) and ("a " .. util.kind(t)) or ("a " .. type(t))))
     end
-    for k, v in pairs(t) do schema[k] = v end
+    for k, v in pairs(t) do
+      if not SCHEMAKINDS[util.kind(v)] then
+        util.usage(("schema %s: %s is not a table, an enum or relations " ..
+          "(got a %s)"):format(file, tostring(k), util.kind(v) or type(v)))
+      end
+      schema[k] = v
+    end
   end
-  return schema
+  for _, v in pairs(schema) do
+    if util.kind(v) == "table" then return schema end
+  end
+  util.usage(("schema %s has no tables"):format(table.concat(files, ", ")))
 end
 
 -- The connection target of a config's dbCredentials.

@@ -11,7 +11,8 @@
 -- so there a failure reports the statement that failed and those of the
 -- migration already applied. A lock keeps two migrators from running at
 -- once: an advisory lock (PostgreSQL), GET_LOCK (MySQL), an IMMEDIATE
--- transaction around each migration (SQLite).
+-- transaction around each migration (SQLite), under which what is pending
+-- is decided again.
 local core = require "sleet.core"
 local util = require "sleet.util"
 
@@ -366,7 +367,8 @@ local function isfkcheck(stmt)
 end
 
 -- Runs statements as one unit. unit: { label (for messages), file,
--- before(c) → true to skip (runs first inside the transaction), after(c)
+-- before(c) → true to skip (runs first inside the transaction), start()
+-- (runs next, once the unit is sure to run: the progress line), after(c)
 -- (runs last inside it: the tracking row) }. PostgreSQL and SQLite: one
 -- transaction (SQLite: IMMEDIATE, with its foreign_keys pragmas run
 -- around it and a foreign_key_check before commit); MySQL: statement by
@@ -401,6 +403,7 @@ function M.rununit(db, statements, unit)
   end
   if dialect == "mysql" then
     if unit.before and unit.before(c) then return false end
+    if unit.start then unit.start() end
     local applied = {}
     for _, stmt in ipairs(statements) do
       local ok, e = pcall(exec, c, stmt)
@@ -452,6 +455,14 @@ function M.rununit(db, statements, unit)
       pcall(c.rollback, c)
       restore()
       return false
+    end
+  end
+  if unit.start then
+    local ok2, err = pcall(unit.start)
+    if not ok2 then
+      pcall(c.rollback, c)
+      restore()
+      error(err, 0)
     end
   end
   -- what foreign_keys=OFF let through would be a broken database
@@ -539,16 +550,26 @@ function M.migrate(db, opts)
       if not isapplied(e, rows) then pending[#pending + 1] = e end
     end
     for i, e in ipairs(pending) do
-      if opts.progress then opts.progress(i, #pending, e) end
       local stmts = e.breakpoints and M.statements(e.sql) or
         (blank(e.sql) and {} or { e.sql })
+      local n = #pending
       local ran = M.rununit(db, stmts, {
         label = "migration " .. e.tag, file = e.file, tag = e.tag,
-        -- SQLite has no session lock: another migrator may have applied
-        -- it while this one waited for the write lock
-        before = dialect == "sqlite" and function(cc)
-          local _ = cc
-          return isapplied(e, appliedrows(c, tr)) ~= nil
+        -- SQLite has no session lock: what is pending is decided again
+        -- under each migration's write lock (another migrator may have
+        -- applied some while this one waited for it), and only then is a
+        -- migration reported as being applied
+        before = dialect == "sqlite" and function()
+          local now = appliedrows(c, tr)
+          if isapplied(e, now) then return true end
+          n = #done
+          for j = i, #pending do
+            if not isapplied(pending[j], now) then n = n + 1 end
+          end
+          return false
+        end or nil,
+        start = opts.progress and function()
+          opts.progress(#done + 1, n, e)
         end or nil,
         after = function(cc)
           exec(cc, "insert into " .. tr.qualified ..
@@ -598,12 +619,22 @@ function M.rollback(db, opts)
       end
     end
     for i, t in ipairs(targets) do
-      if opts.progress then opts.progress(i, #targets, t.entry) end
+      local n = #targets
       local ran = M.rununit(db, M.statements(t.down), {
         label = "rollback of " .. t.entry.tag, file = t.entry.downFile,
         tag = t.entry.tag,
+        -- decided again under the write lock on SQLite, as in migrate
         before = dialect == "sqlite" and function()
-          return isapplied(t.entry, appliedrows(c, tr)) == nil
+          local now = appliedrows(c, tr)
+          if isapplied(t.entry, now) == nil then return true end
+          n = #done
+          for j = i, #targets do
+            if isapplied(targets[j].entry, now) then n = n + 1 end
+          end
+          return false
+        end or nil,
+        start = opts.progress and function()
+          opts.progress(#done + 1, n, t.entry)
         end or nil,
         after = function(cc)
           exec(cc, "delete from " .. tr.qualified .. " where id = ?",

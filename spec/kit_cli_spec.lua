@@ -63,6 +63,21 @@ local function kit(dir, args, input)
   return code, out:gsub("EXIT:%d+%s*$", "")
 end
 
+-- Runs sleet-kit in dir without a terminal; returns exit code, stdout,
+-- stderr.
+local function kitsplit(dir, args)
+  local errfile = os.tmpname()
+  local cmd = ("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 lua5.4 %s %s 2>%s")
+    :format(shq(dir), ENV, shq(BIN), args, shq(errfile))
+  local p = io.popen(cmd .. "; echo \"EXIT:$?\"")
+  local out = p:read("a")
+  p:close()
+  local err = readfile(errfile)
+  os.remove(errfile)
+  local code = tonumber(out:match("EXIT:(%d+)%s*$"))
+  return code, out:gsub("EXIT:%d+%s*$", ""), err
+end
+
 -- Runs sleet-kit on a pseudo-terminal (script -qec), answers on its stdin.
 -- Under the sanitizer run (LD_PRELOAD of libasan) script(1) itself is not
 -- ours to check for leaks: it runs with leak detection off, and sleet-kit
@@ -347,6 +362,24 @@ describe("sleet-kit", function()
         assert.equal(0, code, out)
         assert.truthy(out:find("[1/2] reverting 0001_score", 1, true), out)
       end)
+
+      it("migrate warns about an applied migration edited afterwards",
+        function()
+          assert.equal(0, (kit(dir, "generate --name init")))
+          assert.equal(0, (kit(dir, "migrate")))
+          local f = dir .. "/migrations/0000_init.sql"
+          writefile(f, readfile(f) .. "\n-- edited\n")
+          local code, out, err = kitsplit(dir, "migrate")
+          assert.equal(0, code, err)
+          assert.equal("[!] warning: migrations/0000_init.sql was changed " ..
+            "after it was applied (its hash differs from the one " ..
+            "recorded); run sleet-kit check\n", err)
+          assert.equal("[i] No pending migrations\n", out)
+          code, out = kit(dir, "check")
+          assert.equal(1, code, out)
+          assert.truthy(out:find("[x] edited: migrations/0000_init.sql was " ..
+            "changed after it was applied", 1, true), out)
+        end)
 
       it("push refuses destructive changes without --force", function()
         assert.equal(0, (kit(dir, "push")))

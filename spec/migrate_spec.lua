@@ -141,6 +141,18 @@ for _, d in ipairs(dialects.live()) do
       assert.equal(2, #migrator.applied(db, o))
     end)
 
+    it("warns about an applied migration edited afterwards", function()
+      local o = two()
+      migrator.migrate(db, o)
+      local f = dir .. "/0000_first.sql"
+      writefile(f, readfile(f) .. "\n-- edited\n")
+      local warned = {}
+      o.warn = function(msg) warned[#warned + 1] = msg end
+      assert.equal(0, #migrator.migrate(db, o))
+      assert.same({ f .. " was changed after it was applied (its hash " ..
+        "differs from the one recorded)" }, warned)
+    end)
+
     it("rolls back with the down files, newest first", function()
       local o = two()
       migrator.migrate(db, o)
@@ -231,10 +243,21 @@ for _, d in ipairs(dialects.live()) do
 local sleet = require "sleet"
 local migrator = require "sleet.migrator"
 local db = sleet.connect(%q)
+local said = {}
 local ok, r = pcall(migrator.migrate, db, { migrationsFolder = %q,
-  migrationsTable = %q })
+  migrationsTable = %q, progress = function(i, n, e)
+    said[#said + 1] = ("[%%d/%%d] %%s"):format(i, n, e.tag)
+  end })
 db:close()
-if ok then print("ok " .. #r) else print("error " .. tostring(r)) end
+if not ok then
+  print("error " .. tostring(type(r) == "table" and r.message or r))
+  os.exit(1)
+end
+local tags = {}
+for i, e in ipairs(r) do tags[i] = e.tag end
+print("ok " .. #r)
+print("applied: " .. table.concat(tags, " "))
+print("progress: " .. table.concat(said, " "))
 ]]):format(url, dir, TABLE))
       local p1 = assert(io.popen(luacmd(script) .. " 2>&1"))
       local p2 = assert(io.popen(luacmd(script) .. " 2>&1"))
@@ -246,6 +269,19 @@ if ok then print("ok " .. #r) else print("error " .. tostring(r)) end
       local n2 = tonumber(out2:match("^ok (%d+)"))
       assert(n1 and n2, out1 .. out2)
       assert.equal(2, n1 + n2)
+      -- each reported applying only what it applied, numbered from 1
+      for _, out in ipairs({ out1, out2 }) do
+        local applied = out:match("\napplied: ([^\n]*)")
+        local said = out:match("\nprogress: ([^\n]*)")
+        local expect = {}
+        local k = 0
+        for tag in applied:gmatch("%S+") do
+          k = k + 1
+          expect[k] = ("[%d/%d] %s"):format(k, select(2, applied:gsub("%S+",
+            "")), tag)
+        end
+        assert.equal(table.concat(expect, " "), said, out1 .. out2)
+      end
       local other = d.name == "sqlite" and sleet.connect(url) or db
       local rows = migrator.applied(other, { migrationsTable = TABLE })
       assert.equal(2, #rows)

@@ -12,6 +12,7 @@
 -- reconcile(), which takes the wanted snapshot's spelling wherever the two
 -- mean the same.
 local core = require "sleet.core"
+local migrator = require "sleet.migrator"
 local snapshot = require "sleet.snapshot"
 local util = require "sleet.util"
 
@@ -20,25 +21,11 @@ local M = {}
 -- Tracking tables of migrators: never part of a schema.
 M.TRACKING = { __sleet_migrations = true, __drizzle_migrations = true }
 
-local function conn(db)
-  if type(db) ~= "table" or type(db._connection) ~= "function" then
-    util.usage("introspect: expected a database from sleet.connect")
-  end
-  return db:_connection()
-end
-
--- Rows of a catalog query. sql uses ? placeholders (numbered for
--- PostgreSQL here; no catalog query has a ? inside a literal).
+-- Rows of a catalog query, logged by db's logger. sql uses ? placeholders
+-- (numbered for PostgreSQL by migrator.sql; no catalog query has a ?
+-- inside a literal).
 local function rows(db, sql, params)
-  local c = conn(db)
-  if c:dialect() == "postgresql" then
-    local n = 0
-    sql = sql:gsub("%?", function()
-      n = n + 1
-      return "$" .. n
-    end)
-  end
-  return c:exec_sql(sql, params or {}, "all")
+  return migrator.sql(db, sql, params, "all")
 end
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
@@ -938,7 +925,10 @@ function M.snapshot(db, opts)
     if type(k) == "number" then exclude[v] = true else exclude[k] = v end
   end
   local o = { schemas = opts.schemas, exclude = exclude }
-  local dialect = conn(db):dialect()
+  if type(db) ~= "table" or type(db._connection) ~= "function" then
+    util.usage("introspect: expected a database from sleet.connect")
+  end
+  local dialect = db:_connection():dialect()
   if dialect == "sqlite" then return sqlite_snapshot(db, o) end
   if dialect == "postgresql" then return pg_snapshot(db, o) end
   return my_snapshot(db, o)

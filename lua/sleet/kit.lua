@@ -339,6 +339,54 @@ end
 -- Configuration
 -- =====================================================================
 
+-- The dialect a URL's scheme names (nil: no scheme sleet knows, which
+-- for SQLite is drizzle-kit's plain file name).
+local SCHEMES = {
+  sqlite = "sqlite", sqlite3 = "sqlite", file = "sqlite",
+  postgres = "postgresql", postgresql = "postgresql", pg = "postgresql",
+  mysql = "mysql", mariadb = "mysql",
+}
+
+-- Checks a config's dbCredentials against its dialect; where names the
+-- config (its file). URLs are not repeated in messages: they may hold a
+-- password.
+local function checkcredentials(config, where)
+  local cred = config.dbCredentials
+  if cred == nil then return end
+  if type(cred) ~= "table" then
+    util.usage(("%s: dbCredentials must be a table such as { url = " ..
+      "\"...\" }, got a %s"):format(where, type(cred)))
+  end
+  local url = cred.url
+  if url == nil then return end
+  if type(url) ~= "string" then
+    util.usage(("%s: dbCredentials.url must be a string, got a %s")
+      :format(where, type(url)))
+  end
+  local dialect = config.dialect
+  local scheme = url:match("^([%a][%w+.-]*):")
+  local named = scheme and SCHEMES[scheme:lower()]
+  if named and named ~= dialect then
+    util.usage(("%s: dialect is %s but dbCredentials.url is a %s URL " ..
+      "(%s:)"):format(where, dialect, named, scheme))
+  end
+  if not named and dialect ~= "sqlite" then
+    util.usage(("%s: dbCredentials.url must be a %s URL (%s), for " ..
+      "dialect %s"):format(where, dialect, dialect == "postgresql" and
+      "postgres://user:password@host:port/database" or
+      "mysql://user:password@host:port/database", dialect))
+  end
+end
+
+-- The text of an error value a config or schema file raised.
+local function raised(e)
+  if type(e) == "string" then return e end
+  if type(e) == "table" and type(e.message) == "string" then
+    return e.message
+  end
+  return ("it raised a %s value, not an error message"):format(type(e))
+end
+
 -- kit.loadConfig(path) → the table sleet.config.lua returns, checked.
 function M.loadConfig(path)
   path = path or "sleet.config.lua"
@@ -346,21 +394,28 @@ function M.loadConfig(path)
   if not chunk then util.usage(("cannot read %s: %s"):format(path, err)) end
   local ok, config = pcall(chunk)
   if not ok then
-    util.usage(("error in %s: %s"):format(path, tostring(config)))
+    util.usage(("error in %s: %s"):format(path, raised(config)))
   end
   if type(config) ~= "table" then util.usage(path .. " must return a table") end
   if not config.dialect then util.usage(path .. ": dialect is required") end
   config.dialect = query.dialect(config.dialect == "turso" and "sqlite" or
     config.dialect)
   if config.schema == nil then util.usage(path .. ": schema is required") end
+  checkcredentials(config, path)
   config.out = config.out or "drizzle"
   config.casing = config.casing
   resolvecasing(config.casing)
   return config
 end
 
+-- What a schema file may hold: tables, enums and relations (what
+-- drizzle-kit reads; relations matter to queries only).
+local SCHEMAKINDS = { table = true, enum = true, relations = true }
+
 -- The schema table of a config: its schema field is a file name, a list of
--- them (each returning a table of tables, merged) or the table itself.
+-- them (each returning a table of tables, merged) or the table itself. A
+-- file holding anything else, or no table at all, is a usage error naming
+-- it.
 function M.loadSchema(config)
   local files = config.schema
   if type(files) == "table" and util.kind(files) == nil and
@@ -376,14 +431,32 @@ function M.loadSchema(config)
     end
     local ok, t = pcall(chunk)
     if not ok then
-      error(t, 0)
+      if type(t) == "string" then error(t, 0) end
+      -- an error object keeps its kind, its message names the file
+      local fields = { kind = "usage" }
+      if type(t) == "table" and type(t.kind) == "string" then
+        for k, v in pairs(t) do fields[k] = v end
+      end
+      fields.message = ("error in schema %s: %s"):format(file, raised(t))
+      core.error(fields)
     end
-    if type(t) ~= "table" then
-      util.usage(("schema %s must return a table"):format(file))
+    if type(t) ~= "table" or util.kind(t) ~= nil then
+      util.usage(("schema %s must return a table of tables " ..
+        "({ users = users, ... }), got %s"):format(file,
+        util.kind(t) and ("a " .. util.kind(t)) or ("a " .. type(t))))
     end
-    for k, v in pairs(t) do schema[k] = v end
+    for k, v in pairs(t) do
+      if not SCHEMAKINDS[util.kind(v)] then
+        util.usage(("schema %s: %s is not a table, an enum or relations " ..
+          "(got a %s)"):format(file, tostring(k), util.kind(v) or type(v)))
+      end
+      schema[k] = v
+    end
   end
-  return schema
+  for _, v in pairs(schema) do
+    if util.kind(v) == "table" then return schema end
+  end
+  util.usage(("schema %s has no tables"):format(table.concat(files, ", ")))
 end
 
 -- The connection target of a config's dbCredentials.
@@ -392,6 +465,7 @@ function M.target(config)
   if type(cred) ~= "table" then
     util.usage("dbCredentials is required for this command")
   end
+  checkcredentials(config, "config")
   local dialect = config.dialect
   if cred.url then
     local url = cred.url
@@ -636,12 +710,13 @@ function M.generate(config, opts)
 end
 
 -- kit.migrate(config, opts) connects to the config's database and applies
--- the pending migrations (sleet.migrator.migrate). opts.progress as there.
+-- the pending migrations (sleet.migrator.migrate). opts.progress and
+-- opts.warn as there.
 function M.migrate(config, opts)
   opts = opts or {}
   local db = M.connect(config)
   local mo = M.migratorOptions(config)
-  mo.progress = opts.progress
+  mo.progress, mo.warn = opts.progress, opts.warn
   local ok, res = pcall(migrator.migrate, db, mo)
   db:close()
   if not ok then error(res, 0) end
@@ -742,18 +817,18 @@ function M.check(config, opts)
   end
   if db then
     local mo = M.migratorOptions(config)
-    local rows = migrator.applied(db, mo)
+    local entries = {}
     for _, e in ipairs(journal.entries) do
-      local text = type(e.tag) == "string" and
-        migrator.readfile(out .. "/" .. e.tag .. ".sql")
+      local file = type(e.tag) == "string" and out .. "/" .. e.tag .. ".sql"
+      local text = file and migrator.readfile(file)
       if text then
-        for _, r in ipairs(rows) do
-          if r.name == e.tag and r.hash ~= core.sha256(text) then
-            add("edited", ("%s/%s.sql was changed after it was applied " ..
-              "(its hash differs from the one recorded)"):format(out, e.tag))
-          end
-        end
+        entries[#entries + 1] = { tag = e.tag, file = file,
+          hash = core.sha256(text) }
       end
+    end
+    for _, msg in ipairs(migrator.edited(entries, migrator.applied(db, mo)))
+    do
+      add("edited", msg)
     end
     if own then db:close() end
   end

@@ -11,7 +11,8 @@
 -- so there a failure reports the statement that failed and those of the
 -- migration already applied. A lock keeps two migrators from running at
 -- once: an advisory lock (PostgreSQL), GET_LOCK (MySQL), an IMMEDIATE
--- transaction around each migration (SQLite).
+-- transaction around each migration (SQLite), under which what is pending
+-- is decided again.
 local core = require "sleet.core"
 local util = require "sleet.util"
 
@@ -119,26 +120,49 @@ local function quote(dialect, name)
   return '"' .. name:gsub('"', '""') .. '"'
 end
 
-local function conn(db)
+-- The logger (connect's logger option) of the database each native
+-- connection was taken from: the statements run here are logged like
+-- those of built queries.
+local loggers = setmetatable({}, { __mode = "k" })
+
+local function link(db, what)
   if type(db) ~= "table" or type(db._connection) ~= "function" then
-    util.usage("migrate: expected a database from sleet.connect")
+    util.usage(what .. ": expected a database from sleet.connect")
   end
+  local c = db:_connection()
+  loggers[c] = db._logger
+  return c
+end
+
+local function conn(db)
+  local c = link(db, "migrate")
   if db._st and db._st.depth and db._st.depth > 0 then
     util.usage("migrate: cannot run inside a transaction")
   end
-  return db:_connection()
+  return c
 end
 
--- exec_sql with ? placeholders on every dialect.
+-- exec_sql with ? placeholders on every dialect, through the logger.
 local function exec(c, sql, params, mode)
-  if c:dialect() == "postgresql" and params and #params > 0 then
+  params = params or {}
+  if c:dialect() == "postgresql" and #params > 0 then
     local n = 0
     sql = sql:gsub("%?", function()
       n = n + 1
       return "$" .. n
     end)
   end
-  return c:exec_sql(sql, params or {}, mode or "run")
+  local log = loggers[c]
+  if log then log(sql, params) end
+  return c:exec_sql(sql, params, mode or "run")
+end
+
+-- migrator.sql(db, sql, params, mode) runs SQL text with ? placeholders
+-- (no ? inside its literals) on db's connection, logged by db's logger;
+-- mode as exec_sql ("all", "run"; default "run"). What introspection
+-- reads the catalogs with.
+function M.sql(db, sql, params, mode)
+  return exec(link(db, "introspect"), sql, params, mode)
 end
 
 -- The tracking table's options: { table, schema, qualified }.
@@ -239,6 +263,25 @@ local function isapplied(e, rows)
 end
 M.isapplied = isapplied
 
+-- migrator.edited(entries, rows) → messages for the entries ({ tag, file,
+-- hash }) recorded by name in rows (the tracking table's) whose file's
+-- hash differs from the recorded one: a migration changed after it was
+-- applied, which migrate will not run again. Rows drizzle's migrator wrote
+-- have no name: they cannot tell an edit from another migration.
+function M.edited(entries, rows)
+  local out = {}
+  for _, e in ipairs(entries) do
+    for _, r in ipairs(rows) do
+      if r.name == e.tag and r.hash ~= e.hash then
+        out[#out + 1] = ("%s was changed after it was applied (its hash " ..
+          "differs from the one recorded)"):format(e.file)
+        break
+      end
+    end
+  end
+  return out
+end
+
 -- A lock key for pg_advisory_lock: a 53-bit hash of the table's name.
 local function lockkey(tr)
   local h = 5381
@@ -324,7 +367,8 @@ local function isfkcheck(stmt)
 end
 
 -- Runs statements as one unit. unit: { label (for messages), file,
--- before(c) → true to skip (runs first inside the transaction), after(c)
+-- before(c) → true to skip (runs first inside the transaction), start()
+-- (runs next, once the unit is sure to run: the progress line), after(c)
 -- (runs last inside it: the tracking row) }. PostgreSQL and SQLite: one
 -- transaction (SQLite: IMMEDIATE, with its foreign_keys pragmas run
 -- around it and a foreign_key_check before commit); MySQL: statement by
@@ -359,6 +403,7 @@ function M.rununit(db, statements, unit)
   end
   if dialect == "mysql" then
     if unit.before and unit.before(c) then return false end
+    if unit.start then unit.start() end
     local applied = {}
     for _, stmt in ipairs(statements) do
       local ok, e = pcall(exec, c, stmt)
@@ -410,6 +455,14 @@ function M.rununit(db, statements, unit)
       pcall(c.rollback, c)
       restore()
       return false
+    end
+  end
+  if unit.start then
+    local ok2, err = pcall(unit.start)
+    if not ok2 then
+      pcall(c.rollback, c)
+      restore()
+      error(err, 0)
     end
   end
   -- what foreign_keys=OFF let through would be a broken database
@@ -467,9 +520,11 @@ local function checkopts(opts, what)
 end
 
 -- migrator.migrate(db, { migrationsFolder, migrationsTable,
--- migrationsSchema, progress = function(i, n, entry), lockTimeout }) →
--- the list of entries applied (in order). Entries already recorded are
--- skipped; the rest run in journal order, each in its own unit.
+-- migrationsSchema, progress = function(i, n, entry), warn =
+-- function(message), lockTimeout }) → the list of entries applied (in
+-- order). Entries already recorded are skipped; the rest run in journal
+-- order, each in its own unit. warn is told of each applied migration
+-- whose file was edited since (see migrator.edited), before anything runs.
 function M.migrate(db, opts)
   opts = checkopts(opts, "migrate")
   local c = conn(db)
@@ -485,21 +540,36 @@ function M.migrate(db, opts)
   locked(c, dialect, tr, opts, function()
     ensuretable(c, dialect, tr)
     local rows = appliedrows(c, tr)
+    if opts.warn then
+      for _, msg in ipairs(M.edited(folder.entries, rows)) do
+        opts.warn(msg)
+      end
+    end
     local pending = {}
     for _, e in ipairs(folder.entries) do
       if not isapplied(e, rows) then pending[#pending + 1] = e end
     end
     for i, e in ipairs(pending) do
-      if opts.progress then opts.progress(i, #pending, e) end
       local stmts = e.breakpoints and M.statements(e.sql) or
         (blank(e.sql) and {} or { e.sql })
+      local n = #pending
       local ran = M.rununit(db, stmts, {
         label = "migration " .. e.tag, file = e.file, tag = e.tag,
-        -- SQLite has no session lock: another migrator may have applied
-        -- it while this one waited for the write lock
-        before = dialect == "sqlite" and function(cc)
-          local _ = cc
-          return isapplied(e, appliedrows(c, tr)) ~= nil
+        -- SQLite has no session lock: what is pending is decided again
+        -- under each migration's write lock (another migrator may have
+        -- applied some while this one waited for it), and only then is a
+        -- migration reported as being applied
+        before = dialect == "sqlite" and function()
+          local now = appliedrows(c, tr)
+          if isapplied(e, now) then return true end
+          n = #done
+          for j = i, #pending do
+            if not isapplied(pending[j], now) then n = n + 1 end
+          end
+          return false
+        end or nil,
+        start = opts.progress and function()
+          opts.progress(#done + 1, n, e)
         end or nil,
         after = function(cc)
           exec(cc, "insert into " .. tr.qualified ..
@@ -549,12 +619,22 @@ function M.rollback(db, opts)
       end
     end
     for i, t in ipairs(targets) do
-      if opts.progress then opts.progress(i, #targets, t.entry) end
+      local n = #targets
       local ran = M.rununit(db, M.statements(t.down), {
         label = "rollback of " .. t.entry.tag, file = t.entry.downFile,
         tag = t.entry.tag,
+        -- decided again under the write lock on SQLite, as in migrate
         before = dialect == "sqlite" and function()
-          return isapplied(t.entry, appliedrows(c, tr)) == nil
+          local now = appliedrows(c, tr)
+          if isapplied(t.entry, now) == nil then return true end
+          n = #done
+          for j = i, #targets do
+            if isapplied(targets[j].entry, now) then n = n + 1 end
+          end
+          return false
+        end or nil,
+        start = opts.progress and function()
+          opts.progress(#done + 1, n, t.entry)
         end or nil,
         after = function(cc)
           exec(cc, "delete from " .. tr.qualified .. " where id = ?",

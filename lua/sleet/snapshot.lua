@@ -303,6 +303,48 @@ end
 -- with id and prevId set to ZERO (generate sets them). Raises a usage error
 -- for a malformed schema (two constraints of one name, a table of another
 -- dialect, ...).
+-- The names of what a snapshot entry's maps hold, for messages.
+local PARTS = { columns = "column", indexes = "index",
+  foreignKeys = "foreign key", compositePrimaryKeys = "primary key",
+  uniqueConstraints = "unique constraint",
+  checkConstraints = "check constraint" }
+
+-- A name quoted for a message, its control bytes escaped (%q writes a
+-- newline as a backslash and a newline: made \n).
+local function shown(name)
+  return (("%q"):format(name):gsub("\n", "n"))
+end
+
+-- Snapshot files are JSON, whose writer refuses a NUL byte in an object
+-- key (and no database takes one in a name): a name holding one is
+-- refused here, naming its table, rather than by the writer, which
+-- cannot say whose name it was.
+local function checknames(key, entry)
+  local tname = entry.name
+  if entry.schema and entry.schema ~= "" then
+    tname = entry.schema .. "." .. tname
+  end
+  if key:find("\0", 1, true) then
+    util.validation(("table %s: its name contains a NUL byte"):format(
+      shown(tname)), { table = tname })
+  end
+  local fields = {}
+  for field in pairs(entry) do fields[#fields + 1] = field end
+  table.sort(fields)
+  for _, field in ipairs(fields) do
+    local map = entry[field]
+    if type(map) == "table" then
+      for name in pairs(map) do
+        if type(name) == "string" and name:find("\0", 1, true) then
+          util.validation(("table %s: %s %s: its name contains a NUL byte")
+            :format(shown(tname), PARTS[field] or field, shown(name)),
+            { table = tname })
+        end
+      end
+    end
+  end
+end
+
 function M.build(schema, dialect, opts)
   opts = opts or {}
   dialect = query.dialect(dialect)
@@ -317,6 +359,7 @@ function M.build(schema, dialect, opts)
         d.dialect, dialect))
     end
     local key, entry = tableentry(t, dialect, f)
+    checknames(key, entry)
     if snap.tables[key] then
       util.usage(("two tables named %s"):format(key))
     end
@@ -328,6 +371,10 @@ function M.build(schema, dialect, opts)
   if dialect == "postgresql" then
     for _, e in ipairs(enums) do
       local s = e.schema or "public"
+      if (s .. e.enumName):find("\0", 1, true) then
+        util.validation(("enum %s: its name contains a NUL byte"):format(
+          shown(s .. "." .. e.enumName)))
+      end
       local values = {}
       for i, v in ipairs(e.enumValues) do values[i] = v end
       snap.enums[s .. "." .. e.enumName] = { name = e.enumName, schema = s,

@@ -36,7 +36,8 @@ else
 end
 local t = m.table("locale_nums", cols)
 local schema = { locale_nums = t }
-local db = sleet.connect(url, { schema = schema })
+-- the default logger writes every statement with its parameters to stderr
+local db = sleet.connect(url, { schema = schema, logger = true })
 if dialect ~= "sqlite" then
   db:execute(sleet.sql("drop table if exists locale_nums"))
 end
@@ -86,13 +87,21 @@ describe("numbers under a de_DE.UTF-8 locale", function()
 
   for _, d in ipairs(dialects.live()) do
     it("round-trip floats on " .. d.name, function()
+      local log = os.tmpname()
       local cmd = ("LUA_PATH=%s LUA_CPATH=%s SLEET_LOCALE_DIALECT=%s " ..
-        "SLEET_LOCALE_URL=%s lua5.4 %s 2>&1"):format(shq(package.path),
-        shq(package.cpath), d.name, shq(d.url()), script)
+        "SLEET_LOCALE_URL=%s lua5.4 %s 2>%s"):format(shq(package.path),
+        shq(package.cpath), d.name, shq(d.url()), script, shq(log))
       local p = assert(io.popen(cmd, "r"))
       local out = p:read("a")
       p:close()
-      assert.equal("ok\n", out)
+      local f = assert(io.open(log))
+      local logged = f:read("a")
+      f:close()
+      os.remove(log)
+      assert.equal("ok\n", out, logged)
+      -- the logged parameters too: 0.5, never 0,5
+      assert.matches("-1.25", logged, 1, true)
+      assert.not_matches("-1,25", logged, 1, true)
     end)
   end
 end)

@@ -164,7 +164,9 @@ local function jsonvalue(v)
   if util.isinteger(v) then return ("%d"):format(v) end
   if t == "number" then
     if v ~= v or v == math.huge or v == -math.huge then return "null" end
-    return ("%.17g"):format(v)
+    -- the C core's number format, not string.format's: the same whatever
+    -- the host's locale
+    return core.json_encode(v)
   end
   local ok, s = pcall(core.json_encode, v)
   if ok and type(s) == "string" then return s end

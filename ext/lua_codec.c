@@ -296,6 +296,35 @@ static int parse_time_at(const char *s, size_t n, size_t *pos, int allow24,
   return 1;
 }
 
+/* An optional UTC offset at *pos: 'Z' or "+HH", "+HH:MM", "+HHMM",
+** "+HH:MM:SS" (PostgreSQL prints the last for historical zones). *off is
+** in seconds, 0 when there is none. Returns 0 on a malformed offset. */
+static int parse_offset_at(const char *s, size_t n, size_t *pos, int64_t *off) {
+  int sign, oh, om = 0, os = 0;
+  *off = 0;
+  if (*pos < n && (s[*pos] == 'Z' || s[*pos] == 'z')) {
+    (*pos)++;
+    return 1;
+  }
+  if (*pos >= n || (s[*pos] != '+' && s[*pos] != '-')) return 1;
+  sign = s[*pos] == '-' ? -1 : 1;
+  (*pos)++;
+  if (!digits(s, n, pos, 2, &oh)) return 0;
+  if (*pos < n && s[*pos] == ':') {
+    (*pos)++;
+    if (!digits(s, n, pos, 2, &om)) return 0;
+    if (*pos < n && s[*pos] == ':') {
+      (*pos)++;
+      if (!digits(s, n, pos, 2, &os)) return 0;
+    }
+  } else if (*pos < n) {
+    if (!digits(s, n, pos, 2, &om)) return 0;
+  }
+  if (oh > 23 || om > 59 || os > 59) return 0;
+  *off = sign * ((int64_t)oh * 3600 + om * 60 + os);
+  return 1;
+}
+
 /* An ISO-8601 / SQL timestamp: "YYYY-MM-DD", optionally followed by 'T' or
 ** ' ' and a time, optionally followed by 'Z' or an offset "+HH", "+HH:MM",
 ** "+HHMM", "+HH:MM:SS" (PostgreSQL prints the last for historical zones).
@@ -310,25 +339,7 @@ static int parse_timestamp(const char *s, size_t n, int64_t *secs, int *us) {
     if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return 0;
     pos++;
     if (!parse_time_at(s, n, &pos, 0, &sod, &frac)) return 0;
-    if (pos < n && (s[pos] == 'Z' || s[pos] == 'z')) {
-      pos++;
-    } else if (pos < n && (s[pos] == '+' || s[pos] == '-')) {
-      int sign = s[pos] == '-' ? -1 : 1, oh, om = 0, os = 0;
-      pos++;
-      if (!digits(s, n, &pos, 2, &oh)) return 0;
-      if (pos < n && s[pos] == ':') {
-        pos++;
-        if (!digits(s, n, &pos, 2, &om)) return 0;
-        if (pos < n && s[pos] == ':') {
-          pos++;
-          if (!digits(s, n, &pos, 2, &os)) return 0;
-        }
-      } else if (pos < n) {
-        if (!digits(s, n, &pos, 2, &om)) return 0;
-      }
-      if (oh > 23 || om > 59 || os > 59) return 0;
-      off = sign * ((int64_t)oh * 3600 + om * 60 + os);
-    }
+    if (!parse_offset_at(s, n, &pos, &off)) return 0;
   }
   if (pos != n) return 0;
   *secs = days * 86400 + sod - off;
@@ -1096,14 +1107,23 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     s = lua_tolstring(L, idx, &n);
     if (c == SL_C_DATE)
       ok = parse_date_at(s, n, &pos, &x) && pos == n;
-    else
-      ok = parse_time_at(s, n, &pos, 1, &x, &us) && pos == n;
+    else {
+      /* PostgreSQL's time with time zone reads back with its offset
+      ** ("10:11:12+00"), which must write back */
+      int64_t off;
+      int pg = strcmp(d->name, "postgresql") == 0;
+      ok = parse_time_at(s, n, &pos, 1, &x, &us) &&
+           (!pg || parse_offset_at(s, n, &pos, &off)) && pos == n;
+    }
     if (!ok) {
       char got[80];
       describe(L, idx, got, sizeof got);
       return bad_value(err, column, "invalid %s %s (expected \"%s\")",
                        c == SL_C_DATE ? "date" : "time", got,
-                       c == SL_C_DATE ? "YYYY-MM-DD" : "HH:MM:SS[.fff]");
+                       c == SL_C_DATE ? "YYYY-MM-DD"
+                       : strcmp(d->name, "postgresql") == 0
+                           ? "HH:MM:SS[.fff][+HH[:MM]]"
+                           : "HH:MM:SS[.fff]");
     }
     set_bytes(L, a, out, SL_V_TEXT, s, n);
     return SL_OK;

@@ -132,6 +132,7 @@ describe("values at the edges", function()
           elseif d.name == "postgresql" then
             cols.ts = m.timestamp({ mode = "epoch" })
             cols.tss = m.timestamp()
+            cols.tz = m.time({ withTimezone = true })
             cols.f = m.doublePrecision()
             cols.n = m.numeric({ mode = "number" })
           else
@@ -188,6 +189,24 @@ describe("values at the edges", function()
             { id = 3, n = rows[3].n } }):run()
           local again = db:select():from(t):orderBy(t.id):all()
           assert.equal(math.huge, again[2].n)
+        end)
+
+        it("time with time zone reads with its offset and writes back", function()
+          db:insert(t):values({ { id = 1, tz = "10:11:12" },
+            { id = 2, tz = "10:11:12.5+05:30" }, { id = 3, tz = "23:59:59-08" } }):run()
+          local rows = db:select({ id = t.id, tz = t.tz }):from(t):orderBy(t.id):all()
+          assert.same({ "10:11:12+00", "10:11:12.5+05:30", "23:59:59-08" },
+            { rows[1].tz, rows[2].tz, rows[3].tz })
+          for _, r in ipairs(rows) do
+            db:update(t):set({ tz = r.tz }):where(sleet.eq(t.id, r.id)):run()
+          end
+          db:insert(t):values({ id = 4, tz = rows[2].tz }):run()
+          assert.equal("10:11:12.5+05:30",
+            db:select({ tz = t.tz }):from(t):where(sleet.eq(t.id, 4)):get().tz)
+          local msg = fails("validation", function()
+            return db:insert(t):values({ id = 5, tz = "10:11:12+5" }):run()
+          end)
+          assert.matches("edge_vals.tz: invalid time", msg, 1, true)
         end)
 
         for _, v in ipairs({ "infinity", "-infinity", "0044-03-15 00:00:00 BC",

@@ -63,7 +63,7 @@ for _, d in ipairs(dialects.live()) do
       assert.equal(1, r[2].rowsAffected)
       assert.same({ { id = 1, name = "a" }, { id = 2, name = "b" } }, r[3])
       assert.equal(1, r[4].rowsAffected)
-      assert.equal(2, math.tointeger(r[5][1].n))
+      assert.equal(2, check.tointeger(r[5][1].n))
       assert.equal(1, r[6].rowsAffected)
       assert.same({ { name = "B" } }, r[7])
       assert.same({ 2 }, ids())

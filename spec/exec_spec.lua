@@ -55,7 +55,7 @@ for _, d in ipairs(dialects.live()) do
           local row = db:insert(s.users):values({ name = "Ada", age = 36 })
             :returning():get()
           assert.same({ id = 1, name = "Ada", role = "member", age = 36 }, row)
-          assert.equal("integer", math.type(row.id))
+          check.is_integer(row.id)
           local row2 = db:insert(s.users):values({ name = "Bob" })
             :returning({ id = s.users.id }):get()
           assert.same({ id = 2 }, row2)
@@ -109,7 +109,7 @@ for _, d in ipairs(dialects.live()) do
             :returning({ id = s.users.id }):get())
         else
           assert.equal(4, r.lastInsertId)
-          assert.equal("integer", math.type(r.lastInsertId))
+          check.is_integer(r.lastInsertId)
         end
         local u = db:update(s.users):set({ age = 1 })
           :where(eq(s.users.role, "member")):run()
@@ -282,7 +282,7 @@ for _, d in ipairs(dialects.live()) do
         local u = s.users
         local n = db:select({ n = o.count() }):from(u):get().n
         assert.equal(3, n)
-        assert.equal("integer", math.type(n))
+        check.is_integer(n)
         local rows = db:select({ role = u.role, n = o.count() }):from(u)
           :groupBy(u.role):having(gt(o.count(), 1)):all()
         assert.same({ { role = "member", n = 2 } }, rows)
@@ -312,7 +312,7 @@ for _, d in ipairs(dialects.live()) do
         -- min/max decode as the column they aggregate
         assert.equal(25, r.lo)
         assert.equal(36, r.hi)
-        assert.equal("integer", math.type(r.hi))
+        check.is_integer(r.hi)
         local none = db:select({ s = o.sum(u.age), hi = o.max(u.age) })
           :from(u):where(eq(u.id, 99)):get()
         assert.is_nil(none.s)
@@ -482,7 +482,7 @@ for _, d in ipairs(dialects.live()) do
             assert.equal("42", rows[1].x)
           else
             assert.equal(42, rows[1].x)
-            assert.equal("integer", math.type(rows[1].x))
+            check.is_integer(rows[1].x)
           end
         end)
 
@@ -492,7 +492,7 @@ for _, d in ipairs(dialects.live()) do
           local rows = db:execute(o.sql("select cast(? as " .. int
             .. ") as x", 42))
           assert.same({ { x = 42 } }, rows)
-          assert.equal("integer", math.type(rows[1].x))
+          check.is_integer(rows[1].x)
         end)
 
       it("db:execute runs statements that change data", function()
@@ -550,17 +550,22 @@ for _, d in ipairs(dialects.live()) do
           end)
         end)
 
-      it("<close> closes the connection at the end of the block", function()
-        local outer
-        do
-          local db2 <close> = d.open()
-          outer = db2
-          assert.same({}, db2:select():from(s.users):all())
-        end
-        check.raises_kind({ "connection", "usage" }, function()
-          return outer:select():from(s.users):all()
+      -- Lua 5.4 syntax: compiled from text so that the file loads on LuaJIT
+      local closing = _VERSION == "Lua 5.4" and assert(load([[
+        local d, s = ...
+        local db2 <close> = d.open()
+        assert(#db2:select():from(s.users):all() == 0)
+        return db2
+      ]]))
+      if closing then
+        it("<close> closes the connection at the end of the block (Lua 5.4)",
+          function()
+          local outer = closing(d, s)
+          check.raises_kind({ "connection", "usage" }, function()
+            return outer:select():from(s.users):all()
+          end)
         end)
-      end)
+      end
 
       it("a collected connection is closed without trouble", function()
         -- connections of the servers' database, seen from db

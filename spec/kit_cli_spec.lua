@@ -4,6 +4,7 @@
 -- in a run without one), warnings for destructive changes, push's guard,
 -- migrate / rollback, check and export.
 local core = require "sleet.core"
+local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 
 local root = (function()
@@ -53,7 +54,7 @@ local ENV = ("LUA_PATH=%s LUA_CPATH=%s"):format(shq(absolute(package.path)),
 
 -- Runs sleet-kit in dir without a terminal; returns exit code, output.
 local function kit(dir, args, input)
-  local cmd = ("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 lua5.4 %s %s 2>&1")
+  local cmd = ("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 " .. check.lua() .. " %s %s 2>&1")
     :format(shq(dir), ENV, shq(BIN), args)
   if input then cmd = "printf %s " .. shq(input) .. " | (" .. cmd .. ")" end
   local p = io.popen(cmd .. "; echo \"EXIT:$?\"")
@@ -67,7 +68,8 @@ end
 -- stderr.
 local function kitsplit(dir, args)
   local errfile = os.tmpname()
-  local cmd = ("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 lua5.4 %s %s 2>%s")
+  local cmd = ("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 " .. check.lua() ..
+    " %s %s 2>%s")
     :format(shq(dir), ENV, shq(BIN), args, shq(errfile))
   local p = io.popen(cmd .. "; echo \"EXIT:$?\"")
   local out = p:read("a")
@@ -84,7 +86,7 @@ end
 -- inside it with the caller's ASAN_OPTIONS again.
 local function kittty(dir, args, input)
   local asan = os.getenv("ASAN_OPTIONS")
-  local inner = ("cd %s && %s %s lua5.4 %s %s"):format(shq(dir),
+  local inner = ("cd %s && %s %s " .. check.lua() .. " %s %s"):format(shq(dir),
     asan and ("ASAN_OPTIONS=" .. shq(asan)) or "", ENV, shq(BIN), args)
   local cmd = ("printf %s | %s script -qec %s /dev/null 2>&1; "
     .. "echo \"EXIT:$?\""):format(shq(input),

@@ -1,6 +1,7 @@
 -- sleet.config.lua checked before anything runs: each mistake is a usage
 -- error naming the config file and the field (kit.loadConfig), and
 -- sleet-kit exits 2 with that message.
+local check = require "spec.support.check"
 local kit = require "sleet.kit"
 
 local root = (function()
@@ -34,7 +35,7 @@ local ENV = ("LUA_PATH=%s LUA_CPATH=%s"):format(shq(absolute(package.path)),
 -- Runs sleet-kit in dir; returns exit code, stdout, stderr.
 local function run(dir, args)
   local errfile = os.tmpname()
-  local p = io.popen(("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 lua5.4 %s %s " ..
+  local p = io.popen(("cd %s && %s SLEET_KIT_NONINTERACTIVE=1 " .. check.lua() .. " %s %s " ..
     "2>%s; echo \"EXIT:$?\""):format(shq(dir), ENV, shq(BIN), args,
     shq(errfile)))
   local out = p:read("a")

@@ -3,6 +3,7 @@
 -- between two concurrent migrators, and drizzle-kit folders applied with
 -- drizzle's tracking table.
 local core = require "sleet.core"
+local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 local migrator = require "sleet.migrator"
 local sleet = require "sleet"
@@ -76,7 +77,7 @@ end
 
 -- The shell command running lua5.4 with this process's module paths.
 local function luacmd(script)
-  return ("LUA_PATH=%q LUA_CPATH=%q lua5.4 %q"):format(package.path,
+  return ("LUA_PATH=%q LUA_CPATH=%q " .. check.lua() .. " %q"):format(package.path,
     package.cpath, script)
 end
 

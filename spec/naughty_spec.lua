@@ -256,7 +256,7 @@ for _, d in ipairs(dialects.live()) do
     for _, name in ipairs(names) do
       it("a table and column named " .. label(name) .. " work end to end",
         function()
-          local db <close> = d.open(function(mod)
+          local db = d.open(function(mod)
             return { t = mod.table(name, {
               id = (mod.serial or mod.integer)(name .. "_id"):primaryKey(),
               v = mod.varchar and mod.varchar(name, { length = 100 })
@@ -265,6 +265,7 @@ for _, d in ipairs(dialects.live()) do
               return { mod.index(name .. "_idx"):on(tt.v) }
             end) }
           end)
+          finally(function() db:close() end)
           local t = db.schema.t
           local seen = catalog[d.name](db, name)
           assert.is_true(contains(seen, "table:" .. name), table.concat(seen,

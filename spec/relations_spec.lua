@@ -145,9 +145,9 @@ local function same(a, b, path)
     return false, ("%s: %s vs %s"):format(path, tostring(a), tostring(b))
   end
   if type(a) == "number" then
-    if math.type(a) ~= math.type(b) then
-      return false, ("%s: %s %s vs %s %s"):format(path, math.type(a),
-        tostring(a), math.type(b), tostring(b))
+    if check.numtype(a) ~= check.numtype(b) then
+      return false, ("%s: %s %s vs %s %s"):format(path, check.numtype(a),
+        tostring(a), check.numtype(b), tostring(b))
     end
     if a ~= b and not (a ~= a and b ~= b) then
       return false, ("%s: %.17g vs %.17g"):format(path, a, b)

@@ -242,7 +242,8 @@ describe("schema DSL", function()
       local r = sleet.queryBuilder("sqlite"):select():from(t):toSQL()
       assert.equal('select "zeta", "alpha", "mid", "beta" from "ordered"',
         r.sql)
-      local db <close> = open({ ordered = t })
+      local db = open({ ordered = t })
+      finally(function() db:close() end)
       assert.same({ "zeta", "alpha", "mid", "beta" },
         column_names(db, "ordered"))
     end)
@@ -254,7 +255,8 @@ describe("schema DSL", function()
           plainKey = m.text(),
           Mixed = m.text("MiXeD name"),
         })
-        local db <close> = open({ named = t })
+        local db = open({ named = t })
+        finally(function() db:close() end)
         assert.same({ "user_id", "plainKey", "MiXeD name" },
           column_names(db, "named"))
       end)
@@ -266,7 +268,8 @@ describe("schema DSL", function()
         explicitName = m.text("KeepMe"),
         plain = m.text(),
       })
-      local db <close> = open({ cased = t }, { casing = "snake_case" })
+      local db = open({ cased = t }, { casing = "snake_case" })
+      finally(function() db:close() end)
       assert.same({ "first_name", "home_town_id", "KeepMe", "plain" },
         column_names(db, "cased"))
       db:insert(t):values({ firstName = "Ada", homeTownId = 3 }):run()
@@ -459,11 +462,12 @@ describe("schema DSL", function()
       local t = m.table("logged", { id = m.integer():primaryKey(),
         v = m.text() })
       local seen = {}
-      local db <close> = open({ logged = t }, {
+      local db = open({ logged = t }, {
         logger = function(sql, params)
           seen[#seen + 1] = { sql = sql, params = params }
         end,
       })
+      finally(function() db:close() end)
       seen = {}
       db:select():from(t):where(sleet.eq(t.v, "needle")):all()
       assert.equal(1, #seen)
@@ -491,7 +495,7 @@ db:close()
 io.stdout:write("ok")
 ]])
       f:close()
-      local p = assert(io.popen("lua5.4 " .. script .. " 2>" .. errfile))
+      local p = assert(io.popen(check.lua() .. " " .. script .. " 2>" .. errfile))
       local out = p:read("a")
       p:close()
       local ef = assert(io.open(errfile))
@@ -534,7 +538,7 @@ for _, d in ipairs(dialects.live()) do
   describe("kit.push on " .. d.name, function()
     describe("columns", function()
       it("keep their source order and SQL names", function()
-        local db <close> = d.open(function(mod)
+        local db = d.open(function(mod)
           return { t = mod.table("ordered", {
             zeta = mod.text(),
             userId = (mod.integer or mod.int)("user_id"),
@@ -542,6 +546,7 @@ for _, d in ipairs(dialects.live()) do
             Mixed = mod.text("MiXeD name"),
           }) }
         end)
+        finally(function() db:close() end)
         local names = {}
         for i, c in ipairs(cat.columns(db, "ordered")) do names[i] = c.name end
         assert.same({ "zeta", "user_id", "mid", "MiXeD name" }, names)

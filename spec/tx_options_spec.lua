@@ -362,7 +362,7 @@ for _, d in ipairs(dialects.live()) do
                 killer:execute(sleet.sql("select pg_terminate_backend(?)",
                   pid))
               else
-                killer:execute(sleet.raw("kill " .. math.tointeger(pid)))
+                killer:execute(sleet.raw("kill " .. check.tointeger(pid)))
               end
               add(tx, 3)
             end)

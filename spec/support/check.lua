@@ -153,4 +153,54 @@ function M.raises_kind(kind, fn, ...)
   return err
 end
 
+-- {====================================================================
+-- Numbers on every Lua: Lua 5.4 tells integers from floats; LuaJIT has one
+-- number type (and int64 cdata for exact 64-bit integers).
+-- =====================================================================
+
+-- "integer" or "float" (Lua 5.4); on LuaJIT "number" for a Lua number and
+-- "integer" for int64/uint64 cdata.
+function M.numtype(x)
+  if math.type then return math.type(x) end
+  if type(x) == "cdata" then return "integer" end
+  if type(x) == "number" then return "number" end
+  return nil
+end
+
+-- Asserts x is an integer: a Lua integer on Lua 5.4; on LuaJIT a number
+-- with an integral value, or int64 cdata.
+function M.is_integer(x, msg)
+  if math.type then
+    assert.equal("integer", math.type(x), msg)
+  elseif type(x) ~= "cdata" then
+    assert.equal("number", type(x), msg)
+    assert.equal(math.floor(x), x, msg)
+  end
+end
+
+-- Asserts x is a float: a Lua float on Lua 5.4, a number on LuaJIT.
+function M.is_float(x, msg)
+  if math.type then
+    assert.equal("float", math.type(x), msg)
+  else
+    assert.equal("number", type(x), msg)
+  end
+end
+
+-- x as an integer of the running Lua (math.tointeger where it exists).
+function M.tointeger(x)
+  if math.tointeger then return math.tointeger(x) end
+  if type(x) == "number" and x == math.floor(x) then return x end
+  return nil
+end
+
+-- The command of the Lua interpreter running the specs (child processes
+-- run on the same Lua as the suite).
+function M.lua()
+  if rawget(_G, "jit") then return "luajit" end
+  return "lua5.4"
+end
+
+-- }====================================================================
+
 return M

@@ -15,6 +15,8 @@
 #                          snapshot  mutated drizzle-kit and sleet
 #                                    snapshots parsed and diffed in pairs
 #                          nested    the nested-row JSON decoder
+#                        (FUZZ_WORK=DIR: where new and crashing inputs
+#                        go, build/fuzz/ by default)
 #   make fuzz-build      build them alone, into build/fuzz/
 #   make example         run examples/blog/main.lua
 #   make test            everything, from a bare Debian 12 machine
@@ -191,6 +193,8 @@ $(CTEST_DIR)/cflags: FORCE
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
+# Where new corpus inputs and crashing inputs go.
+FUZZ_WORK ?= $(FUZZ_DIR)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer
 # clang warns about a few string literals split over lines in arrays that
@@ -207,7 +211,7 @@ FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
 fuzz-build: $(FUZZ_BIN)
 
 fuzz: fuzz-build
-	@bash scripts/fuzz.sh -s $(FUZZ_SECONDS)
+	@bash scripts/fuzz.sh -s $(FUZZ_SECONDS) -w $(FUZZ_WORK)
 
 $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz: \
   $(FUZZ_DIR)/%_fuzz: spec/fuzz/%_fuzz.c $(FUZZ_CORE_OBJ) $(FUZZ_DIR)/cflags

@@ -20,12 +20,13 @@
 # running over 10 s fails the target. The last lines are executions and
 # executions per second of each target, then `N passed, N failed` (one test
 # per target); the exit status is non-zero when any failed.
+# FUZZ_BIN_DIR names another directory holding the built targets.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 seconds=${FUZZ_SECONDS:-60}
 work=build/fuzz
-bin=build/fuzz
+bin=${FUZZ_BIN_DIR:-build/fuzz}
 while getopts 's:w:' opt; do
   case $opt in
     s) seconds=$OPTARG ;;

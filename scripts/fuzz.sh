@@ -69,7 +69,7 @@ for t in "${targets[@]}"; do
     "$corpus" "spec/fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   # the progress lines are many; keep the start, the end and any report
-  grep -vE '^#[0-9]+ +(NEW|REDUCE|pulse)|^\s+NEW_FUNC|Uses: ' "$log" |
+  grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|^[[:space:]]+NEW_FUNC|Uses: ' "$log" |
     tail -n 40
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)

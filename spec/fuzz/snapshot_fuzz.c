@@ -73,11 +73,41 @@ static const char *column_key(sl_arena *a, const char *table,
   return s;
 }
 
+/* Now and then a wrong answer to the first question, which the diff must
+** refuse with a validation error: a name that is in neither snapshot, a
+** rename to a name that is not new, two renames to one name. */
+static void answer_wrong(const sl_diff *d, answers *ans, sl_arena *a,
+                         uint32_t *seed) {
+  const sl_unresolved *u = &d->unresolved[0];
+  sl_rename *v = u->columns ? ans->columns : ans->tables;
+  int *n = u->columns ? &ans->ncolumns : &ans->ntables;
+  const char *d0, *d1;
+  if (u->ndeleted == 0) return;
+  d0 = u->columns ? column_key(a, u->table, u->deleted[0]) : u->deleted[0];
+  switch (rnd(seed) % 24) {
+  case 0:
+    answer(v, n, u->columns ? "no_such_table.c" : "no_such_table", "other");
+    break;
+  case 1:
+    answer(v, n, d0, u->ncreated > 0 ? u->deleted[0] : "not_created");
+    break;
+  case 2:
+    if (u->ndeleted < 2 || u->ncreated == 0) break;
+    d1 = u->columns ? column_key(a, u->table, u->deleted[1]) : u->deleted[1];
+    answer(v, n, d0, u->created[0]);
+    answer(v, n, d1, u->created[0]);
+    break;
+  default:
+    break;
+  }
+}
+
 /* Answers every question of d: each created name is a rename of a deleted
 ** one not taken yet, or new; the deleted ones left are dropped. */
 static void answer_all(const sl_diff *d, answers *ans, sl_arena *a,
                        uint32_t *seed) {
   int i, j;
+  if (d->nunresolved > 0) answer_wrong(d, ans, a, seed);
   for (i = 0; i < d->nunresolved; i++) {
     const sl_unresolved *u = &d->unresolved[i];
     int *taken = calloc((size_t)u->ndeleted + 1, sizeof *taken);
@@ -108,9 +138,6 @@ static void answer_all(const sl_diff *d, answers *ans, sl_arena *a,
     }
     free(taken);
   }
-  /* now and then an answer that names nothing (a validation error) */
-  if (rnd(seed) % 16 == 0)
-    answer(ans->tables, &ans->ntables, "no_such_table", "other");
   qsort(ans->tables, (size_t)ans->ntables, sizeof(sl_rename), cmp_rename);
   qsort(ans->columns, (size_t)ans->ncolumns, sizeof(sl_rename), cmp_rename);
 }

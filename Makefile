@@ -7,6 +7,17 @@
 #   make LUA=luajit      the same in build-luajit/, against LuaJIT 2.1
 #   make asan            the same in build-asan/, with ASan + UBSan
 #   make check-c         build and run the C unit tests (spec/c/*_test.c)
+#   make fuzz            build the libFuzzer targets (clang) and run each
+#                        for FUZZ_SECONDS (60) from its seed corpus
+#                        spec/fuzz/corpus/<target>/ (scripts/fuzz.sh):
+#                          render    random statement trees rendered for
+#                                    the three dialects (SQL, DDL)
+#                          snapshot  mutated drizzle-kit and sleet
+#                                    snapshots parsed and diffed in pairs
+#                          nested    the nested-row JSON decoder
+#                        (FUZZ_WORK=DIR: where new and crashing inputs
+#                        go, build/fuzz/ by default)
+#   make fuzz-build      build them alone, into build/fuzz/
 #   make example         run examples/blog/main.lua
 #   make test            everything, from a bare Debian 12 machine
 #   make lint            luacheck
@@ -87,7 +98,7 @@ CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext \
   $(shell $(PKG_CONFIG) --cflags jansson) $(CFLAGS)
 
 FORMAT_FILES = $(wildcard ext/*.c ext/*.h drivers/*.c drivers/*.h \
-  spec/c/*.c spec/c/*.h)
+  spec/c/*.c spec/c/*.h spec/fuzz/*.c spec/fuzz/*.h)
 # luacheck finds *.lua under directories; the command has no suffix.
 LINT_PATHS = $(wildcard lua spec examples) $(wildcard bin/*)
 
@@ -108,8 +119,8 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
   $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
 
-.PHONY: all core drivers asan luajit check-c example test lint format \
-  format-check rock bench clean FORCE
+.PHONY: all core drivers asan luajit check-c fuzz fuzz-build example test \
+  lint format format-check rock bench clean FORCE
 
 all: $(MODULE) $(DRIVER_MODULES)
 core: $(MODULE)
@@ -175,6 +186,55 @@ $(CTEST_DIR)/cflags: FORCE
 	@echo '$(CC) $(CTEST_CFLAGS)' | cmp -s - $@ || \
 	  echo '$(CC) $(CTEST_CFLAGS)' > $@
 
+# libFuzzer targets (spec/fuzz/*_fuzz.c), built with clang: the core and
+# its Lua binding instrumented for coverage, ASan and UBSan. render and
+# snapshot link the core alone; nested links the binding too, with the Lua
+# library (a fuzz target is a program, not a module).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+# Where new corpus inputs and crashing inputs go.
+FUZZ_WORK ?= $(FUZZ_DIR)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -fno-omit-frame-pointer
+# clang warns about a few string literals split over lines in arrays that
+# gcc accepts; they are meant that way.
+FUZZ_CFLAGS := $(WARN) -Wno-string-concatenation -O1 -g $(FUZZ_SAN) \
+  -Iext -Idrivers $(shell $(PKG_CONFIG) --cflags lua5.4 sqlite3 jansson \
+  libcrypto) $(CFLAGS)
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
+  $(FUZZ_DIR)/obj/drivers/sqlite.o
+FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
+  $(FUZZ_DIR)/nested_fuzz
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@bash scripts/fuzz.sh -s $(FUZZ_SECONDS) -w $(FUZZ_WORK)
+
+$(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz: \
+  $(FUZZ_DIR)/%_fuzz: spec/fuzz/%_fuzz.c $(FUZZ_CORE_OBJ) $(FUZZ_DIR)/cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	  $(FUZZ_CORE_OBJ) $(CORE_LIBS) -lm
+
+$(FUZZ_DIR)/nested_fuzz: spec/fuzz/nested_fuzz.c $(FUZZ_CORE_OBJ) \
+  $(FUZZ_BIND_OBJ) $(FUZZ_DIR)/cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	  $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ) $(shell $(PKG_CONFIG) --libs \
+	  lua5.4 sqlite3 jansson libcrypto) -lm
+
+.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ)
+
+$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_DIR)/cflags
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || \
+	  echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' > $@
+
 # On a bare machine the build packages are installed first; the build runs
 # in a sub-make so that pkg-config is asked only once they are there.
 example:
@@ -229,4 +289,5 @@ clean:
 	[ ! -d sleet ] || rmdir sleet
 
 -include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) \
-  $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d)
+  $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_CORE_OBJ:.o=.d) \
+  $(FUZZ_BIND_OBJ:.o=.d) $(FUZZ_BIN:=.d)

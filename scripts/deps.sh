@@ -7,6 +7,9 @@
 # headers (libpq-dev, libmariadb-dev); the throwaway servers of the specs
 # need the server binaries (mariadb-server; PostgreSQL's initdb and pg_ctl,
 # from the postgresql package unless a server is installed already).
+# The fuzz targets need clang with libFuzzer's runtime (libclang-rt-14-dev,
+# only recommended by clang). A spec runs a child process under a German
+# locale: the locales package, and de_DE.UTF-8 generated when missing.
 #
 #   scripts/deps.sh [PKG...]           everything `make test` needs
 #   scripts/deps.sh --build [PKG...]   only what building and running the
@@ -31,8 +34,33 @@ else
     luajit libluajit-5.1-dev
     mariadb-server
     valgrind clang-format
+    clang libclang-rt-14-dev
+    locales
     "$@"
   )
+fi
+
+# de_DE.UTF-8 for the locale spec, generated once (`locale -a` spells it
+# de_DE.utf8).
+ensure_locale() {
+  ((only_build == 0)) || return 0
+  local have
+  have=$(locale -a 2>/dev/null || true)
+  if grep -qix 'de_DE\.utf-\?8' <<<"$have"; then
+    return 0
+  fi
+  echo "deps: generating the locale de_DE.UTF-8"
+  local out
+  if ! out=$("${run[@]}" localedef -i de_DE -f UTF-8 de_DE.UTF-8 2>&1); then
+    echo "$out" >&2
+    echo "deps: could not generate de_DE.UTF-8" >&2
+    return 1
+  fi
+}
+
+run=()
+if [[ "$(id -u)" != 0 ]] && command -v sudo >/dev/null 2>&1; then
+  run=(sudo)
 fi
 
 missing=()
@@ -49,19 +77,16 @@ done
 
 if ((${#missing[@]} == 0)); then
   ((only_build)) || echo "deps: all ${#packages[@]} packages present"
-  exit 0
+  ensure_locale
+  exit
 fi
 
 echo "deps: installing ${missing[*]}"
-run=()
-if [[ "$(id -u)" != 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then
-    run=(sudo)
-  else
-    echo "deps: missing packages and not root: ${missing[*]}" >&2
-    exit 1
-  fi
+if [[ "$(id -u)" != 0 && ${#run[@]} == 0 ]]; then
+  echo "deps: missing packages and not root: ${missing[*]}" >&2
+  exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${run[@]}" apt-get update -qq
 "${run[@]}" apt-get install -y -qq "${missing[@]}"
+ensure_locale

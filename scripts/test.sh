@@ -7,6 +7,11 @@
 #   format    clang-format --dry-run -Werror on ext/ drivers/ spec/c/
 #   luajit    the module compiled against LuaJIT 2.1 headers, -Werror
 #   check-c   C unit tests of the core (ASan + UBSan)
+#   fuzz      the libFuzzer targets of spec/fuzz/ (clang), each run over its
+#             seed corpus and then for 5 s (`make fuzz FUZZ_SECONDS=5`):
+#             render (statement trees, three dialects), snapshot (snapshot
+#             reader and diff), nested (nested-row JSON decoder); a crash,
+#             leak or sanitizer report fails the phase
 #   rock      luarocks builds the three rockspecs offline into one tree;
 #             sleet and both drivers load from it
 #   pg-server a throwaway PostgreSQL on 127.0.0.1 (scripts/servers.sh)
@@ -207,6 +212,10 @@ check format make --no-print-directory format-check
 check luajit make --no-print-directory -j"$JOBS" WERROR=1 luajit
 
 suite check-c make --no-print-directory -j"$JOBS" WERROR=1 check-c
+
+# New inputs of this short run are thrown away with the log directory.
+suite fuzz make --no-print-directory -j"$JOBS" WERROR=1 fuzz FUZZ_SECONDS=5 \
+  FUZZ_WORK="$LOG_DIR/fuzz"
 
 if [[ -d lua/sleet ]]; then
   check rock bash scripts/rock-check.sh

@@ -640,6 +640,20 @@ static json_t *jenc_value(jenc *c, int idx) {
   }
   case LUA_TTABLE:
     return jenc_table(c, idx);
+#if !SL_LUA_INT64
+  case SL_LUA_TCDATA: { /* LuaJIT's int64 / uint64 (up to 2^63-1) */
+    uint64_t bits;
+    int kind = sl_lua_tocdata64(L, idx, &bits);
+    if (kind == 1 || (kind == 2 && bits <= (uint64_t)INT64_MAX)) {
+      j = json_integer((json_int_t)(int64_t)bits);
+      break;
+    }
+    bad_value(c->err, c->column,
+              "cannot encode this cdata as JSON (int64 cdata, or uint64 up "
+              "to 2^63-1, are integers)");
+    return NULL;
+  }
+#endif
   case LUA_TLIGHTUSERDATA:
     if (sl_lua_isnull(L, idx)) {
       j = json_null();
@@ -947,6 +961,50 @@ static int is_uint64_above_int64(const char *s, size_t n) {
   return 1;
 }
 
+#if !SL_LUA_INT64
+/* LuaJIT's integers for the integer codecs: int64 / uint64 cdata exactly;
+** a number beyond 2^53 refused, since LuaJIT may already have rounded it
+** (9007199254740993 reads as ...992). Returns 1 with *rc set when it
+** decided, 0 to go on with the ordinary rules. */
+static int encode_luajit_int(lua_State *L, int idx, const sl_dialect *d,
+                             sl_arena *a, sl_value *out, const char *column,
+                             sl_error *err, int *rc) {
+  uint64_t bits;
+  int kind = sl_lua_tocdata64(L, idx, &bits);
+  if (kind == 1 || (kind == 2 && bits <= (uint64_t)INT64_MAX)) {
+    out->type = SL_V_INT;
+    out->u.i = (int64_t)bits;
+    *rc = SL_OK;
+    return 1;
+  }
+  if (kind == 2) {
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)bits);
+    if (family(d) == FAM_MYSQL && n > 0) {
+      /* as MySQL's BIGINT UNSIGNED reads back (see above) */
+      set_bytes(L, a, out, SL_V_TEXT, buf, (size_t)n);
+      *rc = SL_OK;
+    } else
+      *rc = bad_value(err, column, "%sULL is beyond a signed 64-bit integer",
+                      buf);
+    return 1;
+  }
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    double x = (double)lua_tonumber(L, idx);
+    if (is_finite(x) &&
+        (x > (double)SL_LUA_EXACT || x < -(double)SL_LUA_EXACT)) {
+      *rc = bad_value(err, column,
+                      "%.17g is beyond 2^53, where a LuaJIT number may "
+                      "already be rounded: pass int64 cdata "
+                      "(9007199254740993LL)",
+                      x);
+      return 1;
+    }
+  }
+  return 0;
+}
+#endif
+
 /* Encodes the Lua value at idx as codec c stores it in dialect d (see
 ** lua_sleet.h and API.md's value table). nil and sleet.null give
 ** SL_V_NULL for every codec. Bytes are copied into a. Returns SL_OK, or
@@ -956,6 +1014,9 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
                   sl_arena *a, sl_value *out, const char *column,
                   sl_error *err) {
   int t;
+#if !SL_LUA_INT64
+  int rc;
+#endif
   idx = lua_absindex(L, idx);
   t = lua_type(L, idx);
   memset(out, 0, sizeof *out);
@@ -964,6 +1025,11 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     return SL_OK;
   switch (c) {
   case SL_C_ANY:
+#if !SL_LUA_INT64
+    if (t == SL_LUA_TCDATA &&
+        encode_luajit_int(L, idx, d, a, out, column, err, &rc))
+      return rc;
+#endif
     switch (t) {
     case LUA_TBOOLEAN:
       out->type = SL_V_BOOL;
@@ -989,6 +1055,7 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     }
 
   case SL_C_INT:
+  case SL_C_BIGINT:
     /* MySQL's BIGINT UNSIGNED above 2^63-1 reads as its digits: they
     ** write back exactly, as text the server converts. */
     if (t == LUA_TSTRING && family(d) == FAM_MYSQL) {
@@ -999,6 +1066,9 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
         return SL_OK;
       }
     }
+#if !SL_LUA_INT64
+    if (encode_luajit_int(L, idx, d, a, out, column, err, &rc)) return rc;
+#endif
     if (!to_int64(L, idx, &out->u.i))
       return wrong_type(L, idx, "an integer", column, err);
     out->type = SL_V_INT;
@@ -1293,20 +1363,46 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
   }
   switch (c) {
   case SL_C_INT:
-    if (v->type == SL_V_FLOAT && v->u.f >= -9223372036854775808.0 &&
-        v->u.f < 9223372036854775808.0 && (double)(int64_t)v->u.f == v->u.f) {
-      sl_lua_pushint64(L, (int64_t)v->u.f);
+  case SL_C_BIGINT:
+    if (v->type == SL_V_INT)
+      i = v->u.i;
+    else if (v->type == SL_V_FLOAT && v->u.f >= -9223372036854775808.0 &&
+             v->u.f < 9223372036854775808.0 &&
+             (double)(int64_t)v->u.f == v->u.f)
+      i = (int64_t)v->u.f;
+    else if (v->type == SL_V_TEXT && text_int64(v, &i))
+      ;
+    else if (v->type == SL_V_BOOL)
+      i = v->u.b ? 1 : 0;
+    else {
+#if !SL_LUA_INT64
+      /* MySQL's BIGINT UNSIGNED above 2^63-1: uint64 cdata in bigint mode */
+      if (c == SL_C_BIGINT && v->type == SL_V_TEXT &&
+          is_uint64_above_int64(v->u.s.p, v->u.s.n)) {
+        uint64_t u = 0;
+        size_t k;
+        for (k = 0; k < v->u.s.n; k++) /* digits only, within uint64 */
+          u = u * 10u + (uint64_t)(v->u.s.p[k] - '0');
+        sl_lua_pushcdata64(L, u, 1);
+        return SL_OK;
+      }
+#endif
+      break;
+    }
+#if !SL_LUA_INT64
+    if (c == SL_C_BIGINT) {
+      sl_lua_pushcdata64(L, (uint64_t)i, 0);
       return SL_OK;
     }
-    if (v->type == SL_V_TEXT && text_int64(v, &i)) {
-      sl_lua_pushint64(L, i);
-      return SL_OK;
-    }
-    if (v->type == SL_V_BOOL) {
-      sl_lua_pushint64(L, v->u.b ? 1 : 0);
-      return SL_OK;
-    }
-    break;
+    if (i > SL_LUA_EXACT || i < -SL_LUA_EXACT)
+      return sl_error_set(err, SL_EK_VALIDATION,
+                          "%lld is beyond 2^53, which a LuaJIT number cannot "
+                          "hold exactly: declare the column with { mode = "
+                          "\"bigint\" } to read int64 cdata",
+                          (long long)i);
+#endif
+    sl_lua_pushint64(L, i);
+    return SL_OK;
 
   case SL_C_FLOAT:
   case SL_C_NUMBER:

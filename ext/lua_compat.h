@@ -8,10 +8,10 @@
 ** always a table (Lua 5.1 stores it as the userdata's environment, which must
 ** be a table). Create with sl_lua_newudata, then sl_lua_setuv / sl_lua_getuv.
 **
-** 64-bit integers: Lua 5.3+ has a 64-bit lua_Integer subtype. Lua 5.1 and
-** LuaJIT only have lua_Number (a double), so on those an integer cell is
-** pushed as a double: exact up to 2^53, rounded beyond. sl_lua_isinteger
-** there means "a number with an integral value that fits in int64".
+** 64-bit integers: Lua 5.3+ has a 64-bit lua_Integer subtype. LuaJIT only
+** has lua_Number (a double, exact up to 2^53) and its FFI's int64 cdata:
+** ext/lua_int64.c gives the rules there (never a silently rounded
+** integer).
 */
 #ifndef LUA_COMPAT_H
 #define LUA_COMPAT_H
@@ -173,20 +173,25 @@ static inline int sl_compat_all_k(lua_State *L, int status, lua_KContext ctx) {
 
 #else
 
-#define SL_LUA_INT64 0 /* integers travel as doubles: exact up to 2^53 */
+#define SL_LUA_INT64 0 /* numbers are doubles: exact up to 2^53 */
+/* 2^53: the largest magnitude up to which every integer is a double */
+#define SL_LUA_EXACT 9007199254740992LL
+/* lua_type of a cdata (LuaJIT's FFI objects) */
+#define SL_LUA_TCDATA 10
 
-/* A number whose value is integral and within int64's range. */
-static inline int sl_lua_isinteger(lua_State *L, int i) {
-  lua_Number n;
-  if (lua_type(L, i) != LUA_TNUMBER) return 0;
-  n = lua_tonumber(L, i);
-  /* 2^63 is exactly representable; the range is [-2^63, 2^63). NaN fails
-  ** the comparisons, so the cast below is always defined. */
-  return n >= -9223372036854775808.0 && n < 9223372036854775808.0 &&
-         (lua_Number)(int64_t)n == n;
-}
-#define sl_lua_pushint64(L, v) lua_pushnumber((L), (lua_Number)(v))
-#define sl_lua_toint64(L, i) ((int64_t)lua_tonumber((L), (i)))
+/* ext/lua_int64.c: int64/uint64 cdata through LuaJIT's ffi module. */
+/* Pushes v: a number within +-2^53, else int64 cdata (never rounded). */
+void sl_lua_pushint64(lua_State *L, int64_t v);
+/* Pushes 64 bits as int64 cdata, or uint64 when is_unsigned. */
+void sl_lua_pushcdata64(lua_State *L, uint64_t bits, int is_unsigned);
+/* 1 for an int64 cdata at idx, 2 for a uint64 one, with its bits in *out;
+** 0 for any other value. */
+int sl_lua_tocdata64(lua_State *L, int idx, uint64_t *out);
+/* A number with an integral value within +-2^53 (beyond, the number may
+** already be rounded), or an int64 cdata, or a uint64 one up to 2^63-1. */
+int sl_lua_isinteger(lua_State *L, int i);
+/* The value of what sl_lua_isinteger accepts. */
+int64_t sl_lua_toint64(lua_State *L, int i);
 
 #endif
 /* }==================================================================== */

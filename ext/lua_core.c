@@ -689,6 +689,7 @@ int luaopen_sleet_core(lua_State *L) {
   sl_lua_newmeta(L, SL_LUA_COMPILED, &sl_lua_key_compiled, compiled_meta,
                  compiled_methods);
   sl_lua_open_conn(L);
+  sl_lua_open_int64(L);
 
   luaL_newlib(L, core_funcs);
   sl_lua_pushnull(L);

@@ -8,9 +8,9 @@
 
 /* Indexed by sl_codec; keep in the enum's order. */
 static const char *const codec_names[SL_C__COUNT] = {
-    "any",          "int",   "float",    "numeric", "number",
-    "bool",         "text",  "json",     "blob",    "timestamp",
-    "timestamp_ms", "epoch", "epoch_ms", "date",    "time"};
+    "any",      "int",  "float", "numeric",   "number",       "bool",
+    "text",     "json", "blob",  "timestamp", "timestamp_ms", "epoch",
+    "epoch_ms", "date", "time",  "bigint"};
 
 /* The name of codec c ("int", ...); NULL for a value outside the enum. */
 const char *sl_codec_name(sl_codec c) {

@@ -165,6 +165,7 @@ typedef enum sl_codec {
   SL_C_EPOCH_MS,     /* integer milliseconds in Lua */
   SL_C_DATE,         /* "YYYY-MM-DD" */
   SL_C_TIME,         /* "HH:MM:SS[.fff]" */
+  SL_C_BIGINT,       /* int as SL_C_INT; on LuaJIT int64/uint64 cdata */
   SL_C__COUNT
 } sl_codec;
 

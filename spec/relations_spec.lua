@@ -141,6 +141,11 @@ end
 -- nil; returns true or false and the path of the first difference.
 local function same(a, b, path)
   path = path or "value"
+  if check.LUAJIT and (type(a) == "cdata" or type(b) == "cdata") then
+    -- LuaJIT: int64 cdata (mode = "bigint") against a written number
+    if a == b then return true end
+    return false, ("%s: %s vs %s"):format(path, tostring(a), tostring(b))
+  end
   if type(a) ~= type(b) then
     return false, ("%s: %s vs %s"):format(path, tostring(a), tostring(b))
   end
@@ -777,7 +782,7 @@ function typebuilders.sqlite(m)
   return m.table("rq_types", {
     id = m.integer():primaryKey(),
     grp = m.integer():notNull(),
-    i = m.integer(),
+    i = m.integer({ mode = "bigint" }),
     r = m.real(),
     t = m.text(),
     b = m.integer({ mode = "boolean" }),
@@ -795,7 +800,7 @@ function typebuilders.postgresql(m)
     id = m.serial():primaryKey(),
     grp = m.integer():notNull(),
     i = m.integer(),
-    bi = m.bigint(),
+    bi = m.bigint({ mode = "bigint" }),
     si = m.smallint(),
     b = m.boolean(),
     t = m.text(),
@@ -822,8 +827,8 @@ function typebuilders.mysql(m)
     id = m.serial():primaryKey(),
     grp = m.int():notNull(),
     i = m.int(),
-    bi = m.bigint(),
-    bu = m.bigint({ unsigned = true }),
+    bi = m.bigint({ mode = "bigint" }),
+    bu = m.bigint({ unsigned = true, mode = "bigint" }),
     ti = m.tinyint(),
     b = m.boolean(),
     f = m.float(),
@@ -846,17 +851,17 @@ end
 
 local typevalues = {
   sqlite = {
-    { grp = 1, i = 9007199254740993, r = 0.1 + 0.2, t = "héllo\n\"q\"",
+    { grp = 1, i = check.BEYOND53, r = 0.1 + 0.2, t = "héllo\n\"q\"",
       b = true, ts = "2024-02-29T13:14:15Z",
       tsm = "2024-02-29T13:14:15.123Z", j = { a = { 1, 2, 3 }, b = "x" },
       bl = "\0\1\255binary", n = "12.5", nn = 1.25 },
     { grp = 1 },
-    { grp = 1, i = math.mininteger, r = 1e300, t = "", b = false,
+    { grp = 1, i = check.MININT, r = 1e300, t = "", b = false,
       ts = "1969-12-31T23:59:59Z", tsm = "1970-01-01T00:00:00.001Z",
       j = { 1, "two", { three = 3 } }, bl = "", n = "0.1", nn = -0.5 },
   },
   postgresql = {
-    { grp = 1, i = 2147483647, bi = 9007199254740993, si = -32768, b = true,
+    { grp = 1, i = 2147483647, bi = check.BEYOND53, si = -32768, b = true,
       t = "héllo\n\"q\"", vc = "v", n = "12345678901234567890.123456789",
       nn = 1.5, r = 1.1, d = 0.1 + 0.2, j = { a = { 1, 2, 3 } },
       jb = { b = "x", c = { true, false } },
@@ -864,7 +869,7 @@ local typevalues = {
       dt = "2024-02-29", tm = "13:14:15.12", ts = "2024-02-29T13:14:15.5Z",
       tsz = "2024-02-29T13:14:15Z", tse = 1709212455, iv = "1 day 02:00:00" },
     { grp = 1 },
-    { grp = 1, i = -1, bi = math.mininteger, si = 0, b = false, t = "",
+    { grp = 1, i = -1, bi = check.MININT, si = 0, b = false, t = "",
       vc = "", n = "0.000000001", nn = -0.25, r = 3.4e38, d = 1e300,
       j = { 1, "two" }, jb = {}, u = "00000000-0000-0000-0000-000000000000",
       by = "", dt = "1970-01-01", tm = "00:00:00",
@@ -872,15 +877,15 @@ local typevalues = {
       tse = 0, iv = "00:00:01" },
   },
   mysql = {
-    { grp = 1, i = 2147483647, bi = 9007199254740993,
-      bu = 9223372036854775807, ti = -128, b = true, f = 1.2345678,
+    { grp = 1, i = 2147483647, bi = check.BEYOND53,
+      bu = check.MAXINT, ti = -128, b = true, f = 1.2345678,
       d = 0.1 + 0.2, n = "12345678901234567890.123456789", nn = 1.5,
       vc = "v", t = "héllo\n\"q\"", j = { a = { 1, 2, 3 } },
       bl = "\0\1\255blob", vb = "\255\0", dt = "2024-02-29",
       dtm = "2024-02-29T13:14:15Z", dtm3 = "2024-02-29T13:14:15.120Z",
       ts = "2024-02-29T13:14:15Z", tm = "13:14:10", tm3 = "13:14:15.120" },
     { grp = 1 },
-    { grp = 1, i = -1, bi = math.mininteger, bu = 0, ti = 0, b = false,
+    { grp = 1, i = -1, bi = check.MININT, bu = 0, ti = 0, b = false,
       f = 3.4e38, d = 1e300, n = "0.000000001", nn = -0.25, vc = "", t = "",
       j = { 1, "two" }, bl = "", vb = "", dt = "1970-01-01",
       dtm = "1970-01-01T00:00:00Z", dtm3 = "1999-12-31T23:59:59.999Z",

@@ -517,7 +517,7 @@ local function writefile(path, text)
 end
 
 local function mkdirs(dir)
-  if not os.execute("mkdir -p " .. shellquote(dir)) then
+  if not util.execute("mkdir -p " .. shellquote(dir)) then
     util.usage(("cannot create directory %s"):format(dir))
   end
 end

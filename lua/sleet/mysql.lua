@@ -25,8 +25,10 @@ local function inttype(base)
     if opts.mode ~= nil and opts.mode ~= "number" and opts.mode ~= "bigint" then
       util.usage(base .. ": mode must be \"number\" or \"bigint\"")
     end
+    -- mode = "bigint": int64 (uint64) cdata on LuaJIT, integers on 5.4
     return build(base, name, opts, {
-      sqlType = base .. (opts.unsigned and " unsigned" or ""), codec = "int",
+      sqlType = base .. (opts.unsigned and " unsigned" or ""),
+      codec = opts.mode == "bigint" and "bigint" or "int",
     })
   end
 end

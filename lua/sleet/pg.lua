@@ -34,12 +34,19 @@ function M.integer(a, b) return (new("integer", a, b, "integer", "int")) end
 M.int = M.integer
 function M.smallint(a, b) return (new("smallint", a, b, "smallint", "int")) end
 
-function M.bigint(a, b)
-  local bld, opts = new("bigint", a, b, "bigint", "int")
+-- The codec of a 64-bit integer column: mode = "bigint" reads int64 cdata
+-- on LuaJIT (Lua integers on 5.4, as mode = "number"); "number" refuses a
+-- value LuaJIT cannot hold exactly (beyond 2^53).
+local function int64codec(fname, a, b)
+  local _, opts = column.args(fname, a, b)
   if not intmode(opts) then
-    util.usage("bigint: mode must be \"number\" or \"bigint\"")
+    util.usage(fname .. ": mode must be \"number\" or \"bigint\"")
   end
-  return bld
+  return opts.mode == "bigint" and "bigint" or "int"
+end
+
+function M.bigint(a, b)
+  return (new("bigint", a, b, "bigint", int64codec("bigint", a, b)))
 end
 
 -- Serial types are NOT NULL with a database default (a sequence).
@@ -51,7 +58,8 @@ function M.smallserial(a, b)
   return (new("smallserial", a, b, "smallserial", "int", serialspec))
 end
 function M.bigserial(a, b)
-  return (new("bigserial", a, b, "bigserial", "int", serialspec))
+  return (new("bigserial", a, b, "bigserial", int64codec("bigserial", a, b),
+    serialspec))
 end
 
 function M.boolean(a, b) return (new("boolean", a, b, "boolean", "bool")) end

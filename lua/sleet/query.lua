@@ -458,11 +458,12 @@ end
 -- or its logging is needed, and call prun otherwise.
 local MODES = { "all", "get", "values", "run", "iter" }
 
-local function runners(p, handle)
+local function runners(p, handle, logged)
   for _, mode in ipairs(MODES) do
-    p[mode] = handle:runner(mode, function(self, params)
-      return prun(self, mode, params)
-    end, p)
+    local function checked(self, params) return prun(self, mode, params) end
+    -- a logger always runs (and may yield, which LuaJIT cannot do from
+    -- inside a C runner): the checked path in Lua then
+    p[mode] = logged and checked or handle:runner(mode, checked, p)
   end
   p.execute = p._rows and p.all or p.run
   return p
@@ -491,7 +492,7 @@ function Shared:prepare(name)
   local handle = owner:_prepare(c, info)
   return runners(setmetatable({ _owner = owner, _compiled = c, _info = info,
     _handle = handle, _rows = self:_returnsrows(), name = name }, Prepared),
-    handle)
+    handle, owner._logger ~= nil)
 end
 
 local function class(name, methods)

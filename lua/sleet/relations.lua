@@ -381,7 +381,8 @@ local function jsonvalue(st, c, n)
       return sqlnode("(", n, ")::text")
     end
     return sqlnode("cast(", n, " as char)")
-  elseif dialect == "mysql" and codec == "int" and c.sqlType
+  elseif dialect == "mysql" and (codec == "int" or codec == "bigint")
+    and c.sqlType
     and (c.sqlType == "serial" or c.sqlType:find("bigint unsigned", 1, true))
   then
     -- above 2^63 an unsigned bigint is no JSON integer a decoder keeps

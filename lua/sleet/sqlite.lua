@@ -19,6 +19,8 @@ end
 
 local intmodes = {
   number = { codec = "int" },
+  -- LuaJIT: int64 cdata (integers on Lua 5.4, as number)
+  bigint = { codec = "bigint" },
   boolean = { codec = "bool" },
   timestamp = { codec = "timestamp", nowSQL = "unixepoch()" },
   -- julianday() keeps milliseconds on every SQLite version
@@ -28,14 +30,14 @@ local intmodes = {
   },
 }
 
--- integer(name?, { mode = "number" | "boolean" | "timestamp" |
+-- integer(name?, { mode = "number" | "bigint" | "boolean" | "timestamp" |
 -- "timestamp_ms" }).
 function M.integer(a, b)
   local name, opts = column.args("integer", a, b)
   local m = intmodes[opts.mode or "number"]
   if not m then
-    util.usage("integer: mode must be number, boolean, timestamp or " ..
-      "timestamp_ms")
+    util.usage("integer: mode must be number, bigint, boolean, timestamp " ..
+      "or timestamp_ms")
   end
   return column.builder({
     dialect = D, name = name, sqlType = "integer", codec = m.codec,
@@ -74,7 +76,7 @@ end
 -- blob(name?, { mode = "buffer" | "json" | "bigint" }).
 function M.blob(a, b)
   local name, opts = column.args("blob", a, b)
-  local codecs = { buffer = "blob", json = "json", bigint = "int" }
+  local codecs = { buffer = "blob", json = "json", bigint = "bigint" }
   local codec = codecs[opts.mode or "buffer"]
   if not codec then
     util.usage("blob: mode must be \"buffer\", \"json\" or \"bigint\"")

@@ -31,6 +31,14 @@ function M.validation(message, extra) raise("validation", message, extra) end
 
 -- True when v is an integer number (on Lua 5.1/LuaJIT: a number without a
 -- fractional part).
+-- os.execute(cmd) succeeded (exit status 0), on every Lua: Lua 5.2+ return
+-- true/nil, "exit", code; Lua 5.1 and LuaJIT the status as a number.
+function M.execute(cmd)
+  local r, _, code = os.execute(cmd)
+  if type(r) == "number" then return r == 0 end
+  return r == true and (code == nil or code == 0)
+end
+
 function M.isinteger(v)
   if math.type then return math.type(v) == "integer" end
   return type(v) == "number" and v == math.floor(v) and v > -2 ^ 63

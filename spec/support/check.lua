@@ -194,6 +194,29 @@ function M.tointeger(x)
   return nil
 end
 
+-- The extreme 64-bit integers and 2^53 (the largest magnitude up to which
+-- LuaJIT numbers hold every integer): Lua integers on 5.4, int64 cdata
+-- on LuaJIT (2^53 stays a number there: it is exact).
+M.LUAJIT = rawget(_G, "jit") ~= nil
+if math.maxinteger then
+  M.MAXINT, M.MININT = math.maxinteger, math.mininteger
+  M.EXACT = math.tointeger(2 ^ 53)
+  M.BEYOND53 = M.EXACT + 1
+else
+  M.MAXINT = assert(load("return 9223372036854775807LL"))()
+  M.MININT = assert(load("return -9223372036854775807LL - 1"))()
+  M.EXACT = 2 ^ 53
+  M.BEYOND53 = assert(load("return 9007199254740993LL"))()
+end
+
+-- The decimal digits of an integer (a Lua integer, a number, or int64 /
+-- uint64 cdata, whose tostring has an LL / ULL suffix).
+function M.digits(x)
+  if math.type and math.type(x) == "integer" then return ("%d"):format(x) end
+  if type(x) == "number" then return ("%.0f"):format(x) end
+  return (tostring(x):gsub("U?LL$", ""))
+end
+
 -- The command of the Lua interpreter running the specs (child processes
 -- run on the same Lua as the suite).
 function M.lua()

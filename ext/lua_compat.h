@@ -73,6 +73,15 @@ static inline void *sl_compat_testudata(lua_State *L, int i,
   (luaL_newlibtable((L), (l)), luaL_setfuncs((L), (l), 0))
 #endif /* luaL_newlibtable */
 
+/* lua_tointegerx (5.2+; LuaJIT 2.1 has it, plain Lua 5.1 does not). */
+static inline lua_Integer sl_compat_tointegerx(lua_State *L, int i,
+                                               int *isnum) {
+  int ok = lua_type(L, i) == LUA_TNUMBER;
+  if (isnum != NULL) *isnum = ok;
+  return ok ? lua_tointeger(L, i) : 0;
+}
+#define lua_tointegerx(L, i, n) sl_compat_tointegerx((L), (i), (n))
+
 /* luaL_tolstring (5.2+): honours __tostring, pushes the string. */
 static inline const char *sl_compat_tolstring(lua_State *L, int i,
                                               size_t *len) {

@@ -30,7 +30,8 @@ static const char int64_key = 0;
 static const char int64_chunk[] =
     "local ok, ffi = pcall(require, 'ffi')\n"
     "if not ok then return { make = function()\n"
-    "  error('an integer beyond 2^53 needs LuaJIT (int64 cdata) or Lua 5.3+')\n"
+    "  error('an integer beyond 2^53 needs LuaJIT (int64 cdata) or Lua 5.3+', "
+    "0)\n"
     "end, parts = function() end } end\n"
     "local int64, uint64 = ffi.typeof('int64_t'), ffi.typeof('uint64_t')\n"
     "local istype, tostring = ffi.istype, tostring\n"

@@ -31,7 +31,7 @@ else
   packages=(
     "${build[@]}"
     lua-busted lua-check luarocks
-    luajit libluajit-5.1-dev
+    luajit2 libluajit2-5.1-dev
     mariadb-server
     valgrind clang-format
     clang libclang-rt-14-dev

@@ -20,6 +20,7 @@
 #   example-pg  the same on the PostgreSQL server, when it started
 #   example-my  the same on the MariaDB server, when it started
 #   specs     busted under lua5.4, against SQLite and both servers
+#   specs-jit the same specs under LuaJIT (luajit2), build-luajit/
 #   asan      build-asan/ (ASan + UBSan), then the specs against it
 #   valgrind  the specs under valgrind (definite leaks are errors)
 #   gc-stress the specs with SLEET_GC_STRESS=1
@@ -210,6 +211,7 @@ check lint make --no-print-directory lint
 check format make --no-print-directory format-check
 
 check luajit make --no-print-directory -j"$JOBS" WERROR=1 luajit
+luajit_ok=$?
 
 suite check-c make --no-print-directory -j"$JOBS" WERROR=1 check-c
 
@@ -254,6 +256,14 @@ else
     run_example "$name"
   done
   suite specs "${BUSTED[@]}" --run=default
+fi
+
+# The same specs on LuaJIT (OpenResty's branch, luajit2), against the
+# module built for it.
+if ((luajit_ok != 0)); then
+  blocked specs-jit "luajit build failed"
+else
+  suite specs-jit luajit /usr/bin/busted --ignore-lua --run=luajit
 fi
 
 if ! skipped_by_env asan; then

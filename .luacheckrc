@@ -7,3 +7,9 @@ codes = true
 files["spec/"] = {
   std = "+busted",
 }
+
+-- The handlers of the nginx request specs run inside nginx's Lua module.
+files["spec/nginx/"] = {
+  std = "luajit",
+  globals = { "ngx" },
+}

@@ -7,6 +7,9 @@
 # headers (libpq-dev, libmariadb-dev); the throwaway servers of the specs
 # need the server binaries (mariadb-server; PostgreSQL's initdb and pg_ctl,
 # from the postgresql package unless a server is installed already).
+# The request specs run in nginx with OpenResty's Lua module (it links
+# luajit2, which excludes Debian's other luajit package), and drive it with
+# curl and ab (apache2-utils).
 # The fuzz targets need clang with libFuzzer's runtime (libclang-rt-14-dev,
 # only recommended by clang). A spec runs a child process under a German
 # locale: the locales package, and de_DE.UTF-8 generated when missing.
@@ -32,6 +35,7 @@ else
     "${build[@]}"
     lua-busted lua-check luarocks
     luajit2 libluajit2-5.1-dev
+    nginx libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils curl
     mariadb-server
     valgrind clang-format
     clang libclang-rt-14-dev

@@ -16,6 +16,8 @@
 #             sleet and both drivers load from it
 #   pg-server a throwaway PostgreSQL on 127.0.0.1 (scripts/servers.sh)
 #   my-server a throwaway MariaDB on 127.0.0.1
+#   nginx     a throwaway nginx with the Lua module on 127.0.0.1, serving
+#             sleet's LuaJIT build to spec/nginx_spec.lua (scripts/nginx.sh)
 #   example   examples/blog/main.lua runs on in-memory SQLite
 #   example-pg  the same on the PostgreSQL server, when it started
 #   example-my  the same on the MariaDB server, when it started
@@ -62,6 +64,8 @@ report=()
 # =====================================================================
 # shellcheck source=scripts/servers.sh
 source "$ROOT/scripts/servers.sh"
+# shellcheck source=scripts/nginx.sh
+source "$ROOT/scripts/nginx.sh"
 
 # The dialects whose servers this run starts; the others' variables are
 # cleared so that a server named in the environment is never used.
@@ -74,6 +78,7 @@ wants_dialect() {
 }
 
 cleanup() {
+  stop_nginx
   stop_servers
   rm -rf "$LOG_DIR"
 }
@@ -227,6 +232,15 @@ fi
 
 start_servers
 
+# nginx with the Lua module, serving sleet built for its LuaJIT to the
+# request specs (spec/nginx_spec.lua), once the databases run.
+if ((luajit_ok != 0)); then
+  blocked nginx "luajit build failed"
+else
+  check nginx start_nginx ||
+    echo "nginx: nginx did not start; its request specs cannot run"
+fi
+
 # The blog example runs once per database, each run one check: SQLite in
 # memory, then each server that started, named by BLOG_URL (the example
 # touches only its own blog_* tables and drops them at the end).
@@ -295,6 +309,7 @@ else
   suite gc-stress env SLEET_GC_STRESS=1 "${BUSTED[@]}" --run=default
 fi
 
+stop_nginx
 stop_servers
 
 # }====================================================================

@@ -79,4 +79,16 @@ function M.isError(err, kind)
   return kind == nil or err.kind == kind
 end
 
+-- sleet.guard(fn, ...): fn(...)'s results; a sleet error fn raises is
+-- raised again as its text ("database: no such column: x (sql: ...)").
+-- Hosts that print only string errors (nginx's Lua module logs a table as
+-- "unknown reason"; a C host's lua_tostring gives NULL) run handlers
+-- through it; code that catches errors keeps the objects by not using it.
+function M.guard(fn, ...)
+  local r = util.pack(pcall(fn, ...))
+  if r[1] then return util.unpack(r, 2, r.n) end
+  if getmetatable(r[2]) == core.Error then error(tostring(r[2]), 0) end
+  error(r[2], 0)
+end
+
 return M

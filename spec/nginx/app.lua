@@ -1,0 +1,156 @@
+-- The handlers of the nginx request specs (spec/nginx_spec.lua): each
+-- worker opens its own connections in init_worker_by_lua (SQLite in a file
+-- of the worker's user, PostgreSQL and MariaDB when the test run has them)
+-- and answers JSON. Every route takes ?db=sqlite|postgresql|mysql.
+local sleet = require "sleet"
+local kit = require "sleet.kit"
+local cjson = require "cjson.safe"
+
+local M = {}
+
+local modules = { sqlite = "sleet.sqlite", postgresql = "sleet.pg",
+  mysql = "sleet.mysql" }
+local conns, items, byid = {}, {}, {}
+
+local function schema(dialect)
+  local m = require(modules[dialect])
+  local id = dialect == "sqlite" and m.integer():primaryKey()
+    or m.serial():primaryKey()
+  local t = m.table("ngx_items", {
+    id = id,
+    name = (m.varchar and m.varchar({ length = 100 }) or m.text()):notNull(),
+    n = m.integer(),
+  })
+  return { ngx_items = t }
+end
+
+-- Connects this worker to every database of the run. busy_timeout: the
+-- other worker may hold SQLite's write lock for a moment.
+function M.init_worker(sqlite_path)
+  local urls = {
+    sqlite = "sqlite:" .. sqlite_path .. "?busy_timeout=5000",
+    postgresql = os.getenv("SLEET_TEST_PG_URL"),
+    mysql = os.getenv("SLEET_TEST_MYSQL_URL"),
+  }
+  for name, url in pairs(urls) do
+    if url and url ~= "" then
+      local s = schema(name)
+      conns[name] = sleet.connect(url, { schema = s })
+      items[name] = s.ngx_items
+    end
+  end
+end
+
+local function reply(status, body)
+  ngx.status = status
+  ngx.say(cjson.encode(body))
+  return ngx.exit(status)
+end
+
+-- A sleet error as JSON: what a client may be shown of it.
+local function errorbody(e)
+  if sleet.isError(e) then
+    return { error = { kind = e.kind, message = e.message,
+      sqlstate = e.sqlstate, constraint = e.constraint } }
+  end
+  return { error = { message = tostring(e) } }
+end
+
+local routes = {}
+
+function routes.health()
+  local names = {}
+  for name in pairs(conns) do names[#names + 1] = name end
+  table.sort(names)
+  return 200, { ok = true, pid = ngx.worker.pid(), dialects = names }
+end
+
+-- Re-creates the table (one worker does it; the other sees the change).
+function routes.setup(db, t)
+  db:execute(sleet.sql("drop table if exists ?", sleet.identifier("ngx_items")))
+  kit.push(db, { ngx_items = t }, { force = true })
+  return 200, { ok = true }
+end
+
+local function insert(q, t, name, n)
+  if q.dialect == "mysql" then
+    return q:insert(t):values({ name = name, n = n }):run().lastInsertId
+  end
+  return q:insert(t):values({ name = name, n = n })
+    :returning({ id = t.id }):get().id
+end
+
+function routes.items(db, t, args)
+  if ngx.req.get_method() == "POST" then
+    return 201, { id = insert(db, t, args.name, tonumber(args.n)) }
+  end
+  return 200, db:select():from(t):orderBy(t.id):all()
+end
+
+-- A point select through a statement prepared once per worker.
+function routes.item(db, t, args, dialect)
+  local p = byid[dialect]
+  if p == nil then
+    p = db:select():from(t):where(sleet.eq(t.id, sleet.placeholder("id")))
+      :prepare("item_by_id")
+    byid[dialect] = p
+  end
+  local row = p:get({ id = tonumber(args.id) })
+  if row == nil then return 404, { error = { message = "no such item" } } end
+  return 200, row
+end
+
+-- Two inserts in a transaction; ?fail=1 raises inside it: nothing stays.
+function routes.tx(db, t, args)
+  local ok, err = pcall(db.transaction, db, function(tx)
+    insert(tx, t, "tx-a", 1)
+    insert(tx, t, "tx-b", 2)
+    if args.fail then error("the handler changed its mind", 0) end
+  end)
+  if not ok then return 500, errorbody(err) end
+  return 200, { ok = true }
+end
+
+function routes.count(db, t)
+  return 200, { n = db:select({ n = sleet.count() }):from(t):get().n }
+end
+
+-- A database error, caught and answered as JSON.
+function routes.bad(db)
+  local ok, err = pcall(db.execute, db,
+    sleet.sql("select no_such_column from ngx_items"))
+  if ok then return 200, { ok = true } end
+  return 500, errorbody(err)
+end
+
+-- A validation error, caught before any SQL is sent.
+function routes.invalid(db, t)
+  local ok, err = pcall(function()
+    return db:insert(t):values({ name = "x", nope = 1 }):run()
+  end)
+  if ok then return 200, { ok = true } end
+  return 400, errorbody(err)
+end
+
+function M.handle()
+  local route = routes[ngx.var.uri:match("^/([%w_]+)$") or ""]
+  if route == nil then return reply(404, { error = { message = "no route" } }) end
+  local args = ngx.req.get_uri_args()
+  if route == routes.health then return reply(route()) end
+  local dialect = args.db or "sqlite"
+  local db = conns[dialect]
+  if db == nil then
+    return reply(400, { error = { message = "no database " .. dialect } })
+  end
+  return reply(route(db, items[dialect], args, dialect))
+end
+
+-- /boom: an error nobody catches (location /boom runs it through
+-- sleet.guard, so that error.log shows its message).
+function M.boom()
+  local args = ngx.req.get_uri_args()
+  conns[args.db or "sqlite"]:execute(
+    sleet.sql("select boom_column from ngx_items"))
+end
+
+return M

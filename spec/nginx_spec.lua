@@ -1,0 +1,158 @@
+-- Request specs in a real nginx (OpenResty's Lua module, LuaJIT): sleet
+-- built for LuaJIT, connections opened per worker in init_worker_by_lua,
+-- queries on SQLite, PostgreSQL and MariaDB from handlers, transactions,
+-- prepared statements, errors answered as JSON or logged with their
+-- message, and a burst of requests. scripts/test.sh starts the nginx
+-- (scripts/nginx.sh) and names it in SLEET_TEST_NGINX_URL; without it the
+-- specs are pending.
+local core = require "sleet.core"
+local dialects = require "spec.support.dialects"
+
+local URL = os.getenv("SLEET_TEST_NGINX_URL")
+local PREFIX = os.getenv("SLEET_TEST_NGINX_PREFIX")
+
+local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- method path → status, decoded JSON body (nil when not JSON).
+local function request(method, path)
+  local p = assert(io.popen(("curl -sS -X %s -w '\\n%%{http_code}' %s 2>&1")
+    :format(method, shq(URL .. path))))
+  local out = p:read("*a")
+  p:close()
+  local body, status = out:match("^(.*)\n(%d+)$")
+  assert(status, "curl: " .. out)
+  local ok, json = pcall(core.json_decode, body)
+  return tonumber(status), ok and json or nil, body
+end
+
+local function errorlog()
+  local f = assert(io.open(PREFIX .. "/logs/error.log"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- The nginx workers' resident memory in kB, by pid.
+local function workers_rss()
+  local f = assert(io.open(PREFIX .. "/nginx.pid"))
+  local master = f:read("*l")
+  f:close()
+  local p = assert(io.popen("grep -l '^PPid:[[:space:]]*" .. master ..
+    "$' /proc/[0-9]*/status 2>/dev/null"))
+  local out = {}
+  for file in p:lines() do
+    local s = io.open(file)
+    if s then
+      local text = s:read("*a")
+      s:close()
+      local pid = file:match("/proc/(%d+)/")
+      out[pid] = tonumber(text:match("VmRSS:%s*(%d+)"))
+    end
+  end
+  p:close()
+  return out
+end
+
+if not URL then
+  describe("nginx", function()
+    pending("no nginx: SLEET_TEST_NGINX_URL is unset (make test starts one)")
+  end)
+  return
+end
+
+describe("nginx with sleet", function()
+  it("connects once per worker, in init_worker_by_lua", function()
+    local status, body = request("GET", "/health")
+    assert.equal(200, status)
+    assert.is_true(body.ok)
+    -- every database the run has is connected in the worker
+    local want = {}
+    for _, d in ipairs(dialects.live()) do want[#want + 1] = d.name end
+    table.sort(want)
+    assert.same(want, body.dialects)
+  end)
+
+  for _, d in ipairs(dialects.live()) do
+    describe("on " .. d.name, function()
+      local q = "?db=" .. d.name
+      before_each(function()
+        assert.equal(200, (request("POST", "/setup" .. q)))
+      end)
+
+      it("inserts, selects and runs a prepared statement", function()
+        local status, body = request("POST", "/items" .. q .. "&name=a&n=7")
+        assert.equal(201, status)
+        local id = body.id
+        assert.equal(1, id)
+        status, body = request("GET", "/items" .. q)
+        assert.equal(200, status)
+        assert.same({ { id = 1, name = "a", n = 7 } }, body)
+        -- the prepared statement serves both workers, many times
+        for _ = 1, 10 do
+          status, body = request("GET", "/item" .. q .. "&id=" .. id)
+          assert.equal(200, status)
+          assert.same({ id = 1, name = "a", n = 7 }, body)
+        end
+        assert.equal(404, (request("GET", "/item" .. q .. "&id=99")))
+      end)
+
+      it("commits a transaction, and rolls back one that fails", function()
+        assert.equal(200, (request("POST", "/tx" .. q)))
+        local status, body = request("POST", "/tx" .. q .. "&fail=1")
+        assert.equal(500, status)
+        assert.equal("the handler changed its mind", body.error.message)
+        status, body = request("GET", "/count" .. q)
+        assert.equal(200, status)
+        assert.equal(2, body.n)
+      end)
+
+      it("answers database and validation errors as JSON", function()
+        local status, body = request("GET", "/bad" .. q)
+        assert.equal(500, status)
+        assert.equal("database", body.error.kind)
+        assert.matches("no_such_column", body.error.message)
+        status, body = request("GET", "/invalid" .. q)
+        assert.equal(400, status)
+        assert.equal("validation", body.error.kind)
+        assert.matches('unknown column "nope"', body.error.message, 1, true)
+      end)
+
+      it("an uncaught error run through sleet.guard is logged with its " ..
+        "message", function()
+        local before = #errorlog()
+        assert.equal(500, (request("GET", "/boom" .. q)))
+        local log = errorlog():sub(before + 1)
+        assert.matches("runtime error: database: [^\n]*boom_column", log)
+        assert.not_matches("unknown reason", log)
+      end)
+    end)
+  end
+
+  it("serves a burst of 2000 requests at concurrency 20: no failure, no " ..
+    "error-log line, flat worker memory", function()
+    assert.equal(200, (request("POST", "/setup?db=sqlite")))
+    assert.equal(201, (request("POST", "/items?db=sqlite&name=b&n=1")))
+    local url = URL .. "/item?db=sqlite&id=1"
+    local function burst(n)
+      local p = assert(io.popen(("ab -q -k -n %d -c 20 %s 2>&1")
+        :format(n, shq(url))))
+      local out = p:read("*a")
+      p:close()
+      return out
+    end
+    burst(1000) -- warm up: JIT traces, statement caches, allocator pools
+    local rss0 = workers_rss()
+    local logsize = #errorlog()
+    local out = burst(2000)
+    assert.matches("Complete requests:%s+2000", out)
+    assert.matches("Failed requests:%s+0\n", out)
+    assert.not_matches("Non%-2xx responses", out)
+    assert.equal("", errorlog():sub(logsize + 1))
+    local rss1 = workers_rss()
+    for pid, kb in pairs(rss0) do
+      assert.is_number(rss1[pid], "worker " .. pid .. " went away")
+      assert.is_true(rss1[pid] - kb < 2048, ("worker %s grew from %d to %d " ..
+        "kB"):format(pid, kb, rss1[pid]))
+    end
+  end)
+end)

@@ -408,3 +408,25 @@ for _, d in ipairs(dialects.live()) do
     end)
   end)
 end
+
+describe("sleet.guard", function()
+  it("returns fn's values and raises a sleet error again as its text",
+    function()
+      local a, b = sleet.guard(function(x, y) return x + 1, y end, 1, "y")
+      assert.equal(2, a)
+      assert.equal("y", b)
+      local db = sleet.connect("sqlite::memory:")
+      local ok, err = pcall(sleet.guard, function()
+        return db:execute(sleet.sql("select no_such_column"))
+      end)
+      db:close()
+      assert.is_false(ok)
+      assert.equal("string", type(err))
+      assert.matches("^database: no such column: no_such_column", err)
+      -- other error values pass unchanged
+      local mine = {}
+      ok, err = pcall(sleet.guard, function() error(mine) end)
+      assert.is_false(ok)
+      assert.equal(mine, err)
+    end)
+end)

@@ -19,6 +19,7 @@
 #                        go, build/fuzz/ by default)
 #   make fuzz-build      build them alone, into build/fuzz/
 #   make example         run examples/blog/main.lua
+#   make host            build and run examples/host (C embedding Lua 5.4)
 #   make test            everything, from a bare Debian 12 machine
 #   make lint            luacheck
 #   make format          clang-format the C sources in place
@@ -98,7 +99,7 @@ CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext \
   $(shell $(PKG_CONFIG) --cflags jansson) $(CFLAGS)
 
 FORMAT_FILES = $(wildcard ext/*.c ext/*.h drivers/*.c drivers/*.h \
-  spec/c/*.c spec/c/*.h spec/fuzz/*.c spec/fuzz/*.h)
+  spec/c/*.c spec/c/*.h spec/fuzz/*.c spec/fuzz/*.h examples/host/*.c)
 # luacheck finds *.lua under directories; the command has no suffix.
 LINT_PATHS = $(wildcard lua spec examples) $(wildcard bin/*)
 
@@ -242,6 +243,19 @@ example:
 	@$(MAKE) --no-print-directory all
 	LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;' \
 	  $(LUA_BIN) examples/blog/main.lua
+
+# examples/host: a C program embedding Lua 5.4 that loads sleet (the
+# module finds the Lua API in the host's liblua; a host linking a static
+# liblua links with -Wl,-E so that modules see its symbols).
+HOST := $(BUILD)/examples/host
+HOST_CFLAGS := $(WARN) -O2 -g $(shell $(PKG_CONFIG) --cflags lua5.4) $(CFLAGS)
+
+$(HOST): examples/host/host.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs lua5.4) $(LDFLAGS)
+
+host: all $(HOST)
+	$(HOST) lua $(BUILD) $(HOST_FRAMES)
 
 # The summary line must stay the last line of output. GNU make appends
 # "*** [test] Error N" to any failed recipe, so on failure make is ended by

@@ -57,6 +57,7 @@ build = {
         "ext/lua_codec.c",
         "ext/lua_nested.c",
         "ext/lua_kit.c",
+        "ext/lua_int64.c",
         "drivers/sqlite.c",
       },
       incdirs = { "ext", "drivers", "$(SQLITE_INCDIR)", "$(JANSSON_INCDIR)",

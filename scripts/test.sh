@@ -22,6 +22,8 @@
 #   example-pg  the same on the PostgreSQL server, when it started
 #   example-my  the same on the MariaDB server, when it started
 #   specs     busted under lua5.4, against SQLite and both servers
+#   host      examples/host: a C program embedding Lua 5.4 and sleet, a
+#             frame loop of prepared point selects (p50/p99 per call)
 #   specs-jit the same specs under LuaJIT (luajit2), build-luajit/
 #   asan      build-asan/ (ASan + UBSan), then the specs against it
 #   valgrind  the specs under valgrind (definite leaks are errors)
@@ -270,6 +272,8 @@ else
     run_example "$name"
   done
   suite specs "${BUSTED[@]}" --run=default
+  # a C program embedding Lua 5.4 and sleet (examples/host)
+  check host make --no-print-directory WERROR=1 host
 fi
 
 # The same specs on LuaJIT (OpenResty's branch, luajit2), against the

@@ -77,7 +77,9 @@ else
   SAN_LDFLAGS :=
 endif
 
-ALL_CFLAGS := $(WARN) $(OPT) -fPIC -Iext -Idrivers $(PKG_CFLAGS) $(CFLAGS)
+# -fvisibility=hidden: a module exports its luaopen_* entry only (SL_EXPORT).
+ALL_CFLAGS := $(WARN) $(OPT) -fPIC -fvisibility=hidden -Iext -Idrivers \
+  $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 
 # Sources of the module. Each driver is listed explicitly because each one

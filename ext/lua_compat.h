@@ -25,6 +25,14 @@
 #define LUA_OK 0
 #endif
 
+/* The modules' entry points: the only symbols a module exports (the build
+** hides every other one, -fvisibility=hidden). */
+#if defined(__GNUC__)
+#define SL_EXPORT __attribute__((visibility("default")))
+#else
+#define SL_EXPORT
+#endif
+
 /* {====================================================================
 ** Lua 5.1 / LuaJIT
 ** ===================================================================== */

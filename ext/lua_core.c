@@ -12,7 +12,7 @@
 #include "lua_sleet.h"
 
 /* The module entry: require "sleet.core". */
-int luaopen_sleet_core(lua_State *L);
+SL_EXPORT int luaopen_sleet_core(lua_State *L);
 
 /* Its address is the identity of sleet.null; the value is never read. */
 const char sl_lua_null_key = 0;
@@ -679,7 +679,7 @@ void sl_lua_newmeta(lua_State *L, const char *name, const void *key,
 }
 
 /* Opens sleet.core: returns the module table (see docs/internals.md). */
-int luaopen_sleet_core(lua_State *L) {
+SL_EXPORT int luaopen_sleet_core(lua_State *L) {
   static const luaL_Reg error_meta[] = {{"__tostring", error_tostring},
                                         {NULL, NULL}};
   sl_buf *b;

@@ -16,9 +16,9 @@
 
 extern const sl_driver SL_DRIVER_SYMBOL;
 
-LUALIB_API int SL_DRIVER_OPEN(lua_State *L);
+SL_EXPORT int SL_DRIVER_OPEN(lua_State *L);
 
-LUALIB_API int SL_DRIVER_OPEN(lua_State *L) {
+SL_EXPORT int SL_DRIVER_OPEN(lua_State *L) {
   lua_pushlightuserdata(L, (void *)&SL_DRIVER_SYMBOL);
   return 1;
 }

@@ -20,6 +20,8 @@
 #   make fuzz-build      build them alone, into build/fuzz/
 #   make example         run examples/blog/main.lua
 #   make host            build and run examples/host (C embedding Lua 5.4)
+#   make host-threads    examples/host/threads.c: a Lua state per thread,
+#                        two threads per database, under ASan + UBSan
 #   make test            everything, from a bare Debian 12 machine
 #   make lint            luacheck
 #   make format          clang-format the C sources in place
@@ -122,7 +124,8 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
   $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
 
-.PHONY: all core drivers asan luajit check-c fuzz fuzz-build example test \
+.PHONY: all core drivers asan luajit check-c fuzz fuzz-build example host \
+  host-threads test \
   lint format format-check rock bench clean FORCE
 
 all: $(MODULE) $(DRIVER_MODULES)
@@ -139,9 +142,13 @@ $(BUILD)/obj/driver-%/lua_driver.o: ext/lua_driver.c $(BUILD)/cflags
 	$(CC) $(ALL_CFLAGS) -DSL_DRIVER_SYMBOL=sl_driver_$* \
 	  -DSL_DRIVER_OPEN=luaopen_sleet_driver_$* -MMD -MP -c -o $@ $<
 
+# -z nodelete: the module, and with it libpq, stays loaded once a Lua state
+# has required it. libpq keeps per-thread and one-time state that is lost
+# when it is unloaded (a host closing one Lua state per thread would leak
+# it at each close).
 $(PG_MODULE): $(PG_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(PG_OBJ) $(ALL_LDFLAGS) \
+	$(CC) $(ALL_CFLAGS) -o $@ $(PG_OBJ) $(ALL_LDFLAGS) -Wl,-z,nodelete \
 	  $(shell $(PKG_CONFIG) --libs $(PG_PC))
 
 $(MYSQL_MODULE): $(MYSQL_OBJ)
@@ -258,6 +265,22 @@ $(HOST): examples/host/host.c $(BUILD)/cflags
 
 host: all $(HOST)
 	$(HOST) lua $(BUILD) $(HOST_FRAMES)
+
+# examples/host/threads.c: one Lua state per thread, two threads per
+# database at once, against the AddressSanitizer + UBSan build.
+THREADS := build-asan/examples/threads
+
+$(THREADS): examples/host/threads.c build-asan/cflags
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -O1 $(SAN_FLAGS) -pthread -o $@ $< \
+	  $(shell $(PKG_CONFIG) --libs lua5.4) $(LDFLAGS)
+
+host-threads:
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory $(THREADS)
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(THREADS) lua build-asan
 
 # The summary line must stay the last line of output. GNU make appends
 # "*** [test] Error N" to any failed recipe, so on failure make is ended by

@@ -48,6 +48,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,14 @@ static int connect_failed(MYSQL *my, const sl_connopts *opts, unsigned timeout,
   return SL_ERROR;
 }
 
+/* The client library's process-wide set-up, done once (pthread_once). */
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+static int library_ok;
+
+static void library_init(void) {
+  library_ok = mysql_library_init(0, NULL, NULL) == 0;
+}
+
 static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
   unsigned connect_timeout = MY_DEFAULT_CONNECT_TIMEOUT;
   unsigned read_timeout = 0, write_timeout = 0;
@@ -410,6 +419,12 @@ static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
                           k);
     if (parse_seconds(k, v, dst, err) != SL_OK) return SL_ERROR;
   }
+  /* mysql_init would set the library up on first use, which two threads
+  ** (each with its own Lua state) must not do at once */
+  pthread_once(&library_once, library_init);
+  if (!library_ok)
+    return sl_error_set(err, SL_EK_CONNECTION,
+                        "the MariaDB client library failed to initialise");
   my = mysql_init(NULL);
   if (my == NULL) return sl_error_set(err, SL_EK_CONNECTION, "out of memory");
   mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");

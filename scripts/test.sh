@@ -25,6 +25,8 @@
 #   host      examples/host: a C program embedding Lua 5.4 and sleet, a
 #             frame loop of prepared point selects (p50/p99 per call)
 #   specs-jit the same specs under LuaJIT (luajit2), build-luajit/
+#   threads   examples/host/threads.c under ASan + UBSan: a Lua state per
+#             thread, two threads per database at once
 #   asan      build-asan/ (ASan + UBSan), then the specs against it
 #   valgrind  the specs under valgrind (definite leaks are errors)
 #   gc-stress the specs with SLEET_GC_STRESS=1
@@ -295,6 +297,8 @@ if ! skipped_by_env asan; then
       ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "${BUSTED[@]}" --run=asan
+    # one Lua state per thread, two threads per database at once
+    check threads make --no-print-directory WERROR=1 host-threads
   else
     blocked asan "asan build failed"
   fi

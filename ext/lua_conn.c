@@ -77,6 +77,7 @@ struct lconn {
   int ncached, cache_cap;    /* cache_cap 0: no cache */
   lstmt *kept;               /* statements of prepared statements */
   lua_Integer session;       /* the innermost open session (setsession) */
+  int lost;                  /* closed because the driver lost it */
   /* counters of conn:stats() */
   lua_Integer nprepared; /* native statements created */
   lua_Integer nreused;   /* runs that reused a kept statement */
@@ -164,8 +165,51 @@ static const char *cursor_sql(const lcursor *cur) {
 }
 
 /* Releases the cursor, then raises err with the statement text. */
+static void release_kept(lconn *lc);
+
+/* Closes the connection lc: its open cursors fail cleanly from now on, its
+** kept statements are released; idempotent. */
+static void conn_shut(lconn *lc) {
+  if (lc->c == NULL) return;
+  while (lc->cursors != NULL) {
+    lcursor *cur = lc->cursors;
+    int open = cur->state == CUR_OPEN;
+    cursor_release(cur);
+    if (open) cur->state = CUR_ABORTED;
+  }
+  release_kept(lc);
+  lc->drv->close(lc->c);
+  lc->c = NULL;
+}
+
+/* After err: a connection the driver reports lost (kind connection) is
+** closed, so that isclosed() says so and a host knows to connect again
+** (API.md: a lost connection raises kind connection; db:isClosed() is then
+** true). */
+static void conn_lost(lconn *lc, const sl_error *err) {
+  if (lc != NULL && lc->c != NULL && err->kind == SL_EK_CONNECTION) {
+    conn_shut(lc);
+    lc->lost = 1;
+  }
+}
+
+/* Raises the error of a call on the closed connection lc: kind connection
+** while it is closed because it was lost (every later call says so, as the
+** first one did), else a usage error. */
+static int closed_error(lua_State *L, const lconn *lc) {
+  sl_error e;
+  if (lc == NULL || !lc->lost)
+    return sl_lua_usage(L, "the connection is closed");
+  sl_error_clear(&e);
+  sl_error_set(&e, SL_EK_CONNECTION,
+               "the connection to the server was lost; connect again");
+  return sl_lua_raise(L, &e, NULL);
+}
+
 static int cursor_fail(lua_State *L, lcursor *cur, const sl_error *err) {
+  lconn *lc = cur->conn;
   cursor_release(cur);
+  conn_lost(lc, err);
   return sl_lua_raise(L, err, cursor_sql(cur));
 }
 
@@ -840,7 +884,7 @@ static lconn *check_conn(lua_State *L, int idx) {
 
 static lconn *check_open(lua_State *L, int idx) {
   lconn *lc = check_conn(L, idx);
-  if (lc->c == NULL) sl_lua_usage(L, "the connection is closed");
+  if (lc->c == NULL) closed_error(L, lc);
   return lc;
 }
 
@@ -1178,7 +1222,7 @@ static int prepared_exec(lua_State *L) {
   lua_rawgeti(L, 4, 2); /* 6: the compiled statement */
   lc = lua_touserdata(L, 5);
   if (lc == NULL || lc->c == NULL || ls->conn == NULL)
-    return sl_lua_usage(L, "the connection is closed");
+    return closed_error(L, lc);
   sl_lua_checkcompiled(L, 6);
   return run_compiled(L, 5, 6, 1, mode, 3, 0, ls);
 }
@@ -1300,6 +1344,7 @@ static int batch_fail(lua_State *L, int curs, int n, sl_error *err,
     if (cur != NULL) sql = cursor_sql(cur);
   }
   batch_release(L, curs, n);
+  conn_lost(luaL_testudata(L, 1, SL_LUA_CONN), err); /* conn_batch's conn */
   sl_lua_push_error(L, err, sql);
   if (failed >= 0) {
     lua_pushinteger(L, failed + 1);
@@ -1476,7 +1521,10 @@ static int run_verb(lua_State *L, int verb) {
     rc = lc->drv->rollback_to(lc->c, name, &err);
     break;
   }
-  if (rc != SL_OK) return sl_lua_raise(L, &err, NULL);
+  if (rc != SL_OK) {
+    conn_lost(lc, &err);
+    return sl_lua_raise(L, &err, NULL);
+  }
   return 0;
 }
 
@@ -1490,8 +1538,10 @@ static int conn_begin(lua_State *L) {
                         luaL_typename(L, 2));
   opts.mode = lua_tostring(L, 2);
   sl_error_clear(&err);
-  if (lc->drv->begin(lc->c, &opts, &err) != SL_OK)
+  if (lc->drv->begin(lc->c, &opts, &err) != SL_OK) {
+    conn_lost(lc, &err);
     return sl_lua_raise(L, &err, NULL);
+  }
   return 0;
 }
 
@@ -1519,16 +1569,17 @@ static int conn_rollback_to(lua_State *L) {
 ** cleanly), then closes the driver connection; idempotent. */
 static int conn_close(lua_State *L) {
   lconn *lc = luaL_testudata(L, 1, SL_LUA_CONN);
-  if (lc == NULL || lc->c == NULL) return 0;
-  while (lc->cursors != NULL) {
-    lcursor *cur = lc->cursors;
-    int open = cur->state == CUR_OPEN;
-    cursor_release(cur);
-    if (open) cur->state = CUR_ABORTED;
+  if (lc != NULL) {
+    conn_shut(lc);
+    lc->lost = 0; /* closed by its owner now */
   }
-  release_kept(lc);
-  lc->drv->close(lc->c);
-  lc->c = NULL;
+  return 0;
+}
+
+/* conn:checkopen(): nothing while open; else the error of a call on it
+** (kind connection when it was lost, usage when it was closed). */
+static int conn_checkopen(lua_State *L) {
+  check_open(L, 1);
   return 0;
 }
 
@@ -1737,6 +1788,7 @@ static const luaL_Reg conn_methods[] = {{"exec", conn_exec},
                                         {"rollback_to", conn_rollback_to},
                                         {"close", conn_close},
                                         {"isclosed", conn_isclosed},
+                                        {"checkopen", conn_checkopen},
                                         {"dialect", conn_dialect},
                                         {"setsession", conn_setsession},
                                         {"runner", conn_runner},

@@ -67,7 +67,9 @@ describe("a PostgreSQL server restart", function()
 
     local err = connection_error(select_one, db)
     assert.is_string(err.message)
-    -- the connection stays unusable, and says so the same way
+    -- a lost connection is closed (a host knows to connect again) ...
+    assert.is_true(db:isClosed())
+    -- ... stays unusable, and says so the same way
     connection_error(select_one, db)
     assert.has_no.errors(function() db:close() end)
     db = nil

@@ -368,6 +368,7 @@ for _, d in ipairs(dialects.live()) do
             end)
           end)
           assert.is_string(err.message)
+          assert.is_true(db:isClosed())
           -- nothing was committed
           assert.same({}, killer:select():from(items):all())
           -- the dropped connection keeps failing as a connection error

@@ -311,7 +311,8 @@ function Session:_checkopen()
       "transaction run inside its function only")
   end
   if self._conn:isclosed() then
-    util.usage("the database connection is closed")
+    -- kind connection when the driver lost it, usage when closed
+    self._conn:checkopen()
   end
   local depth = self._st.depth
   if self._level ~= depth and depth > self._level then

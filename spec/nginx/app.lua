@@ -10,7 +10,7 @@ local M = {}
 
 local modules = { sqlite = "sleet.sqlite", postgresql = "sleet.pg",
   mysql = "sleet.mysql" }
-local conns, items, byid = {}, {}, {}
+local urls, conns, items, byid = {}, {}, {}, {}
 
 local function schema(dialect)
   local m = require(modules[dialect])
@@ -24,19 +24,26 @@ local function schema(dialect)
   return { ngx_items = t }
 end
 
+-- (Re)connects this worker to the database of dialect name.
+local function connect(name)
+  local s = schema(name)
+  conns[name] = sleet.connect(urls[name], { schema = s })
+  items[name] = s.ngx_items
+  byid[name] = nil -- prepared on the old connection
+end
+
 -- Connects this worker to every database of the run. busy_timeout: the
 -- other worker may hold SQLite's write lock for a moment.
 function M.init_worker(sqlite_path)
-  local urls = {
+  local all = {
     sqlite = "sqlite:" .. sqlite_path .. "?busy_timeout=5000",
     postgresql = os.getenv("SLEET_TEST_PG_URL"),
     mysql = os.getenv("SLEET_TEST_MYSQL_URL"),
   }
-  for name, url in pairs(urls) do
+  for name, url in pairs(all) do
     if url and url ~= "" then
-      local s = schema(name)
-      conns[name] = sleet.connect(url, { schema = s })
-      items[name] = s.ngx_items
+      urls[name] = url
+      connect(name)
     end
   end
 end
@@ -54,6 +61,13 @@ local function errorbody(e)
       sqlstate = e.sqlstate, constraint = e.constraint } }
   end
   return { error = { message = tostring(e) } }
+end
+
+-- The answer of a route that caught e: a lost connection goes on to
+-- handle() (503, reconnect), anything else is answered as JSON.
+local function caught(status, e)
+  if sleet.isError(e, "connection") then error(e, 0) end
+  return status, errorbody(e)
 end
 
 local routes = {}
@@ -107,7 +121,7 @@ function routes.tx(db, t, args)
     insert(tx, t, "tx-b", 2)
     if args.fail then error("the handler changed its mind", 0) end
   end)
-  if not ok then return 500, errorbody(err) end
+  if not ok then return caught(500, err) end
   return 200, { ok = true }
 end
 
@@ -120,7 +134,7 @@ function routes.bad(db)
   local ok, err = pcall(db.execute, db,
     sleet.sql("select no_such_column from ngx_items"))
   if ok then return 200, { ok = true } end
-  return 500, errorbody(err)
+  return caught(500, err)
 end
 
 -- A validation error, caught before any SQL is sent.
@@ -129,7 +143,7 @@ function routes.invalid(db, t)
     return db:insert(t):values({ name = "x", nope = 1 }):run()
   end)
   if ok then return 200, { ok = true } end
-  return 400, errorbody(err)
+  return caught(400, err)
 end
 
 function M.handle()
@@ -138,11 +152,26 @@ function M.handle()
   local args = ngx.req.get_uri_args()
   if route == routes.health then return reply(route()) end
   local dialect = args.db or "sqlite"
-  local db = conns[dialect]
-  if db == nil then
+  if conns[dialect] == nil then
     return reply(400, { error = { message = "no database " .. dialect } })
   end
-  return reply(route(db, items[dialect], args, dialect))
+  -- a connection lost earlier (the server restarted) is closed: reconnect
+  if conns[dialect]:isClosed() then
+    local ok, err = pcall(connect, dialect)
+    if not ok then return reply(503, errorbody(err)) end
+  end
+  local db = conns[dialect]
+  -- an error a route does not answer itself: 500 with the error as JSON;
+  -- a lost connection is 503 (the next request reconnects)
+  local r = { pcall(route, db, items[dialect], args, dialect) }
+  if not r[1] then
+    if sleet.isError(r[2], "connection") then
+      return reply(503, errorbody(r[2]))
+    end
+    ngx.log(ngx.ERR, "route ", ngx.var.uri, ": ", tostring(r[2]))
+    return reply(500, errorbody(r[2]))
+  end
+  return reply(r[2], r[3])
 end
 
 -- /boom: an error nobody catches (location /boom runs it through

@@ -13,6 +13,10 @@ local PREFIX = os.getenv("SLEET_TEST_NGINX_PREFIX")
 
 local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
+-- curl and ab run without the sanitizer runtime the asan phase preloads
+-- into this process (curl deadlocks in setlocale under it).
+local CLEAN = "env -u LD_PRELOAD -u ASAN_OPTIONS -u UBSAN_OPTIONS "
+
 -- method path → status, decoded JSON body (nil when not JSON), raw body.
 -- A worker whose connection was lost (spec/pg_restart_spec.lua restarts
 -- the server) answers 503 having done nothing, and reconnects at its next
@@ -20,7 +24,8 @@ local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 local function request(method, path)
   local status, body, out
   for _ = 1, 6 do
-    local p = assert(io.popen(("curl -sS -X %s -w '\\n%%{http_code}' %s 2>&1")
+    local p = assert(io.popen((CLEAN .. "curl -sS --max-time 30 -X %s " ..
+      "-w '\\n%%{http_code}' %s 2>&1")
       :format(method, shq(URL .. path))))
     out = p:read("*a")
     p:close()
@@ -142,7 +147,7 @@ describe("nginx with sleet", function()
     assert.equal(201, (request("POST", "/items?db=sqlite&name=b&n=1")))
     local url = URL .. "/item?db=sqlite&id=1"
     local function burst(n)
-      local p = assert(io.popen(("ab -q -k -n %d -c 20 %s 2>&1")
+      local p = assert(io.popen((CLEAN .. "ab -q -k -n %d -c 20 %s 2>&1")
         :format(n, shq(url))))
       local out = p:read("*a")
       p:close()

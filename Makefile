@@ -20,6 +20,9 @@
 #   make fuzz-build      build them alone, into build/fuzz/
 #   make example         run examples/blog/main.lua
 #   make host            build and run examples/host (C embedding Lua 5.4)
+#   make static          build/libsleet.a: the core and the drivers, for
+#                        hosts that link sleet in (package.preload)
+#   make host-static     examples/host linked with libsleet.a
 #   make host-threads    examples/host/threads.c: a Lua state per thread,
 #                        two threads per database, under ASan + UBSan
 #   make test            everything, from a bare Debian 12 machine
@@ -125,7 +128,7 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
 
 .PHONY: all core drivers asan luajit check-c fuzz fuzz-build example host \
-  host-threads test \
+  host-threads host-static static test \
   lint format format-check rock bench clean FORCE
 
 all: $(MODULE) $(DRIVER_MODULES)
@@ -265,6 +268,32 @@ $(HOST): examples/host/host.c $(BUILD)/cflags
 
 host: all $(HOST)
 	$(HOST) lua $(BUILD) $(HOST_FRAMES)
+
+# libsleet.a: the core and the three drivers in one archive, for hosts that
+# link sleet into the program and register its luaopen_* functions in
+# package.preload (examples/host/host.c with -DSLEET_STATIC). The program
+# links the client libraries: sqlite3, jansson, libcrypto, libpq, libmariadb.
+STATIC_LIB := $(BUILD)/libsleet.a
+STATIC_OBJ := $(sort $(OBJ) $(PG_OBJ) $(MYSQL_OBJ))
+STATIC_LIBS := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(PG_PC) $(MYSQL_PC))
+
+$(STATIC_LIB): $(STATIC_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(STATIC_OBJ)
+
+static: $(STATIC_LIB)
+
+HOST_STATIC := $(BUILD)/examples/host-static
+
+$(HOST_STATIC): examples/host/host.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -DSLEET_STATIC -o $@ $< $(STATIC_LIB) \
+	  $(STATIC_LIBS) $(shell $(PKG_CONFIG) --libs lua5.4) $(LDFLAGS)
+
+# the program alone: no cpath, so nothing is loaded from build/
+host-static: $(HOST_STATIC)
+	$(HOST_STATIC) lua /nonexistent $(HOST_FRAMES)
 
 # examples/host/threads.c: one Lua state per thread, two threads per
 # database at once, against the AddressSanitizer + UBSan build.

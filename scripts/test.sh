@@ -24,6 +24,7 @@
 #   specs     busted under lua5.4, against SQLite and both servers
 #   host      examples/host: a C program embedding Lua 5.4 and sleet, a
 #             frame loop of prepared point selects (p50/p99 per call)
+#   host-static the same program linked with build/libsleet.a
 #   specs-jit the same specs under LuaJIT (luajit2), build-luajit/
 #   threads   examples/host/threads.c under ASan + UBSan: a Lua state per
 #             thread, two threads per database at once
@@ -276,6 +277,8 @@ else
   suite specs "${BUSTED[@]}" --run=default
   # a C program embedding Lua 5.4 and sleet (examples/host)
   check host make --no-print-directory WERROR=1 host
+  # the same program with sleet linked in (libsleet.a, package.preload)
+  check host-static make --no-print-directory WERROR=1 host-static
 fi
 
 # The same specs on LuaJIT (OpenResty's branch, luajit2), against the

@@ -12,7 +12,9 @@
 ** LUA_DIR holds the sleet Lua modules (lua/ of the checkout), CPATH_DIR
 ** the C module sleet/core.so (build/ after `make`); game.lua is found in
 ** examples/host/ (run from the checkout). Exits 1 on any failure, printing
-** the error (a sleet error prints through __tostring).
+** the error (a sleet error prints through __tostring). Built with
+** -DSLEET_STATIC and linked with libsleet.a, it loads sleet's C modules
+** from package.preload instead (`make host-static`).
 */
 #define _POSIX_C_SOURCE 200809L
 
@@ -24,6 +26,29 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+
+#ifdef SLEET_STATIC
+/* Linked with libsleet.a (`make host-static`): sleet's C modules are in
+** the program, so require finds them in package.preload, not on disk. */
+int luaopen_sleet_core(lua_State *L);
+int luaopen_sleet_driver_postgresql(lua_State *L);
+int luaopen_sleet_driver_mysql(lua_State *L);
+
+static void preload_sleet(lua_State *L) {
+  static const luaL_Reg modules[] = {
+      {"sleet.core", luaopen_sleet_core},
+      {"sleet.driver.postgresql", luaopen_sleet_driver_postgresql},
+      {"sleet.driver.mysql", luaopen_sleet_driver_mysql},
+      {NULL, NULL}};
+  const luaL_Reg *m;
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  for (m = modules; m->name != NULL; m++) {
+    lua_pushcfunction(L, m->func);
+    lua_setfield(L, -2, m->name);
+  }
+  lua_pop(L, 1);
+}
+#endif
 
 /* What the C side learns from the rows handed to it. */
 typedef struct world {
@@ -94,6 +119,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   luaL_openlibs(L);
+#ifdef SLEET_STATIC
+  preload_sleet(L);
+#endif
 
   /* package.path / cpath: sleet's Lua modules and its C module */
   lua_getglobal(L, "package");

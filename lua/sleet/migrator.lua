@@ -32,7 +32,7 @@ end
 local function readfile(path)
   local f = io.open(path, "rb")
   if not f then return nil end
-  local s = f:read("a")
+  local s = f:read("*a") -- "*a": Lua 5.1 knows no "a"
   f:close()
   return s
 end

@@ -4,7 +4,8 @@
 #
 #   raw            bench/raw.c, the workloads on SQLite, libpq and
 #                  MariaDB Connector/C directly
-#   benchclock.so  bench/clock.c, the CLOCK_MONOTONIC clock for Lua
+#   benchclock.so  bench/clock.c, the CLOCK_MONOTONIC clock for Lua (and
+#                  for LuaJIT in build-luajit/bench/)
 #   luahost        bench/luahost.c, lua5.4 on the shared liblua5.4, for
 #                  profiles with named Lua C API frames
 #
@@ -48,6 +49,15 @@ fi
 if stale "$OUT/benchclock.so" bench/clock.c; then
   run "$CC" "${WARN[@]}" "${OPT[@]}" -fPIC -shared "${LUA_CFLAGS[@]}" \
     -o "$OUT/benchclock.so" bench/clock.c
+fi
+# The clock for the LuaJIT contender, beside sleet's LuaJIT build.
+JIT_OUT=${BUILD_LUAJIT:-build-luajit}/bench
+if pkg-config --exists luajit && stale "$JIT_OUT/benchclock.so" bench/clock.c
+then
+  read -ra JIT_CFLAGS <<<"$(pkg-config --cflags luajit)"
+  mkdir -p "$JIT_OUT"
+  run "$CC" "${WARN[@]}" "${OPT[@]}" -fPIC -shared "${JIT_CFLAGS[@]}" \
+    -o "$JIT_OUT/benchclock.so" bench/clock.c
 fi
 if stale "$OUT/luahost" bench/luahost.c; then
   run "$CC" "${WARN[@]}" "${OPT[@]}" "${LUA_CFLAGS[@]}" -o "$OUT/luahost" \

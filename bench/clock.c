@@ -102,7 +102,7 @@ static int clock_floor_rows(lua_State *L) {
     lua_rawgeti(L, 1, 5);
     lua_pushnumber(L, (lua_Number)id * 0.25);
     lua_rawset(L, -3);
-    lua_rawseti(L, 2, id);
+    lua_rawseti(L, 2, (int)id); /* int: Lua 5.1 (LuaJIT) takes one */
   }
   return 1;
 }

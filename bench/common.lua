@@ -7,6 +7,15 @@ local clock = require "benchclock"
 
 local M = {}
 
+-- A whole number of a string or number, or nil: what Lua 5.4's
+-- math.tointeger(tonumber(v)) gives, on LuaJIT too (one number type).
+function M.toint(v)
+  local n = tonumber(v)
+  if n and n == math.floor(n) then return n end
+  return nil
+end
+local toint = M.toint
+
 M.now = clock.now -- integer ns, CLOCK_MONOTONIC (wall time)
 M.toggle_collect = clock.toggle_collect -- callgrind on/off (profile.sh)
 
@@ -70,8 +79,8 @@ end
 -- Values may arrive as strings (LuaSQL on PostgreSQL): they are compared
 -- as numbers.
 function M.check_row(i, id, name, email, age, score)
-  if math.tointeger(tonumber(id)) ~= i or name ~= M.name(i)
-    or email ~= M.email(i) or math.tointeger(tonumber(age)) ~= M.age(i)
+  if toint(id) ~= i or name ~= M.name(i)
+    or email ~= M.email(i) or toint(age) ~= M.age(i)
     or tonumber(score) ~= M.score(i) then
     error(("row %d read wrong: %s %s %s %s %s"):format(i, tostring(id),
       tostring(name), tostring(email), tostring(age), tostring(score)), 2)
@@ -84,7 +93,7 @@ end
 function M.counts(dialect)
   local server = dialect ~= "sqlite"
   local function env(name, default)
-    return math.tointeger(tonumber(os.getenv(name) or "")) or default
+    return toint(os.getenv(name)) or default
   end
   return {
     rows = env("SLEET_BENCH_ROWS", 20000),
@@ -108,7 +117,7 @@ end
 -- elapsed ns of the timed calls and the sum of what they returned (the
 -- checksum).
 function M.time_loop(n, fn)
-  for k = 1, math.min(1000, n // 10) do fn(k) end
+  for k = 1, math.min(1000, math.floor(n / 10)) do fn(k) end
   collectgarbage()
   collectgarbage()
   local sum = 0
@@ -139,7 +148,7 @@ function M.parse_mysql_url(url)
   local host, port = hostport:match("^(.*):(%d+)$")
   host = host or hostport
   return { user = dec(user), password = dec(password), host = host,
-    port = math.tointeger(tonumber(port)), database = dec(db) }
+    port = toint(port), database = dec(db) }
 end
 
 return M

@@ -66,6 +66,7 @@ end
 
 local function collect(path)
   local best, checks, info, memory, ops = {}, {}, {}, {}, {}
+  local nginx = {} -- label -> best requests per second
   local infokeys = {}
   for _, line in ipairs(read_lines(path)) do
     local w = words(line)
@@ -82,6 +83,12 @@ local function collect(path)
       memory[w[2]] = { queries = tonumber(w[4]), rss0 = tonumber(w[5]),
         rss_end = tonumber(w[6]), rss1 = tonumber(w[7]),
         heap0 = tonumber(w[8]), heap1 = tonumber(w[9]), ns = tonumber(w[10]) }
+    elseif w[1] == "NGINX" then
+      -- NGINX label rps failed
+      local rps = tonumber(w[3])
+      if rps and (not nginx[w[2]] or rps > nginx[w[2]].rps) then
+        nginx[w[2]] = { rps = rps, failed = tonumber(w[4]) }
+      end
     elseif w[1] == "INFO" then
       if not info[w[2]] then infokeys[#infokeys + 1] = w[2] end
       info[w[2]] = line:match("^INFO%s+%S+%s+(.*)$") or ""
@@ -97,7 +104,7 @@ local function collect(path)
       end
     end
   end
-  return best, mismatches, info, infokeys, memory, ops
+  return best, mismatches, info, infokeys, memory, ops, nginx
 end
 
 -- A markdown table; the first `left` columns (default 1) align left, the
@@ -160,6 +167,7 @@ local function main_tables(best, ops)
     for _, row in ipairs(ROWS) do
       local raw = best[d .. " raw " .. row.raw]
       local sl = best[d .. " sleet " .. row.sleet]
+      local jit = best[d .. " sleet-jit " .. row.sleet]
       local lq = best[d .. " luasql " .. row.luasql]
       if raw or sl or lq then
         local target = row.target[d]
@@ -168,14 +176,17 @@ local function main_tables(best, ops)
           verdict = ("≤ %.2f× %s"):format(target,
             sl / raw <= target and "met" or "**not met**")
         end
-        rows[#rows + 1] = { row.label, fmt_ns(raw), fmt_ns(sl), fmt_ns(lq),
-          fmt_ratio(sl, raw), fmt_ratio(sl, lq), verdict }
+        rows[#rows + 1] = { row.label, fmt_ns(raw), fmt_ns(sl), fmt_ns(jit),
+          fmt_ns(lq), fmt_ratio(sl, raw), fmt_ratio(jit, raw),
+          fmt_ratio(sl, lq), verdict }
       end
     end
     if #rows > 0 then
       sections[#sections + 1] = "### " .. DIALECT_LABEL[d] .. "\n\n"
-        .. counts_line(ops, d) .. "\n\n" .. markdown_table({ "workload", "raw C", "sleet", "LuaSQL",
-          "sleet/raw", "sleet/LuaSQL", "target (sleet/raw)" }, rows)
+        .. counts_line(ops, d) .. "\n\n" .. markdown_table({ "workload",
+          "raw C", "sleet (Lua 5.4)", "sleet (LuaJIT)", "LuaSQL",
+          "sleet/raw", "LuaJIT/raw", "sleet/LuaSQL", "target (sleet/raw)" },
+          rows)
         .. floor_note(best, d)
     end
   end
@@ -222,6 +233,31 @@ local function memory_table(memory)
     rows)
 end
 
+-- Requests per second of nginx handlers (bench/nginx.sh), beside the
+-- handler that touches no database; nil when there are none.
+local NGINX_ROWS = {
+  { "none", "no database (JSON of the worker's pid)" },
+  { "sqlite", "prepared point select, SQLite (a file)" },
+  { "postgresql", "prepared point select, PostgreSQL" },
+  { "mysql", "prepared point select, MariaDB" },
+}
+
+local function nginx_table(nginx)
+  local rows = {}
+  local base = nginx.none and nginx.none.rps
+  for _, r in ipairs(NGINX_ROWS) do
+    local n = nginx[r[1]]
+    if n then
+      rows[#rows + 1] = { r[2], ("%.0f"):format(n.rps),
+        base and ("%.2f×"):format(n.rps / base) or "–",
+        ("%d"):format(n.failed or 0) }
+    end
+  end
+  if #rows == 0 then return nil end
+  return markdown_table({ "handler", "requests/s", "of no database",
+    "failed" }, rows)
+end
+
 local function pg_version(n)
   n = tonumber(n)
   if not n then return nil end
@@ -229,14 +265,16 @@ local function pg_version(n)
 end
 
 local function run_table(path, out, profile)
-  local best, mismatches, info, _, memory, ops = collect(path)
+  local best, mismatches, info, _, memory, ops, nginx = collect(path)
   local tables = main_tables(best, ops)
   local rel = relations_table(best)
   local mem = memory_table(memory)
+  local ngx = nginx_table(nginx)
   print()
   print(tables)
   if rel then print("\n" .. rel) end
   if mem then print("\n" .. mem) end
+  if ngx then print("\n" .. ngx) end
   if #mismatches > 0 then
     table.sort(mismatches)
     io.stderr:write("report: contenders read different data:\n  "
@@ -268,6 +306,8 @@ local function run_table(path, out, profile)
     { "kernel", info.kernel },
     { "load average", info.load },
     { "Lua", info.lua },
+    { "LuaJIT", info.luajit },
+    { "nginx", info.nginx_version },
     { "SQLite (library)", info.sqlite_library },
     { "PostgreSQL server", pg_version(info.postgresql_server) },
     { "libpq", pg_version(info.libpq) },
@@ -303,6 +343,16 @@ local function run_table(path, out, profile)
       .. "; one op loads every user with posts and comments.")
     add("")
     add(rel)
+  end
+  if ngx then
+    add("")
+    add("## In nginx (LuaJIT)")
+    add("")
+    add("nginx with the Lua module, 2 workers, sleet's LuaJIT build, the "
+      .. "handlers of `spec/nginx/app.lua`; `ab -k -c 20` (" .. (info.nginx
+      or "") .. "). The drivers block their worker while a query runs.")
+    add("")
+    add(ngx)
   end
   if mem then
     add("")

@@ -9,10 +9,13 @@
 #   servers    a throwaway PostgreSQL and MariaDB on 127.0.0.1
 #              (scripts/servers.sh, as make test starts them)
 #   contenders per database (SQLite in memory, PostgreSQL, MariaDB), each
-#              of raw C (bench/raw.c), sleet (bench/sleet.lua) and LuaSQL
+#              of raw C (bench/raw.c), sleet (bench/sleet.lua) on Lua 5.4
+#              and on LuaJIT (sleet-jit, build-luajit/) and LuaSQL
 #              (bench/luasql.lua), one process at a time, all of them
 #              SLEET_BENCH_RUNS times (2) in turn; the best run counts
 #   relations  bench/relations.lua on the three databases
+#   nginx      bench/nginx.sh: requests per second of nginx handlers (a
+#              prepared point select on each database, and none)
 #   memory     RSS growth over 1,000,000 prepared point selects on SQLite;
 #              on each server as many as fit in SLEET_BENCH_MEMORY_SECONDS
 #              (20 s)
@@ -74,6 +77,7 @@ bash scripts/deps.sh lua-sql-sqlite3 lua-sql-postgres lua-sql-mysql
 
 banner build
 make --no-print-directory -j"$JOBS" WERROR=1 BUILD="$BUILD" all
+make --no-print-directory -j"$JOBS" WERROR=1 luajit
 BUILD=$BUILD bash bench/build.sh
 export SLEET_CPATH="$BUILD/?.so;$BUILD/bench/?.so"
 
@@ -98,6 +102,10 @@ contender() { # name dialect
     sleet)
       [[ $dialect == sqlite ]] && target=sqlite::memory:
       lua5.4 bench/sleet.lua "$dialect" "$target" ;;
+    sleet-jit)
+      [[ $dialect == sqlite ]] && target=sqlite::memory:
+      SLEET_CPATH="build-luajit/?.so;build-luajit/bench/?.so" \
+        luajit bench/sleet.lua "$dialect" "$target" ;;
     luasql)
       [[ $dialect == sqlite ]] && target=:memory:
       lua5.4 bench/luasql.lua "$dialect" "$target" ;;
@@ -109,7 +117,7 @@ contender() { # name dialect
 for dialect in sqlite postgresql mysql; do
   wants "$dialect" || continue
   for ((run = 1; run <= RUNS; run++)); do
-    for name in raw sleet luasql floor; do
+    for name in raw sleet sleet-jit luasql floor; do
       [[ $name == floor && $dialect != sqlite ]] && continue
       banner "$dialect: $name, run $run of $RUNS"
       contender "$name" "$dialect"
@@ -124,6 +132,9 @@ REL_ARGS=(100 10 10)
   if wants mysql; then export SLEET_BENCH_MYSQL_URL=${URL[mysql]}; fi
   lua5.4 bench/relations.lua "${REL_ARGS[@]}"
 ) | tee -a "$RESULTS"
+
+banner "nginx: requests per second (bench/nginx.sh)"
+bash bench/nginx.sh | tee -a "$RESULTS"
 
 for dialect in sqlite postgresql mysql; do
   wants "$dialect" || continue
@@ -162,6 +173,8 @@ fi
   echo "INFO load $LOAD_START at the start, $(cut -d ' ' -f 1-3 \
     /proc/loadavg) at the end (1, 5, 15 min)"
   echo "INFO lua $(lua5.4 -v 2>&1 | awk '{print $1, $2}')"
+  echo "INFO luajit $(luajit -v 2>&1 | awk '{print $1, $2}')" \
+    "($(dpkg-query -W -f='${Package} ${Version}' luajit2 2>/dev/null))"
   echo "INFO gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)"
   echo "INFO cflags sleet -O2 -g (make), raw C -O2 -g"
   echo "INFO luasql $(dpkg-query -W -f='${Version}' lua-sql-sqlite3)" \

@@ -31,6 +31,8 @@ local sleet = require "sleet"
 local common = require "common"
 
 local DIALECT, URL, MODE = arg[1], arg[2], arg[3] or "all"
+-- the same workloads on LuaJIT are a contender of their own
+local CONTENDER = rawget(_G, "jit") and "sleet-jit" or "sleet"
 assert(common.DDL[DIALECT] and URL,
   "usage: lua5.4 bench/sleet.lua sqlite|postgresql|mysql URL [MODE [N]]")
 local N = common.counts(DIALECT)
@@ -90,8 +92,8 @@ end
 local function table_stats()
   local r = db:execute(sleet.raw(
     "select count(*) as n, sum(age) as s from bench_items"))[1]
-  return ("%d/%d"):format(math.tointeger(tonumber(r.n)),
-    math.tointeger(tonumber(r.s)))
+  return ("%d/%d"):format(common.toint(r.n),
+    common.toint(r.s))
 end
 
 local by_id = db:select():from(t):where(eq(t.id, ph("id")))
@@ -137,7 +139,7 @@ local function run_all()
   for i = 1, N.rows do want_age = want_age + common.age(i) end
   assert(stats == ("%d/%d"):format(N.rows, want_age),
     "insert: the table holds other rows: " .. stats)
-  common.result(DIALECT, "sleet", "insert", best, N.rows, stats)
+  common.result(DIALECT, CONTENDER, "insert", best, N.rows, stats)
 
   local q = by_id:prepare("bench_by_id")
   for _, w in ipairs({
@@ -147,7 +149,7 @@ local function run_all()
     local ns, sum = common.time_loop(w.count, w.fn)
     local want = common.point_sum(w.count, N.rows)
     assert(sum == want, ("%s: checksum %d, want %d"):format(w.name, sum, want))
-    common.result(DIALECT, "sleet", w.name, ns, w.count, sum)
+    common.result(DIALECT, CONTENDER, w.name, ns, w.count, sum)
   end
 
   local rows
@@ -165,7 +167,7 @@ local function run_all()
     sum = sum + row_sum(r.id, r.name, r.email, r.age, r.score)
   end
   assert(sum == common.table_sum(N.rows), "scan: wrong checksum")
-  common.result(DIALECT, "sleet", "scan", ns, N.scans * N.rows, sum)
+  common.result(DIALECT, CONTENDER, "scan", ns, N.scans * N.rows, sum)
 end
 
 -- VmRSS of this process, in kB.
@@ -173,15 +175,15 @@ local function rss_kb()
   local f = assert(io.open("/proc/self/status"))
   local s = f:read("a")
   f:close()
-  return assert(math.tointeger(tonumber(s:match("VmRSS:%s*(%d+)"))),
+  return assert(common.toint(s:match("VmRSS:%s*(%d+)")),
     "no VmRSS in /proc/self/status")
 end
 
 local function run_memory()
   reset_table()
   insert_rows(N.rows)
-  local limit = math.tointeger(tonumber(
-    os.getenv("SLEET_BENCH_MEMORY_QUERIES") or "")) or 1000000
+  local limit = common.toint(os.getenv("SLEET_BENCH_MEMORY_QUERIES"))
+    or 1000000
   local seconds = tonumber(os.getenv("SLEET_BENCH_MEMORY_SECONDS") or "")
   local q = by_id:prepare("bench_by_id")
   local fn = point_prepared(q, N.rows)
@@ -301,7 +303,7 @@ elseif MODE:match("^profile%-") then
   local lua, kind = MODE:match("^profile%-(l?u?a?%-?)(%a+)$")
   assert(kind == "point" or kind == "builder" or kind == "scan",
     "unknown mode " .. MODE)
-  run_profile(kind, math.tointeger(tonumber(arg[4] or "")) or 20000,
+  run_profile(kind, common.toint(arg[4]) or 20000,
     lua == "lua-")
 else
   error("unknown mode " .. MODE)

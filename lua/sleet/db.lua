@@ -217,10 +217,6 @@ query.mixin(Session)
 local Database = { __name = "sleet.Database", __index = Session }
 local Transaction = { __name = "sleet.Transaction", __index = Session }
 
--- Every statement runs on the innermost open session of its connection:
--- the database when no transaction is open, else the newest transaction.
--- Anything else would look like it runs outside the transaction while it
--- runs inside it, on the same connection.
 -- {====================================================================
 -- Abandoned transactions: a coroutine suspended inside db:transaction
 -- that is closed (coroutine.close) or collected never returns to finish
@@ -305,6 +301,11 @@ end
 
 -- }====================================================================
 
+-- Every statement runs on the innermost open session of its connection:
+-- the database when no transaction is open, else the newest transaction.
+-- Anything else would look like it runs outside the transaction while it
+-- runs inside it, on the same connection. Abandoned transactions are
+-- rolled back first (recover).
 function Session:_checkopen()
   if self._finished then
     util.usage("this transaction has already finished; statements of a " ..

@@ -69,6 +69,7 @@ build = {
     ["sleet.casing"] = "lua/sleet/casing.lua",
     ["sleet.column"] = "lua/sleet/column.lua",
     ["sleet.db"] = "lua/sleet/db.lua",
+    ["sleet.pool"] = "lua/sleet/pool.lua",
     ["sleet.expr"] = "lua/sleet/expr.lua",
     ["sleet.introspect"] = "lua/sleet/introspect.lua",
     ["sleet.kit"] = "lua/sleet/kit.lua",

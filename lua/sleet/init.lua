@@ -17,6 +17,10 @@ M.Error = core.Error
 -- sleet.connect(url | options, { schema, logger, casing, relations }).
 M.connect = db.connect
 
+-- sleet.pool(url | options, { size, validateIdle, wait, ...connect's }):
+-- lends connections with pool:with(fn) (lua/sleet/pool.lua).
+function M.pool(target, opts) return require("sleet.pool").new(target, opts) end
+
 -- Operators.
 for _, name in ipairs({
   "eq", "ne", "gt", "gte", "lt", "lte", "and_", "or_", "not_", "isNull",

@@ -217,6 +217,11 @@ function M.digits(x)
   return (tostring(x):gsub("U?LL$", ""))
 end
 
+-- os.execute(cmd) succeeded, on every Lua (LuaJIT returns the status).
+function M.execute(cmd)
+  return require("sleet.util").execute(cmd)
+end
+
 -- The command of the Lua interpreter running the specs (child processes
 -- run on the same Lua as the suite).
 function M.lua()

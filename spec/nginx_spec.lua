@@ -119,6 +119,31 @@ describe("nginx with sleet", function()
         assert.equal(2, body.n)
       end)
 
+      it("a transaction that yields holds a pooled connection of its own: " ..
+        "the worker's other requests go on", function()
+        -- the slow transaction in the background, then requests meanwhile
+        local slow = assert(io.popen((CLEAN .. "curl -sS --max-time 30 " ..
+          "-X POST %s"):format(shq(URL .. "/slowtx" .. q .. "&ms=400"))))
+        os.execute("sleep 0.1")
+        -- requests on the worker's shared connection and on the pool
+        local p = assert(io.popen((CLEAN .. "sh -c 'for u in %s %s %s %s " ..
+          "%s %s %s %s; do curl -sS --max-time 30 -o /dev/null " ..
+          "-w \"%%{http_code} \" $u & done; wait'"):format(
+          URL .. "/count" .. q, URL .. "/poolcount" .. q,
+          URL .. "/count" .. q, URL .. "/poolcount" .. q,
+          URL .. "/count" .. q, URL .. "/poolcount" .. q,
+          URL .. "/count" .. q, URL .. "/poolcount" .. q)))
+        local codes = p:read("*a")
+        p:close()
+        local out = slow:read("*a")
+        slow:close()
+        assert.equal("200 200 200 200 200 200 200 200 ", codes)
+        assert.equal('{"ok":true}', out:match("^%s*(.-)%s*$"))
+        local status, body = request("GET", "/count" .. q)
+        assert.equal(200, status)
+        assert.equal(2, body.n)
+      end)
+
       it("answers database and validation errors as JSON", function()
         local status, body = request("GET", "/bad" .. q)
         assert.equal(500, status)

@@ -11,6 +11,9 @@ local M = {}
 local modules = { sqlite = "sleet.sqlite", postgresql = "sleet.pg",
   mysql = "sleet.mysql" }
 local urls, conns, items, byid = {}, {}, {}, {}
+-- per worker, per database: a pool for handlers that yield inside a
+-- transaction (ngx.sleep, cosockets), each borrowing a connection of its own
+local pools = {}
 
 local function schema(dialect)
   local m = require(modules[dialect])
@@ -44,6 +47,8 @@ function M.init_worker(sqlite_path)
     if url and url ~= "" then
       urls[name] = url
       connect(name)
+      pools[name] = sleet.pool(url, { schema = schema(name), size = 4,
+        wait = function() ngx.sleep(0.001) end })
     end
   end
 end
@@ -123,6 +128,27 @@ function routes.tx(db, t, args)
   end)
   if not ok then return caught(500, err) end
   return 200, { ok = true }
+end
+
+-- A transaction that yields (ngx.sleep) for ?ms milliseconds between its
+-- two inserts, on a connection borrowed from the worker's pool: the
+-- worker serves other requests meanwhile, on other connections.
+function routes.slowtx(_, t, args, dialect)
+  return 200, pools[dialect]:with(function(db)
+    db:transaction(function(tx)
+      insert(tx, t, "slow-a", 1)
+      ngx.sleep((tonumber(args.ms) or 200) / 1000)
+      insert(tx, t, "slow-b", 2)
+    end)
+    return { ok = true }
+  end)
+end
+
+-- The row count through the pool.
+function routes.poolcount(_, t, _, dialect)
+  return 200, pools[dialect]:with(function(db)
+    return { n = db:select({ n = sleet.count() }):from(t):get().n }
+  end)
 end
 
 function routes.count(db, t)

@@ -7,21 +7,9 @@ local core = require "sleet.core"
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 
-local root = (function()
-  local p = io.popen("pwd")
-  local d = p:read("l")
-  p:close()
-  return d
-end)()
-local BIN = root .. "/bin/sleet-kit"
+local shell = require "spec.support.shell"
 
-local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function writefile(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local BIN, shq, writefile = shell.bin, shell.shq, shell.writefile
 
 local function readfile(path)
   local f = io.open(path, "rb")
@@ -40,17 +28,7 @@ local function listdir(dir)
 end
 
 -- This process's module paths, made absolute (the command runs elsewhere).
-local function absolute(paths)
-  local out = {}
-  for entry in paths:gmatch("[^;]+") do
-    if entry:sub(1, 1) ~= "/" then entry = root .. "/" .. entry end
-    out[#out + 1] = entry
-  end
-  return table.concat(out, ";") .. ";;"
-end
-
-local ENV = ("LUA_PATH=%s LUA_CPATH=%s"):format(shq(absolute(package.path)),
-  shq(absolute(package.cpath)))
+local ENV = shell.env
 
 -- Runs sleet-kit in dir without a terminal; returns exit code, output.
 local function kit(dir, args, input)

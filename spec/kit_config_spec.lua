@@ -4,33 +4,11 @@
 local check = require "spec.support.check"
 local kit = require "sleet.kit"
 
-local root = (function()
-  local p = io.popen("pwd")
-  local d = p:read("l")
-  p:close()
-  return d
-end)()
-local BIN = root .. "/bin/sleet-kit"
+local shell = require "spec.support.shell"
 
-local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local BIN, shq, writefile = shell.bin, shell.shq, shell.writefile
 
-local function writefile(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function absolute(paths)
-  local out = {}
-  for entry in paths:gmatch("[^;]+") do
-    if entry:sub(1, 1) ~= "/" then entry = root .. "/" .. entry end
-    out[#out + 1] = entry
-  end
-  return table.concat(out, ";") .. ";;"
-end
-
-local ENV = ("LUA_PATH=%s LUA_CPATH=%s"):format(shq(absolute(package.path)),
-  shq(absolute(package.cpath)))
+local ENV = shell.env
 
 -- Runs sleet-kit in dir; returns exit code, stdout, stderr.
 local function run(dir, args)

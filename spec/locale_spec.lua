@@ -75,7 +75,7 @@ print(#bad == 0 and "ok" or table.concat(bad, "; "))
 ]==]
 
 -- Single-quotes s for the shell.
-local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local shq = require("spec.support.shell").shq
 
 describe("numbers under a de_DE.UTF-8 locale", function()
   local script

@@ -11,7 +11,7 @@ local dialects = require "spec.support.dialects"
 local URL = os.getenv("SLEET_TEST_NGINX_URL")
 local PREFIX = os.getenv("SLEET_TEST_NGINX_PREFIX")
 
-local function shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local shq = require("spec.support.shell").shq
 
 -- curl and ab run without the sanitizer runtime the asan phase preloads
 -- into this process (curl deadlocks in setlocale under it).

@@ -1,0 +1,41 @@
+-- What the specs that run child processes share: shell quoting, the
+-- checkout's root and sleet-kit, and this process's module paths made
+-- absolute for a command run in another directory.
+local M = {}
+
+-- s single-quoted for the shell.
+function M.shq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- The checkout's root (the specs run from it).
+M.root = (function()
+  local p = io.popen("pwd")
+  local d = p:read("*l")
+  p:close()
+  return d
+end)()
+
+-- The sleet-kit command of the checkout.
+M.bin = M.root .. "/bin/sleet-kit"
+
+-- A ;-separated module path with relative entries made absolute.
+function M.absolute(paths)
+  local out = {}
+  for entry in paths:gmatch("[^;]+") do
+    if entry:sub(1, 1) ~= "/" then entry = M.root .. "/" .. entry end
+    out[#out + 1] = entry
+  end
+  return table.concat(out, ";") .. ";;"
+end
+
+-- LUA_PATH=... LUA_CPATH=... of this process, for a child command.
+M.env = ("LUA_PATH=%s LUA_CPATH=%s"):format(M.shq(M.absolute(package.path)),
+  M.shq(M.absolute(package.cpath)))
+
+-- Writes text to path.
+function M.writefile(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+return M

@@ -28,10 +28,6 @@ for _, d in ipairs(dialects.live()) do
     describe("a write whose rows are read with iter()", function()
       it("is complete when it starts: a failing transaction, a batch and " ..
         "dropping the iterator keep its rows", function()
-        if not d.only("sqlite", "postgresql", "MariaDB has no insert " ..
-          "... returning before 10.5 in sleet's mysql dialect") then
-          return
-        end
         local it = db:insert(s.users):values({ { name = "a" }, { name = "b" } })
           :returning():iter()
         local first = it()
@@ -50,9 +46,6 @@ for _, d in ipairs(dialects.live()) do
 
       it("an un-drained delete ... returning():iter() holds no lock",
         function()
-          if not d.only("sqlite", "postgresql", "delete ... returning") then
-            return
-          end
           add(db, "a")
           add(db, "b")
           local it = db:delete(s.users):returning({ name = s.users.name })

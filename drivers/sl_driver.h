@@ -17,6 +17,20 @@
 ** column() stay valid until the next step(), reset() or finalize() on that
 ** statement.
 **
+** Host I/O: a driver whose protocol engine never touches a socket (the
+** PostgreSQL and MySQL wire drivers, for event loops) sets io() and feed().
+** Such a driver may return SL_AGAIN from connect's follow-up ready(), from
+** step(), exec(), the transaction verbs and batch(). The binding then
+** returns to Lua, which repeats: call io(); send io.out; if io.want > 0
+** read exactly io.want bytes and give them to feed() — until io() asks for
+** nothing (want 0, no bytes to send). Then the binding calls the same
+** function again with the same arguments, and the driver goes on from
+** where it stopped. Between the two calls the binding makes no other call
+** on that connection except finalize() (which never waits: a server-side
+** release is sent with the next request) and close(). prepare(),
+** prepare_persistent() and bind() never return SL_AGAIN: the work they
+** would send waits for the first step().
+**
 ** Reuse: the binding keeps statements made by prepare_persistent() (query
 ** prepare() and its per-connection statement cache) and runs them again
 ** after reset() and a new bind(); one statement never has two executions
@@ -54,7 +68,18 @@ typedef struct sl_txopts {
 
 /* Bumped whenever sl_driver, sl_value, sl_error or sl_connopts change, so
 ** that a driver module built against another version is refused. */
-#define SL_DRIVER_ABI 3
+#define SL_DRIVER_ABI 4
+
+/* What a host-I/O driver needs from the host now (io()). */
+typedef struct sl_io {
+  const char *out; /* bytes to send first (owned by the driver, valid until
+                      the next call on the connection); NULL when none */
+  size_t outlen;
+  size_t want; /* then: read exactly this many bytes and feed() them; 0: the
+                  pending call can be made again */
+  int tls;     /* 1: after sending out, the socket must start TLS (the
+                  PostgreSQL SSLRequest was accepted) before reading */
+} sl_io;
 
 typedef struct sl_driver {
   int abi;             /* SL_DRIVER_ABI of the driver's build */
@@ -128,6 +153,26 @@ typedef struct sl_driver {
   ** never roll those changes back. Drivers whose results are complete at
   ** the first step (PostgreSQL, MySQL) leave it NULL. */
   int (*holds_changes)(sl_stmt *s);
+
+  /* Host I/O (all NULL for drivers that do their own blocking I/O). */
+  /* What the host must do next for the pending call; the bytes in io->out
+  ** count as sent once returned. */
+  void (*io)(sl_conn *c, sl_io *io);
+  /* Bytes read from the socket (at most what io() asked for). SL_ERROR
+  ** with kind connection when they break the protocol; the connection is
+  ** then unusable. */
+  int (*feed)(sl_conn *c, const char *data, size_t len, sl_error *err);
+  /* After connect(): SL_AGAIN until the server accepted the session, then
+  ** SL_OK, or SL_ERROR (kind connection: refused, wrong password). */
+  int (*ready)(sl_conn *c, sl_error *err);
+  /* The transport failed (closed, timed out): every later call fails with
+  ** kind connection and a message naming why. */
+  void (*lost)(sl_conn *c, const char *why);
+  /* Queues the protocol's goodbye for io() (PostgreSQL Terminate, MySQL
+  ** COM_QUIT), or a reset that makes the session reusable by another
+  ** connection (reset = 1: rolls back, drops server-side statements; it
+  ** is a pending call: SL_AGAIN until answered). */
+  int (*quit)(sl_conn *c, int reset, sl_error *err);
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;

@@ -24,6 +24,9 @@
 /* returned by a driver's step() */
 #define SL_ROW 100
 #define SL_DONE 101
+/* returned by a driver whose bytes travel over the host's socket when it
+** cannot go on before the host moves bytes (see sl_driver.h, "Host I/O") */
+#define SL_AGAIN 102
 
 /* {====================================================================
 ** Errors

@@ -29,7 +29,10 @@
 ** on that connection except finalize() (which never waits: a server-side
 ** release is sent with the next request) and close(). prepare(),
 ** prepare_persistent() and bind() never return SL_AGAIN: the work they
-** would send waits for the first step().
+** would send waits for the first step(). reset() and finalize() of a
+** statement whose result was not read to its end (get(), a loop left early)
+** never wait either: the driver reads and drops the rest of that result at
+** the start of the next pending call.
 **
 ** Reuse: the binding keeps statements made by prepare_persistent() (query
 ** prepare() and its per-connection statement cache) and runs them again

@@ -32,7 +32,11 @@
 ** would send waits for the first step(). reset() and finalize() of a
 ** statement whose result was not read to its end (get(), a loop left early)
 ** never wait either: the driver reads and drops the rest of that result at
-** the start of the next pending call.
+** the start of the next pending call. A statement still being read (an
+** open iterator) while another statement or verb runs on the connection
+** keeps its rows: the driver reads the rest of its result into that
+** statement's own buffer before it sends the new request, and later step()s
+** of the first statement are served from there.
 **
 ** Reuse: the binding keeps statements made by prepare_persistent() (query
 ** prepare() and its per-connection statement cache) and runs them again

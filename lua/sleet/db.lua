@@ -679,6 +679,24 @@ end
 
 function Session:isClosed() return self._conn:isclosed() end
 
+-- db:keepalive(timeout, size): with socket = "nginx", resets the session
+-- (rolls back, drops server-side statements) and puts the socket back in
+-- the worker's pool (setkeepalive) for a later sleet.connect to the same
+-- server, user and database; the database is then closed. Other transports
+-- and drivers just close.
+function Session:keepalive(timeout, size)
+  if self._intx then
+    util.usage("keepalive: call it on the database, not a transaction")
+  end
+  if self._st.depth > 0 then
+    util.usage("keepalive: a transaction is still open")
+  end
+  local conn = self._conn
+  if conn.keepalive then return conn:keepalive(timeout, size) end
+  conn:close()
+  return true
+end
+
 -- __close only: a collected database leaves its connection to the
 -- connection's own __gc, which waits for open cursors to be collected too.
 function Database.__close(db)
@@ -695,7 +713,12 @@ end
 -- unprepared queries the connection keeps for reuse, by SQL text (default
 -- 64, 0 disables).
 local connectoptions = { schema = true, relations = true, logger = true,
-  casing = true, statementCache = true }
+  casing = true, statementCache = true, socket = true, connectTimeout = true,
+  timeout = true }
+
+-- The wire driver speaking a server dialect over a host socket.
+local wiredrivers = { postgresql = "pgwire", mysql = "mywire" }
+M._wiredrivers = wiredrivers -- the specs add a test driver
 
 -- The dialect of every table of a schema table must be the database's:
 -- a PostgreSQL schema pushed to SQLite would create types SQLite reads
@@ -749,8 +772,9 @@ function M.connect(target, opts)
   end
   for k in pairs(opts) do
     if not connectoptions[k] then
-      util.usage(("connect: unknown option %s (options: casing, logger, "
-        .. "relations, schema, statementCache)"):format(tostring(k)))
+      util.usage(("connect: unknown option %s (options: casing, " ..
+        "connectTimeout, logger, relations, schema, socket, statementCache, "
+        .. "timeout)"):format(tostring(k)))
     end
   end
   local cas = casing.resolve(opts.casing, util.usage)
@@ -771,7 +795,23 @@ function M.connect(target, opts)
   local dialect = ({ sqlite = "sqlite", postgresql = "postgresql",
     mysql = "mysql" })[driver]
   checkschema(opts.schema or (rels and rels.schema), dialect)
-  local conn = core.connect(driver, copts)
+  for _, k in ipairs({ "connectTimeout", "timeout" }) do
+    local v = opts[k]
+    if v ~= nil and (type(v) ~= "number" or v < 0) then
+      util.usage(("connect: %s must be a number of milliseconds"):format(k))
+    end
+  end
+  local conn
+  if opts.socket ~= nil then
+    if wiredrivers[driver] == nil then
+      util.usage(("connect: socket is for PostgreSQL and MySQL servers, " ..
+        "not %s"):format(driver))
+    end
+    conn = require("sleet.wire").connect(wiredrivers[driver], copts,
+      opts.socket, opts)
+  else
+    conn = core.connect(driver, copts)
+  end
   dialect = conn:dialect()
   local db = setmetatable({
     _conn = conn, _st = { depth = 0, savepoints = 0, sessions = 0, frames = {} },

@@ -70,6 +70,7 @@ build = {
     ["sleet.column"] = "lua/sleet/column.lua",
     ["sleet.db"] = "lua/sleet/db.lua",
     ["sleet.pool"] = "lua/sleet/pool.lua",
+    ["sleet.wire"] = "lua/sleet/wire.lua",
     ["sleet.expr"] = "lua/sleet/expr.lua",
     ["sleet.introspect"] = "lua/sleet/introspect.lua",
     ["sleet.kit"] = "lua/sleet/kit.lua",

@@ -119,31 +119,34 @@ local function cqueues_socket(ep)
     if not cok then return nil, tostring(s) end
     sock = s
     sock:setmode("b", "b")
+    sock:settimeout(timeout)
+    -- errors as return values, not raised
     sock:onerror(function(_, _, code) return code end)
     local c, err = sock:connect(timeout)
-    if not c then return nil, tostring(err) end
+    if not c then return nil, err and tostring(err) or "timeout" end
     return true
   end
   function t.send(_, data)
     local sok, err = sock:write(data)
-    if not sok then return nil, tostring(err) end
-    sok, err = sock:flush("n", timeout)
-    if not sok then return nil, tostring(err) end
+    if sok then sok, err = sock:flush() end
+    if not sok then return nil, err and tostring(err) or "timeout" end
     return #data
   end
   function t.receive(_, n)
-    local data, err = sock:read(n, timeout)
+    local data, err = sock:read(n)
     if data == nil or #data < n then
       return nil, err and tostring(err) or "closed"
     end
     return data
   end
   function t.close() if sock then sock:close() end return true end
-  function t.settimeout(_, ms) timeout = ms and ms / 1000 or nil end
-  function t.sslhandshake(_, server)
-    local sok, err = sock:starttls(server and { hostname = server } or nil,
-      timeout)
-    if not sok then return nil, tostring(err) end
+  function t.settimeout(_, ms)
+    timeout = ms and ms / 1000 or nil
+    if sock then sock:settimeout(timeout) end
+  end
+  function t.sslhandshake()
+    local sok, err = sock:starttls()
+    if not sok then return nil, err and tostring(err) or "TLS failed" end
     return true
   end
   return t

@@ -91,7 +91,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 # brings its own client library.
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
-DRIVER_SRC := drivers/sqlite.c
+DRIVER_SRC := drivers/sqlite.c drivers/proxy.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 MODULE := $(BUILD)/sleet/core.so

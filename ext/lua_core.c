@@ -692,6 +692,7 @@ SL_EXPORT int luaopen_sleet_core(lua_State *L) {
   sl_lua_open_int64(L);
 
   luaL_newlib(L, core_funcs);
+  sl_lua_open_proxy(L);
   sl_lua_pushnull(L);
   lua_setfield(L, -2, "null");
   sl_lua_push_again(L);

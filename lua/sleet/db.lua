@@ -771,7 +771,7 @@ function M.connect(target, opts)
     util.usage("connect: options must be a table")
   end
   for k in pairs(opts) do
-    if not connectoptions[k] then
+    if not connectoptions[k] and k ~= "_proxy" then
       util.usage(("connect: unknown option %s (options: casing, " ..
         "connectTimeout, logger, relations, schema, socket, statementCache, "
         .. "timeout)"):format(tostring(k)))
@@ -779,7 +779,12 @@ function M.connect(target, opts)
   end
   local cas = casing.resolve(opts.casing, util.usage)
   local logger = makelogger(opts.logger)
-  local driver, copts = M.parse(target)
+  local driver, copts
+  if opts._proxy then
+    driver, copts = opts._proxy[1], {}
+  else
+    driver, copts = M.parse(target)
+  end
   local rels = opts.relations
   if rels ~= nil and not relations.isrelations(rels) then
     util.usage("connect: relations must come from sleet.defineRelations")
@@ -802,7 +807,9 @@ function M.connect(target, opts)
     end
   end
   local conn
-  if opts.socket ~= nil then
+  if opts._proxy ~= nil then
+    conn = require("sleet.wire").proxy(opts._proxy[1], opts._proxy[2])
+  elseif opts.socket ~= nil then
     if wiredrivers[driver] == nil then
       util.usage(("connect: socket is for PostgreSQL and MySQL servers, " ..
         "not %s"):format(driver))
@@ -827,6 +834,25 @@ function M.connect(target, opts)
   -- db.query.<table>:findMany / :findFirst (relational queries)
   if rels ~= nil then db.query = relations.api(db, rels) end
   return db
+end
+
+-- sleet.proxy(dialect, fn, opts): a database whose statements fn runs
+-- (Drizzle's pg-proxy / mysql-proxy / sqlite-proxy). fn(sql, params,
+-- method) gets the SQL text, the bound values (sleet.null for NULL) and
+-- "all" | "get" | "values" | "run" | "execute" (transaction verbs), and
+-- returns { rows = { { cell, ... }, ... }, rowsAffected = n, lastInsertId =
+-- n, fields = { name, ... } }: cells in the statement's field order, as the
+-- database's driver gives them; sleet decodes them with the columns'
+-- codecs. fn may yield; an error it raises fails the statement (kind
+-- database). opts: those of sleet.connect but socket.
+function M.proxy(dialect, fn, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    util.usage("proxy: options must be a table")
+  end
+  local o = util.copy(opts or {})
+  if o.socket ~= nil then util.usage("proxy: a proxy has no socket") end
+  o._proxy = { query.dialect(dialect), fn }
+  return M.connect(nil, o)
 end
 
 -- }====================================================================

@@ -248,9 +248,10 @@ function Conn:_dropsock()
 end
 
 -- The methods that may wait.
-for _, name in ipairs({ "exec_sql", "begin", "commit", "rollback",
-  "savepoint", "release", "rollback_to" }) do
+for _, name in ipairs({ "begin", "commit", "rollback", "savepoint",
+  "release", "rollback_to" }) do
   Conn[name] = function(self, ...)
+    self._ep.mode = "execute"
     return settle(self, self._c[name](self._c, ...))
   end
 end
@@ -267,19 +268,24 @@ local function iterwrap(w, f, s, c, cur)
   end, s, c, cur
 end
 
+-- The proxy's method of a mode (Drizzle's names).
+local methods = { all = "all", iter = "all", get = "get", values = "values",
+  run = "run" }
+
 function Conn:exec(compiled, mode, ph)
+  self._ep.mode = methods[mode] or mode
   if mode == "iter" then
     return iterwrap(self, self._c:exec(compiled, mode, ph))
   end
   return settle(self, self._c:exec(compiled, mode, ph))
 end
 
-local execsql = Conn.exec_sql
 function Conn:exec_sql(sql, params, mode)
+  self._ep.mode = methods[mode or "all"] or mode
   if mode == "iter" then
     return iterwrap(self, self._c:exec_sql(sql, params, mode))
   end
-  return execsql(self, sql, params, mode)
+  return settle(self, self._c:exec_sql(sql, params, mode))
 end
 
 -- Prepared statements: their runs wait the same way; no fast runner
@@ -288,6 +294,7 @@ local Prepared = {}
 Prepared.__index = Prepared
 
 function Prepared:exec(mode, ph)
+  self._w._ep.mode = methods[mode] or mode
   if mode == "iter" then
     return iterwrap(self._w, self._h:exec(mode, ph))
   end
@@ -428,6 +435,71 @@ function M.connect(driver, copts, socket, opts)
   if sock.settimeout then sock:settimeout(opts.timeout) end
   return w
 end
+
+-- {====================================================================
+-- Proxies (Drizzle's pg-proxy, mysql-proxy, sqlite-proxy)
+-- =====================================================================
+
+local proxydrivers = { postgresql = "pgproxy", mysql = "myproxy",
+  sqlite = "sqliteproxy" }
+
+-- The "socket" of a proxy: sending a request calls fn(sql, params, method)
+-- (it may yield); reading gives its answer. An error fn raises fails the
+-- statement (kind database, with the error's message and sqlstate).
+local function proxysocket(fn, ep)
+  local answer, pos = "", 1
+  local t = {}
+  function t.connect() return true end
+  function t.send(_, request)
+    local sql, params = core.proxy_request(request)
+    local ok, r = pcall(fn, sql, params, ep.mode or "execute")
+    if ok then
+      ok, answer = pcall(core.proxy_answer, r)
+      if not ok then
+        local e = answer
+        answer = core.proxy_error(type(e) == "table" and
+          tostring(e.message) or tostring(e))
+      end
+    else
+      local message, state = r, nil
+      if type(r) == "table" then
+        message = r.message or r.error or tostring(r)
+        state = r.sqlstate or r.code
+      end
+      answer = core.proxy_error(tostring(message),
+        type(state) == "string" and #state == 5 and state or nil)
+    end
+    pos = 1
+    return #request
+  end
+  function t.receive(_, n)
+    local s = answer:sub(pos, pos + n - 1)
+    pos = pos + n
+    if #s < n then return nil, "the proxy answered nothing" end
+    return s
+  end
+  function t.close() return true end
+  return t
+end
+
+-- wire.proxy(dialect, fn): the wrapper connection of a proxy driver.
+function M.proxy(dialect, fn)
+  local driver = proxydrivers[dialect]
+  if driver == nil then
+    util.usage(("proxy: unknown dialect %s (postgresql, mysql or sqlite)")
+      :format(tostring(dialect)))
+  end
+  if type(fn) ~= "function" then
+    util.usage("proxy: expected a function(sql, params, method), got " ..
+      type(fn))
+  end
+  local ep = { host = "proxy", port = dialect }
+  local c = core.connect(driver, {})
+  return setmetatable({ _c = c, _sock = proxysocket(fn, ep), _ep = ep },
+    Conn)
+end
+
+-- }====================================================================
 
 -- The core connection of a wrapper (for code that needs the raw one).
 function M.core(w) return getmetatable(w) == Conn and w._c or w end

@@ -77,22 +77,53 @@ static int roundtrip(sl_conn *c, sl_error *err) {
   return SL_AGAIN;
 }
 
+/* The kind named by the answer (database when empty or unknown; a proxy
+** may not claim kind connection, which would close the connection). */
+static sl_errkind answer_kind(const char *s) {
+  static const struct {
+    const char *name;
+    sl_errkind kind;
+  } kinds[] = {{"validation", SL_EK_VALIDATION},
+               {"rollback", SL_EK_ROLLBACK},
+               {"migration", SL_EK_MIGRATION},
+               {"usage", SL_EK_USAGE}};
+  size_t i;
+  for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(s, kinds[i].name) == 0) return kinds[i].kind;
+  return SL_EK_DATABASE;
+}
+
 /* Reads an error answer into err. */
 static int answer_error(const char *p, size_t n, sl_error *err) {
   sl_proxy_reader r;
-  const char *msg, *state;
-  size_t mlen, slen;
+  const char *msg, *state, *kind, *code, *cons, *table, *column, *detail;
+  size_t mlen, slen, len;
   sl_proxy_reader_init(&r, p, n);
   r.pos = 1;
   msg = sl_proxy_read_bytes(&r, &mlen);
   state = sl_proxy_read_bytes(&r, &slen);
+  kind = sl_proxy_read_bytes(&r, &len);
+  code = sl_proxy_read_bytes(&r, &len);
+  cons = sl_proxy_read_bytes(&r, &len);
+  table = sl_proxy_read_bytes(&r, &len);
+  column = sl_proxy_read_bytes(&r, &len);
+  detail = sl_proxy_read_bytes(&r, &len);
   if (r.bad) return sl_error_set(err, SL_EK_CONNECTION, "malformed answer");
-  sl_error_set(err, SL_EK_DATABASE, "%.*s", (int)(mlen > 500 ? 500 : mlen),
+  sl_error_set(err, answer_kind(kind), "%.*s", (int)(mlen > 500 ? 500 : mlen),
                msg);
-  if (slen == 5) {
-    memcpy(err->sqlstate, state, 5);
-    err->sqlstate[5] = '\0';
+  if (slen == 5) sl_error_field(err->sqlstate, sizeof err->sqlstate, state);
+  if (*code != '\0') {
+    char *end;
+    long long v = strtoll(code, &end, 10);
+    if (*end == '\0') {
+      err->code = v;
+      err->has_code = 1;
+    }
   }
+  sl_error_field(err->constraint_name, sizeof err->constraint_name, cons);
+  sl_error_field(err->table, sizeof err->table, table);
+  sl_error_field(err->column, sizeof err->column, column);
+  sl_error_field(err->detail, sizeof err->detail, detail);
   return SL_ERROR;
 }
 
@@ -324,15 +355,31 @@ static int px_begin(sl_conn *c, const sl_txopts *opts, sl_error *err) {
   int rc;
   if (strlen(mode) > 250)
     return sl_error_set(err, SL_EK_USAGE, "transaction mode too long");
-  if (strcmp(c->dialect, "mysql") == 0 && *mode != '\0' && c->step == 0) {
-    /* MySQL sets the characteristics before START TRANSACTION */
-    snprintf(sql, sizeof sql, "set transaction %s", mode);
-    rc = verb(c, sql, err);
-    if (rc != SL_OK) return rc;
-    c->step = 1;
-  }
   if (strcmp(c->dialect, "mysql") == 0) {
-    rc = verb(c, "start transaction", err);
+    /* MySQL: the isolation level goes before START TRANSACTION (SET
+    ** TRANSACTION), the other characteristics after it */
+    char level[300] = "", start[300] = "start transaction";
+    const char *p = mode, *end;
+    for (; *p != '\0'; p = *end ? end + 1 : end) {
+      size_t n;
+      end = p + strcspn(p, ",;");
+      while (p < end && *p == ' ')
+        p++;
+      n = (size_t)(end - p);
+      if (n == 0) continue;
+      if (n > 16 && strncmp(p, "isolation level ", 16) == 0)
+        snprintf(level, sizeof level, "set transaction %.*s", (int)n, p);
+      else
+        snprintf(start + strlen(start), sizeof start - strlen(start), "%s%.*s",
+                 strcmp(start, "start transaction") == 0 ? " " : ", ", (int)n,
+                 p);
+    }
+    if (*level != '\0' && c->step == 0) {
+      rc = verb(c, level, err);
+      if (rc != SL_OK) return rc;
+      c->step = 1;
+    }
+    rc = verb(c, start, err);
   } else {
     snprintf(sql, sizeof sql, "begin%s%s", *mode ? " " : "", mode);
     rc = verb(c, sql, err);

@@ -9,7 +9,10 @@
 **   answer:  u32(length of the rest), then
 **            'R' u32(ncols) u32(nrows) i64(rowsAffected) u8(hasId)
 **                i64(lastInsertId) bytes(name)*ncols value*(ncols*nrows)
-**          | 'E' bytes(message) bytes(sqlstate, 5 or 0 bytes)
+**          | 'E' bytes(message) bytes(sqlstate) bytes(kind) bytes(code)
+**                bytes(constraint) bytes(table) bytes(column) bytes(detail)
+**                (any of them empty when unknown; kind a name of API.md's
+**                error kinds, database when empty)
 **   value:   'n' | 'i' i64 | 'f' u64 (IEEE bits) | 'b' u8 | 't' bytes
 **          | 'x' bytes (blob)
 **

@@ -1172,12 +1172,13 @@ static int conn_exec(lua_State *L) {
 
 /* conn:exec_sql(sql [, params [, mode]]): raw text, plain parameters
 ** (codec any; sleet.null or a hole counted by params.n is NULL), rows keyed
-** by the driver's column names. */
+** by the driver's column names; in values mode arrays of cells, and the
+** column names in order as a second result (nil without rows). */
 static int conn_exec_sql(lua_State *L) {
   lconn *lc = check_open(L, 1);
   size_t len;
   const char *sql = lua_tolstring(L, 2, &len);
-  int mode, n = 0, curidx, i;
+  int mode, n = 0, curidx, i, kidx, nret;
   lcursor *cur;
   sl_value *values = NULL;
   if (lua_type(L, 2) != LUA_TSTRING)
@@ -1222,7 +1223,13 @@ static int conn_exec_sql(lua_State *L) {
     }
   }
   lua_pushnil(L); /* key slot: column names after the first row */
-  return execute(L, 1, cur, curidx, lua_gettop(L), NULL, values, n);
+  kidx = lua_gettop(L);
+  nret = execute(L, 1, cur, curidx, kidx, NULL, values, n);
+  if (mode == M_VALUES && nret == 1 && lua_touserdata(L, -1) != &again_key) {
+    lua_pushvalue(L, kidx); /* the column names, nil without rows */
+    return 2;
+  }
+  return nret;
 }
 
 /* {====================================================================
@@ -1898,6 +1905,10 @@ static int conn_again(lua_State *L) {
     switch (collect(L, cur, curidx, curidx + 1, &err)) {
     case SL_OK:
       if (cur->recycle) cursor_done(L, 1, curidx);
+      if (cur->mode == M_VALUES && cur->cq == NULL) {
+        lua_pushvalue(L, curidx + 1); /* exec_sql's column names */
+        return 2;
+      }
       return 1;
     case SL_AGAIN:
       return cursor_wait(L, lc, 1, curidx, curidx + 1);

@@ -220,17 +220,41 @@ static int proxy_answer(lua_State *L) {
   return push_answer(L, &b);
 }
 
-/* core.proxy_error(message [, sqlstate]) -> bytes: an answer that fails
-** the statement (kind database). */
+/* Writes err[key] (a string or number) as bytes, "" when absent. */
+static void write_field(lua_State *L, sl_buf *b, int t, const char *key) {
+  size_t n = 0;
+  const char *s = "";
+  if (lua_istable(L, t)) {
+    lua_getfield(L, t, key);
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
+      s = lua_tolstring(L, -1, &n);
+  }
+  sl_proxy_write_bytes(b, s, n);
+  if (lua_istable(L, t)) lua_pop(L, 1);
+}
+
+/* core.proxy_error(err) -> bytes: an answer that fails the statement. err
+** is a message, or a table with message and any of kind (default
+** database), sqlstate, code, constraint, table, column, detail (an error
+** object of sleet's keeps its fields). */
 static int proxy_error(lua_State *L) {
-  size_t n, sn = 0;
-  const char *msg = luaL_checklstring(L, 1, &n);
-  const char *state = luaL_optlstring(L, 2, "", &sn);
   sl_buf b;
   sl_buf_init(&b);
   sl_buf_addc(&b, SL_PROXY_ERROR);
-  sl_proxy_write_bytes(&b, msg, n);
-  sl_proxy_write_bytes(&b, state, sn == 5 ? 5 : 0);
+  if (lua_istable(L, 1)) {
+    write_field(L, &b, 1, "message");
+  } else {
+    size_t n;
+    const char *msg = luaL_tolstring(L, 1, &n);
+    sl_proxy_write_bytes(&b, msg, n);
+  }
+  write_field(L, &b, 1, "sqlstate");
+  write_field(L, &b, 1, "kind");
+  write_field(L, &b, 1, "code");
+  write_field(L, &b, 1, "constraint");
+  write_field(L, &b, 1, "table");
+  write_field(L, &b, 1, "column");
+  write_field(L, &b, 1, "detail");
   return push_answer(L, &b);
 }
 

@@ -16,7 +16,8 @@ local function backend(db, log)
       local r = c:exec_sql(sql, params, "run")
       return { rowsAffected = r.rowsAffected, lastInsertId = r.lastInsertId }
     end
-    return { rows = c:exec_sql(sql, params, "values") }
+    local rows, names = c:exec_sql(sql, params, "values")
+    return { rows = rows, fields = names }
   end
 end
 

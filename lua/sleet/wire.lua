@@ -455,19 +455,12 @@ local function proxysocket(fn, ep)
     local ok, r = pcall(fn, sql, params, ep.mode or "execute")
     if ok then
       ok, answer = pcall(core.proxy_answer, r)
-      if not ok then
-        local e = answer
-        answer = core.proxy_error(type(e) == "table" and
-          tostring(e.message) or tostring(e))
-      end
+      if not ok then answer = core.proxy_error(answer) end
     else
-      local message, state = r, nil
-      if type(r) == "table" then
-        message = r.message or r.error or tostring(r)
-        state = r.sqlstate or r.code
+      if type(r) == "table" and r.message == nil then
+        r = { message = r.error or tostring(r) }
       end
-      answer = core.proxy_error(tostring(message),
-        type(state) == "string" and #state == 5 and state or nil)
+      answer = core.proxy_error(r)
     end
     pos = 1
     return #request

@@ -169,7 +169,9 @@ describe("nginx with sleet", function()
   -- The wire drivers (socket = "nginx"): a query waits on a cosocket,
   -- so the worker serves other requests meanwhile.
   for _, d in ipairs(dialects.live()) do
-    if d.name ~= "sqlite" then
+    if d.name ~= "sqlite" and not dialects.has_wire(d.name) then
+      pending("no wire driver for " .. d.name)
+    elseif d.name ~= "sqlite" then
       describe("over cosockets on " .. d.name, function()
         local q = "?db=" .. d.name
         before_each(function()

@@ -188,6 +188,16 @@ function M.proxied(name, url, opts)
   return db
 end
 
+-- True when the core has the wire driver of dialect name (the driver of
+-- connect's socket option).
+function M.has_wire(name)
+  local driver = ({ postgresql = "pgwire", mysql = "mywire" })[name]
+  if driver == nil then return false end
+  local ok, c = pcall(require("sleet.core").connect, driver, {})
+  if ok then c:close() end
+  return ok
+end
+
 -- The dialects with a database to run against, SQLite first.
 function M.live()
   local out = {}

@@ -47,7 +47,7 @@ static int proxy_request(lua_State *L) {
       sl_lua_pushnull(L);
       break;
     }
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
+    lua_rawseti(L, -2, (int)i + 1);
   }
   lua_pushinteger(L, (lua_Integer)np);
   lua_setfield(L, -2, "n");

@@ -366,6 +366,6 @@ clean:
 	[ ! -d sleet/driver ] || rmdir sleet/driver
 	[ ! -d sleet ] || rmdir sleet
 
--include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) \
+-include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) $(HOSTIO_OBJ:.o=.d) \
   $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_CORE_OBJ:.o=.d) \
   $(FUZZ_BIND_OBJ:.o=.d) $(FUZZ_BIN:=.d)

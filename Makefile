@@ -227,7 +227,7 @@ FUZZ_CFLAGS := $(WARN) -Wno-string-concatenation -O1 -g $(FUZZ_SAN) \
   libcrypto) $(CFLAGS)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
-  $(FUZZ_DIR)/obj/drivers/sqlite.o
+  $(DRIVER_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
   $(FUZZ_DIR)/nested_fuzz
 

@@ -298,6 +298,8 @@ static sl_seed_gen *read_gen(lua_State *L, int idx, seedtable *st, int keep) {
     g->nprefix = n - 1;
   }
   lua_pop(L, 1);
+  if (g->kind == SL_G_FK && g->parent == NULL && g->fkmode == SL_FK_SELF)
+    g->parent = &st->t; /* a self reference: this table's own rows */
   if (g->kind == SL_G_FK && g->parent == NULL)
     sl_lua_usage(L, "seed: a foreign key generator needs its parent");
   if (g->kind == SL_G_FK && g->fkmode == SL_FK_WITH && g->prefix == NULL)

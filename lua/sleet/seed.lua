@@ -882,7 +882,8 @@ local function plan(schema, opts)
     for i, entry in ipairs(e.cols) do
       local g = entry.gen
       if g and g.kind == "fk" then
-        g.parent = g.ptable.plan
+        -- a self reference reads the table's own plan (nil here)
+        g.parent = g.ptable ~= e and g.ptable.plan or nil
         g.ptable = nil
       end
       cols[i] = { key = entry.key, gen = g, group = entry.group }

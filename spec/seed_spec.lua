@@ -355,3 +355,145 @@ for _, d in ipairs(dialects.live()) do
     end)
   end)
 end
+
+-- Every generator, each in a column of a type it fits.
+local function gentable(name)
+  return function(m)
+    local int = m.integer or m.int
+    local num
+    if name == "postgresql" then
+      num = m.numeric({ precision = 8, scale = 2 })
+    elseif name == "mysql" then
+      num = m.decimal({ precision = 8, scale = 2 })
+    else
+      num = m.real()
+    end
+    local jsoncol = name == "sqlite" and m.text({ mode = "json" }) or m.json()
+    local bool = name == "sqlite" and m.integer({ mode = "boolean" })
+      or m.boolean()
+    local date = name == "sqlite" and m.text() or m.date()
+    local time = name == "sqlite" and m.text() or m.time()
+    local stamp = name == "sqlite" and m.integer({ mode = "timestamp" })
+      or name == "mysql" and m.datetime() or m.timestamp()
+    local uuid = name == "postgresql" and m.uuid() or m.text()
+    local t = m.table("seed_gens", {
+      id = int():primaryKey(),
+      fixed = m.text(), picked = m.text(), pk2 = int(), number = num,
+      int = int(), bool = bool, date = date, time = time, stamp = stamp,
+      datetime = m.text(), year = int(), json = jsoncol, interval = m.text(),
+      string = m.text(), uuid = uuid, first = m.text(), last = m.text(),
+      full = m.text(), email = m.text(), phone = m.text(),
+      phone2 = m.text(), country = m.text(), city = m.text(),
+      street = m.text(), job = m.text(), postcode = m.text(),
+      state = m.text(), company = m.text(), lorem = m.text(),
+      point = m.text(), line = m.text(), weighted = int(),
+    })
+    return { gens = t }
+  end
+end
+
+local GENS = function(f)
+  return { gens = { count = 40, columns = {
+    fixed = f.default({ defaultValue = "same" }),
+    picked = f.valuesFromArray({ values = { "a", "b", "c" } }),
+    pk2 = f.intPrimaryKey(),
+    number = f.number({ minValue = 1, maxValue = 2, precision = 100 }),
+    int = f.int({ minValue = -5, maxValue = 5 }),
+    bool = f.boolean(),
+    date = f.date({ minDate = "2024-01-01", maxDate = "2024-01-31" }),
+    time = f.time(),
+    stamp = f.timestamp(),
+    datetime = f.datetime(),
+    year = f.year(),
+    json = f.json(),
+    interval = f.interval(),
+    string = f.string({ isUnique = true }),
+    uuid = f.uuid(),
+    first = f.firstName(), last = f.lastName(), full = f.fullName(),
+    email = f.email(), phone = f.phoneNumber(),
+    phone2 = f.phoneNumber({ template = "+44 #### ######" }),
+    country = f.country(), city = f.city(), street = f.streetAddress(),
+    job = f.jobTitle(), postcode = f.postcode(), state = f.state(),
+    company = f.companyName({ isUnique = true }),
+    lorem = f.loremIpsum({ sentencesCount = 2 }),
+    point = f.point(), line = f.line(),
+    weighted = f.weightedRandom({
+      { weight = 0.9, value = f.int({ minValue = 100, maxValue = 199 }) },
+      { weight = 0.1, value = f.default({ defaultValue = 7 }) },
+    }),
+  } } }
+end
+
+local SHAPES = {
+  fixed = "^same$", picked = "^[abc]$", date = "^2024%-01%-%d%d$",
+  time = "^%d%d:%d%d:%d%d", stamp = "^20%d%d%-%d%d%-%d%d",
+  datetime = "^20%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.000Z$",
+  interval = "^%d+ years %d+ months %d+ days %d+ hours %d+ minutes %d+ " ..
+    "seconds$",
+  string = "^%w+$",
+  uuid = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x+$",
+  first = "^%a+$", last = "^%a+$", full = "^%a+ %a+$",
+  email = "^[%a%-]+%.[%a%-]+%d*@[%w%.]+$", phone = "^%(%d%d%d%) %d%d%d%-%d%d%d%d$",
+  phone2 = "^%+44 %d%d%d%d %d%d%d%d%d%d$", country = "^[%a ]+$",
+  city = "^[%a ]+$", street = "^%d+ %a+ %a+$", job = "^%a+ %a+ %a+$",
+  postcode = "^%d%d%d%d%d$", state = "^[%a ]+$", company = "^%a+ %a+ %a+$",
+  lorem = "^%u[%a ]+%. %u[%a ]+%.$", point = "^%(%-?%d+%.%d%d,%-?%d+%.%d%d%)$",
+  line = "^{%-?%d+%.%d%d,%-?%d+%.%d%d,%-?%d+%.%d%d}$",
+}
+
+for _, d in ipairs(dialects.live()) do
+  describe("seed generators on " .. d.name, function()
+    local db, s
+    before_each(function() db, s = d.open(gentable(d.name)) end)
+    after_each(function()
+      if db then
+        d.reset(db, s)
+        db:close()
+      end
+    end)
+
+    it("fill columns with values of their kind", function()
+      seed.seed(db, s, { seed = 11, refine = GENS })
+      local rows = db:select():from(s.gens):orderBy(s.gens.id):all()
+      assert.equal(40, #rows)
+      local strings, companies, weighted7 = {}, {}, 0
+      for i, r in ipairs(rows) do
+        for k, pat in pairs(SHAPES) do
+          assert.is_string(r[k], k)
+          assert.truthy(r[k]:match(pat), ("%s = %q"):format(k, r[k]))
+        end
+        assert.equal(i, r.pk2)
+        local n = tonumber(r.number)
+        assert.truthy(n >= 1 and n <= 2, tostring(r.number))
+        assert.truthy(r.int >= -5 and r.int <= 5)
+        assert.is_boolean(r.bool)
+        assert.truthy(r.year >= 1970 and r.year <= 2030)
+        assert.is_table(r.json)
+        assert.is_string(r.json.name)
+        check.is_integer(r.json.age)
+        assert.is_nil(strings[r.string])
+        strings[r.string] = true
+        assert.is_nil(companies[r.company])
+        companies[r.company] = true
+        if r.weighted == 7 then
+          weighted7 = weighted7 + 1
+        else
+          assert.truthy(r.weighted >= 100 and r.weighted <= 199)
+        end
+      end
+      assert.truthy(weighted7 < 20)
+    end)
+
+    it("previews the same rows without a database", function()
+      seed.seed(db, s, { seed = 11, refine = GENS })
+      local rows = db:select():from(s.gens):orderBy(s.gens.id):all()
+      local preview = seed.generate(s, { seed = 11, refine = GENS }).gens
+      for i, r in ipairs(rows) do
+        for _, k in ipairs({ "email", "full", "uuid", "lorem", "phone2",
+          "interval", "company", "picked" }) do
+          assert.equal(preview[i][k], r[k])
+        end
+      end
+    end)
+  end)
+end

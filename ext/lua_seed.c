@@ -12,6 +12,7 @@
 **   tbl:count()                      -> rows
 **   core.seed_instant(text)          -> seconds since 1970, or nil
 **   core.seed_checksum(text [, prev]) -> 16 hex digits (FNV-1a 64)
+**   core.seed_clock()                -> seconds of a monotonic clock (float)
 **
 ** A SeedTable owns an arena holding its columns, generators and their
 ** values; its user value keeps the SeedData and parent tables alive. Spec
@@ -22,8 +23,10 @@
 **         parent = SeedTable, pcol, fkmode, prefix = { ... } }
 ** NULL values are sleet.null in a fill list (a template slot needs a value).
 */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "lua_sleet.h"
 #include "sl_seed.h"
@@ -514,12 +517,20 @@ static int seed_checksum(lua_State *L) {
   return 1;
 }
 
+/* core.seed_clock(): wall time for progress and summaries (os.clock
+** counts this process's CPU time only, not the server's). */
+static int seed_clock(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
 void sl_lua_open_seed(lua_State *L) {
-  static const luaL_Reg funcs[] = {{"seed_data", seed_data},
-                                   {"seed_table", seed_table},
-                                   {"seed_instant", seed_instant},
-                                   {"seed_checksum", seed_checksum},
-                                   {NULL, NULL}};
+  static const luaL_Reg funcs[] = {
+      {"seed_data", seed_data},       {"seed_table", seed_table},
+      {"seed_instant", seed_instant}, {"seed_checksum", seed_checksum},
+      {"seed_clock", seed_clock},     {NULL, NULL}};
   static const luaL_Reg data_meta[] = {{"__gc", data_gc}, {NULL, NULL}};
   static const luaL_Reg table_meta[] = {{"__gc", table_gc}, {NULL, NULL}};
   static const luaL_Reg table_methods[] = {{"fill", table_fill},

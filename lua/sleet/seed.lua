@@ -976,9 +976,7 @@ local function runvals(session, c, vals)
   return session:_run(core.rebind(c, vals), "run")
 end
 
-local function clock()
-  return os.clock()
-end
+local clock = core.seed_clock
 
 local function inserttable(tx, e, batchsize, progress)
   local n = e.count

@@ -416,18 +416,44 @@ static void set_text(sl_seed_val *out, size_t from) {
   out->i = (int64_t)from; /* offset until the buffer is final */
 }
 
+/* A stream of 32-bit draws for generators that need many per row (lorem
+** ipsum): one mix per two draws instead of one keyed mix per draw. */
+typedef struct draws {
+  uint64_t state, pool;
+  int have;
+} draws;
+
+static uint32_t draw32(draws *d) {
+  if (d->have == 0) {
+    d->state += 0x9e3779b97f4a7c15ULL;
+    d->pool = mix64(d->state);
+    d->have = 2;
+  }
+  d->have--;
+  return (uint32_t)(d->have ? d->pool >> 32 : d->pool & 0xffffffffU);
+}
+
+/* A draw in [0, n) for n < 2^32 (multiply-shift: no division). */
+static uint64_t draw_below(draws *d, uint64_t n) {
+  return ((uint64_t)draw32(d) * n) >> 32;
+}
+
 static void gen_lorem(const sl_seed_table *t, const sl_seed_gen *g,
                       uint64_t key, uint64_t row, sl_buf *b) {
   const sl_seed_list *l = list(t, SL_L_LOREM);
   int s, w, nsent = g->sentences > 0 ? g->sentences : 1;
-  uint32_t draw = 1;
+  draws d;
+  d.state = sl_seed_rand(key, row, 1);
+  d.have = 0;
+  d.pool = 0;
+  if (l->n == 0) return;
   for (s = 0; s < nsent; s++) {
-    int nwords = 5 + (int)below(key, row, draw++, 10);
+    int nwords = 5 + (int)draw_below(&d, 10);
     if (s > 0) sl_buf_addc(b, ' ');
     for (w = 0; w < nwords; w++) {
       size_t from = b->n;
       if (w > 0) sl_buf_addc(b, ' ');
-      add_item(b, l, below(key, row, draw++, l->n ? l->n : 1));
+      add_item(b, l, draw_below(&d, l->n));
       if (w == 0 && !b->oom && b->p[from] >= 'a' && b->p[from] <= 'z')
         b->p[from] = (char)(b->p[from] - 'a' + 'A');
     }

@@ -14,6 +14,8 @@
 #              (bench/luasql.lua), one process at a time, all of them
 #              SLEET_BENCH_RUNS times (2) in turn; the best run counts
 #   relations  bench/relations.lua on the three databases
+#   seed       bench/seed.sh: sleet.seed on the three databases against
+#              drizzle-seed on better-sqlite3 (node, when present)
 #   nginx      bench/nginx.sh: requests per second of nginx handlers (a
 #              prepared point select on each database, and none)
 #   memory     RSS growth over 1,000,000 prepared point selects on SQLite;
@@ -136,6 +138,14 @@ REL_ARGS=(100 10 10)
 banner "nginx: requests per second (bench/nginx.sh)"
 bash bench/nginx.sh | tee -a "$RESULTS"
 
+banner "seed: sleet.seed against drizzle-seed (bench/seed.sh)"
+SEED_MD=$BUILD/bench/seed.md
+(
+  if wants postgresql; then export SLEET_TEST_PG_URL=${URL[postgresql]}; fi
+  if wants mysql; then export SLEET_TEST_MYSQL_URL=${URL[mysql]}; fi
+  BUILD=$BUILD bash bench/seed.sh "$SEED_MD"
+)
+
 for dialect in sqlite postgresql mysql; do
   wants "$dialect" || continue
   banner "$dialect: memory"
@@ -188,4 +198,6 @@ fi
 banner report
 lua5.4 bench/report.lua table "$RESULTS" "$RESULTS_MD" \
   ${PROFILE_MD:+"$PROFILE_MD"}
+# the seeding table (its own lines, bench/seed.sh)
+if [[ -f $SEED_MD ]]; then cat "$SEED_MD" >>"$RESULTS_MD"; fi
 echo "bench: $((SECONDS - start)) s"

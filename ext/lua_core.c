@@ -729,5 +729,6 @@ SL_EXPORT int luaopen_sleet_core(lua_State *L) {
   lua_pushcclosure(L, core_rebind, 1);
   lua_setfield(L, -2, "rebind");
   sl_lua_open_kit(L);
+  sl_lua_open_seed(L);
   return 1;
 }

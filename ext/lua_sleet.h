@@ -177,6 +177,9 @@ int sl_lua_nested(lua_State *L, const sl_value *v, const sl_shape *s, int kidx,
 /* Adds the kit functions to the module table at the top of the stack (see
 ** docs/internals.md, "Migrations"). */
 void sl_lua_open_kit(lua_State *L);
+/* ext/lua_seed.c: adds core.seed_data, seed_table, seed_instant and
+** seed_checksum (sleet.seed's generators) to the module table on top. */
+void sl_lua_open_seed(lua_State *L);
 /* ext/lua_int64.c: keeps LuaJIT's int64 helpers in the registry (nothing
 ** on Lua 5.3+, whose integers are exact). */
 void sl_lua_open_int64(lua_State *L);

@@ -837,4 +837,86 @@ end
 
 -- }====================================================================
 
+-- {====================================================================
+-- Seeding
+-- =====================================================================
+
+-- The seed files to run: file (a path, or a name in the seeds folder, with
+-- or without .lua), else every *.lua of the folder in name order (none:
+-- an empty list).
+local function seedfiles(config, file)
+  local dir = config.seeds or "seeds"
+  if file then
+    for _, p in ipairs({ file, dir .. "/" .. file, dir .. "/" .. file .. ".lua" })
+    do
+      if exists(p) then return { p } end
+    end
+    util.usage(("seed file %s not found (looked in . and %s/)"):format(file,
+      dir))
+  end
+  local list = {}
+  for _, name in ipairs(listdir(dir)) do
+    if name:match("%.lua$") then list[#list + 1] = dir .. "/" .. name end
+  end
+  table.sort(list)
+  return list
+end
+
+-- kit.seed(config, { file, reset, seed, progress }) runs seed files (each
+-- returns function(db, seed)) on the config's database, or, when there is
+-- none, seeds every table of the schema with the defaults. The seed handed
+-- to a file is sleet.seed whose seed() defaults to opts.seed and reports
+-- progress. Returns { files, tables = { { name, rows, seconds } },
+-- rows, seconds }.
+function M.seed(config, opts)
+  opts = opts or {}
+  local seedmod = require "sleet.seed"
+  local schema = M.loadSchema(config)
+  local files = seedfiles(config, opts.file)
+  local chunks = {}
+  for i, f in ipairs(files) do
+    local chunk, err = loadfile(f)
+    if not chunk then util.usage(("cannot read seed %s: %s"):format(f, err)) end
+    local ok, fn = pcall(chunk)
+    if not ok then
+      util.usage(("error in seed %s: %s"):format(f, raised(fn)))
+    end
+    if type(fn) ~= "function" then
+      util.usage(("seed %s must return function(db, seed), got a %s")
+        :format(f, type(fn)))
+    end
+    chunks[i] = fn
+  end
+  local summary = { files = files, tables = {}, rows = 0 }
+  local api = setmetatable({
+    schema = schema,
+    seed = function(db, sch, o)
+      local oo = {}
+      for k, v in pairs(o or {}) do oo[k] = v end
+      if oo.seed == nil then oo.seed = opts.seed end
+      if oo.progress == nil then oo.progress = opts.progress end
+      local r = seedmod.seed(db, sch or schema, oo)
+      for _, t in ipairs(r.tables) do summary.tables[#summary.tables + 1] = t end
+      summary.rows = summary.rows + r.rows
+      return r
+    end,
+  }, { __index = seedmod })
+  local db = M.connect(config)
+  local t0 = core.seed_clock()
+  local ok, err = pcall(function()
+    if opts.reset then seedmod.reset(db, schema) end
+    if #chunks == 0 then
+      api.seed(db, schema, {})
+    else
+      for _, fn in ipairs(chunks) do fn(db, api) end
+    end
+  end)
+  db:close()
+  if not ok then error(err, 0) end
+  summary.seconds = core.seed_clock() - t0
+  return summary
+end
+
+-- }====================================================================
+
 return M

@@ -64,7 +64,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson \
   libcrypto)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson libcrypto)
 # The C tests link the core alone; the diff tests apply DDL on SQLite.
-CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3)
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3 libcrypto)
 
 WARN := -std=c99 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
   -Wmissing-prototypes -Wundef -Wwrite-strings -Wpedantic
@@ -92,6 +92,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
 DRIVER_SRC := drivers/sqlite.c
+DRIVER_SRC += drivers/mywire.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 MODULE := $(BUILD)/sleet/core.so
@@ -187,8 +188,15 @@ $(CTEST_DIR)/%_test: spec/c/%_test.c $(CTEST_CORE_OBJ) $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CTEST_CFLAGS) -MMD -MP -o $@ $< $(CTEST_CORE_OBJ) $(CORE_LIBS)
 
+# The MySQL wire driver's test drives drivers/mywire.c through its vtable.
+$(CTEST_DIR)/mywire_test: spec/c/mywire_test.c $(CTEST_CORE_OBJ) \
+  $(CTEST_DIR)/obj/drivers/mywire.o $(CTEST_DIR)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(CTEST_CFLAGS) -Idrivers -MMD -MP -o $@ $< \
+	  $(CTEST_DIR)/obj/drivers/mywire.o $(CTEST_CORE_OBJ) $(CORE_LIBS)
+
 # Kept between runs: make would otherwise delete them as intermediates.
-.SECONDARY: $(CTEST_CORE_OBJ)
+.SECONDARY: $(CTEST_CORE_OBJ) $(CTEST_DIR)/obj/drivers/mywire.o
 
 $(CTEST_DIR)/obj/%.o: %.c $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)

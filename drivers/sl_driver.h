@@ -176,5 +176,6 @@ typedef struct sl_driver {
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;
+extern const sl_driver sl_driver_mywire;
 
 #endif

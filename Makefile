@@ -15,6 +15,8 @@
 #                          snapshot  mutated drizzle-kit and sleet
 #                                    snapshots parsed and diffed in pairs
 #                          nested    the nested-row JSON decoder
+#                          mywire    server bytes read by the MySQL
+#                                    wire driver
 #                        (FUZZ_WORK=DIR: where new and crashing inputs
 #                        go, build/fuzz/ by default)
 #   make fuzz-build      build them alone, into build/fuzz/
@@ -226,8 +228,10 @@ FUZZ_CFLAGS := $(WARN) -Wno-string-concatenation -O1 -g $(FUZZ_SAN) \
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
   $(FUZZ_DIR)/obj/drivers/sqlite.o
+FUZZ_BIND_OBJ += $(FUZZ_DIR)/obj/drivers/mywire.o
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
   $(FUZZ_DIR)/nested_fuzz
+FUZZ_BIN += $(FUZZ_DIR)/mywire_fuzz
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -244,6 +248,12 @@ $(FUZZ_DIR)/nested_fuzz: spec/fuzz/nested_fuzz.c $(FUZZ_CORE_OBJ) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
 	  $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ) $(shell $(PKG_CONFIG) --libs \
 	  lua5.4 sqlite3 jansson libcrypto) -lm
+
+# mywire: server bytes read by the MySQL wire driver (core and driver).
+$(FUZZ_DIR)/mywire_fuzz: spec/fuzz/mywire_fuzz.c $(FUZZ_CORE_OBJ) \
+  $(FUZZ_DIR)/obj/drivers/mywire.o $(FUZZ_DIR)/cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	  $(FUZZ_DIR)/obj/drivers/mywire.o $(FUZZ_CORE_OBJ) $(CORE_LIBS) -lm
 
 .SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ)
 

@@ -495,10 +495,9 @@ int sl_mywire_report(unsigned code, const char *state, const char *msg,
                      sl_error *err) {
   sl_errkind kind = SL_EK_DATABASE;
   sl_error_clear(err);
-  if (code == 0) {
-    code = MW_CR_UNKNOWN_ERROR;
-    if (msg == NULL || *msg == '\0') msg = "unknown MySQL client error";
-  }
+  if (code == 0) code = MW_CR_UNKNOWN_ERROR;
+  /* an error always says something, also when a server sent no text */
+  if (msg == NULL || *msg == '\0') msg = "unknown MySQL client error";
   if (is_connection_error(code))
     kind = SL_EK_CONNECTION;
   else if (code == MW_CR_COMMANDS_OUT_OF_SYNC)

@@ -7,6 +7,7 @@
 #   make LUA=luajit      the same in build-luajit/, against LuaJIT 2.1
 #   make asan            the same in build-asan/, with ASan + UBSan
 #   make check-c         build and run the C unit tests (spec/c/*_test.c)
+#   make check-c-live    the C tests that need the servers (SLEET_TEST_*)
 #   make fuzz            build the libFuzzer targets (clang) and run each
 #                        for FUZZ_SECONDS (60) from its seed corpus
 #                        spec/fuzz/corpus/<target>/ (scripts/fuzz.sh):
@@ -130,7 +131,7 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
   $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
 
-.PHONY: all core drivers asan luajit check-c fuzz fuzz-build example host \
+.PHONY: all core drivers asan luajit check-c check-c-live fuzz fuzz-build example host \
   host-threads host-static static test \
   lint format format-check rock bench clean FORCE
 
@@ -190,19 +191,29 @@ $(CTEST_DIR)/%_test: spec/c/%_test.c $(CTEST_CORE_OBJ) $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CTEST_CFLAGS) -MMD -MP -o $@ $< $(CTEST_CORE_OBJ) $(CORE_LIBS)
 
-# The MySQL wire driver's test drives drivers/mywire.c through its vtable.
+# The MySQL wire driver's test drives drivers/mywire.c through its vtable,
+# beside drivers/mysql.c (libmariadb) whose results it must equal.
+MYWIRE_TEST_OBJ := $(CTEST_DIR)/obj/drivers/mywire.o \
+  $(CTEST_DIR)/obj/drivers/mysql.o
+$(CTEST_DIR)/obj/drivers/mysql.o: CTEST_EXTRA = \
+  $(shell $(PKG_CONFIG) --cflags $(MYSQL_PC))
+
 $(CTEST_DIR)/mywire_test: spec/c/mywire_test.c $(CTEST_CORE_OBJ) \
-  $(CTEST_DIR)/obj/drivers/mywire.o $(CTEST_DIR)/cflags
+  $(MYWIRE_TEST_OBJ) $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)
-	$(CC) $(CTEST_CFLAGS) -Idrivers -MMD -MP -o $@ $< \
-	  $(CTEST_DIR)/obj/drivers/mywire.o $(CTEST_CORE_OBJ) $(CORE_LIBS)
+	$(CC) $(CTEST_CFLAGS) -Idrivers -MMD -MP -o $@ $< $(MYWIRE_TEST_OBJ) \
+	  $(CTEST_CORE_OBJ) $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs $(MYSQL_PC))
+
+# The live part of the C tests, once the servers run (scripts/test.sh).
+check-c-live: $(CTEST_DIR)/mywire_test
+	@MYWIRE_TEST_LIVE=1 bash scripts/run-c-tests.sh $(CTEST_DIR)/mywire_test
 
 # Kept between runs: make would otherwise delete them as intermediates.
-.SECONDARY: $(CTEST_CORE_OBJ) $(CTEST_DIR)/obj/drivers/mywire.o
+.SECONDARY: $(CTEST_CORE_OBJ) $(MYWIRE_TEST_OBJ)
 
 $(CTEST_DIR)/obj/%.o: %.c $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)
-	$(CC) $(CTEST_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CTEST_CFLAGS) $(CTEST_EXTRA) -MMD -MP -c -o $@ $<
 
 $(CTEST_DIR)/cflags: FORCE
 	@mkdir -p $(@D)

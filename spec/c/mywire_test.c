@@ -1399,9 +1399,323 @@ static void test_live(const char *urltext) {
 
 /* }==================================================================== */
 
+/* {====================================================================
+** (c) Parity: the same statements through drivers/mysql.c (libmariadb)
+**     and through the wire driver give the same results and errors
+** ===================================================================== */
+
+extern const sl_driver sl_driver_mysql;
+
+/* A call on driver d, its I/O moved over l's socket when it asks. */
+static int xcall(const sl_driver *d, live *l, int kind, sl_stmt *s,
+                 const char *sql, sl_error *err) {
+  int rc;
+  sl_error_clear(err);
+  for (;;) {
+    switch (kind) {
+    case K_STEP:
+      rc = d->step(s, err);
+      break;
+    default:
+      rc = d->exec(l->c, sql, err);
+      break;
+    }
+    if (rc != SL_AGAIN) return rc;
+    for (;;) {
+      sl_io io;
+      ssize_t got;
+      d->io(l->c, &io);
+      if (io.outlen > 0 && send_all(l->fd, io.out, io.outlen) != 0) return -1;
+      if (io.want == 0) break;
+      got = recv(l->fd, rbuf, io.want < sizeof rbuf ? io.want : sizeof rbuf, 0);
+      if (got <= 0) return -1;
+      if (d->feed(l->c, rbuf, (size_t)got, err) != SL_OK) return SL_ERROR;
+    }
+  }
+}
+
+static void dump_bytes(sl_buf *b, const char *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)p[i];
+    if (ch >= 32 && ch < 127 && ch != '\\')
+      sl_buf_addc(b, (char)ch);
+    else
+      sl_buf_addf(b, "\\x%02x", ch);
+  }
+}
+
+static void dump_error(sl_buf *b, const sl_error *e) {
+  sl_buf_addf(b, " ERROR kind=%d code=%lld state=%s msg=", (int)e->kind,
+              e->has_code ? e->code : -1, e->sqlstate);
+  dump_bytes(b, e->message, strlen(e->message));
+  sl_buf_addf(b, " constraint=%s table=%s column=%s", e->constraint_name,
+              e->table, e->column);
+}
+
+/* Runs sql (with params) on d and writes all it returns into b. */
+static void dump_run(const sl_driver *d, live *l, const char *sql,
+                     const sl_value *params, int n, sl_buf *b) {
+  sl_error err;
+  sl_stmt *s = NULL;
+  int rc, i;
+  sl_error_clear(&err);
+  if (d->prepare(l->c, sql, strlen(sql), n, &s, &err) != SL_OK ||
+      d->bind(s, params, n, &err) != SL_OK) {
+    dump_error(b, &err);
+    if (s != NULL) d->finalize(s);
+    return;
+  }
+  while ((rc = xcall(d, l, K_STEP, s, NULL, &err)) == SL_ROW) {
+    int nc = d->ncolumns(s);
+    sl_buf_adds(b, " [");
+    for (i = 0; i < nc; i++) {
+      sl_value v;
+      d->column(s, i, &v);
+      sl_buf_addf(b, "%s%s=", i ? ", " : "", d->column_name(s, i));
+      switch (v.type) {
+      case SL_V_NULL:
+        sl_buf_adds(b, "NULL");
+        break;
+      case SL_V_INT:
+        sl_buf_addf(b, "I%lld", (long long)v.u.i);
+        break;
+      case SL_V_FLOAT:
+        sl_buf_addf(b, "F%.17g", v.u.f);
+        break;
+      case SL_V_BOOL:
+        sl_buf_addf(b, "B%d", v.u.b);
+        break;
+      case SL_V_TEXT:
+        sl_buf_adds(b, "T'");
+        dump_bytes(b, v.u.s.p, v.u.s.n);
+        sl_buf_addc(b, '\'');
+        break;
+      default:
+        sl_buf_adds(b, "X'");
+        dump_bytes(b, v.u.s.p, v.u.s.n);
+        sl_buf_addc(b, '\'');
+        break;
+      }
+    }
+    sl_buf_addc(b, ']');
+  }
+  if (rc == SL_DONE) {
+    int has = 0;
+    long long id = d->last_insert_id(l->c, s, &has);
+    sl_buf_addf(b, " done affected=%lld id=%lld/%d", d->rows_affected(l->c, s),
+                id, has);
+  } else {
+    dump_error(b, &err);
+  }
+  d->finalize(s);
+}
+
+/* Replaces every @T in sql by name. */
+static void subst(const char *sql, const char *name, sl_buf *out) {
+  const char *p;
+  sl_buf_reset(out);
+  for (p = sql; *p; p++) {
+    if (p[0] == '@' && p[1] == 'T') {
+      sl_buf_adds(out, name);
+      p++;
+    } else {
+      sl_buf_addc(out, *p);
+    }
+  }
+}
+
+/* Replaces every name in b by @T. */
+static void unsubst(sl_buf *b, const char *name) {
+  sl_buf t;
+  size_t i, k = strlen(name);
+  sl_buf_init(&t);
+  for (i = 0; i < b->n; i++) {
+    if (i + k <= b->n && memcmp(b->p + i, name, k) == 0) {
+      sl_buf_adds(&t, "@T");
+      i += k - 1;
+    } else {
+      sl_buf_addc(&t, b->p[i]);
+    }
+  }
+  sl_buf_free(b);
+  *b = t;
+}
+
+static const char *const parity_setup[] = {
+    "DROP TABLE IF EXISTS @T_c", "DROP TABLE IF EXISTS @T",
+    "CREATE TABLE @T (id INT AUTO_INCREMENT PRIMARY KEY, ti TINYINT, "
+    "tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, mu MEDIUMINT UNSIGNED, "
+    "i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED, f FLOAT, "
+    "d DOUBLE, de DECIMAL(20,6), dt DATE, dtm DATETIME(6), "
+    "ts TIMESTAMP(3) NULL, tm TIME(2), y YEAR, c CHAR(3), "
+    "vc VARCHAR(20) UNIQUE, tx TEXT, bl BLOB, vb VARBINARY(10), "
+    "bn BINARY(4), b1 BIT(1), b64 BIT(64), e ENUM('a','b'), "
+    "st SET('x','y'), j JSON, g POINT, bo BOOLEAN, "
+    "nn VARCHAR(5) NOT NULL DEFAULT 'z', CONSTRAINT chk_@T CHECK (ti <> 99))",
+    "CREATE TABLE @T_c (id INT PRIMARY KEY, pid INT, CONSTRAINT fk_@T "
+    "FOREIGN KEY (pid) REFERENCES @T (id))",
+    NULL};
+
+typedef struct pstmt {
+  const char *sql;
+  const char *types; /* one letter per parameter: i f t b x n */
+} pstmt;
+
+static const pstmt parity_stmts[] = {
+    {"INSERT INTO @T (ti,tu,si,mi,mu,i,iu,bi,bu,f,d,de,dt,dtm,ts,tm,y,c,vc,"
+     "tx,bl,vb,bn,b1,b64,e,st,j,g,bo) VALUES (-128,255,-32768,-8388608,"
+     "16777215,-2147483648,4294967295,-9223372036854775808,"
+     "18446744073709551615,1.1,2.5e-300,'-12345678901234.123456',"
+     "'1000-01-01','9999-12-31 23:59:59.999999','2038-01-19 03:14:07.5',"
+     "'-838:59:59.99',2155,'ab','v1','text \xc3\xa9',x'00ff','vb',x'01',"
+     "b'1',b'1111111111111111111111111111111111111111111111111111111111111111',"
+     "'b','x,y','{\"a\": [1, 2]}',POINT(1,2),TRUE)",
+     ""},
+    {"INSERT INTO @T (vc, f, d, de) VALUES (?, ?, ?, ?)", "tfnt"},
+    {"INSERT INTO @T (vc, f, d) VALUES (?, ?, ?)", "tfn"},
+    {"INSERT INTO @T (vc, bl, bo, i, tm) VALUES (?, ?, ?, ?, '25:00:01')",
+     "txbi"},
+    {"SELECT * FROM @T ORDER BY id", ""},
+    {"SELECT id, vc FROM @T WHERE id > ? ORDER BY id", "i"},
+    {"UPDATE @T SET i = 42 WHERE vc IN ('v1', 'v3')", ""},
+    {"INSERT INTO @T (vc) VALUES ('v1')", ""},
+    {"INSERT INTO @T_c VALUES (1, 999)", ""},
+    {"INSERT INTO @T (vc, nn) VALUES ('v9', NULL)", ""},
+    {"INSERT INTO @T (vc) VALUES ('this is way too long for it')", ""},
+    {"INSERT INTO @T (vc, ti) VALUES ('v10', 99)", ""},
+    {"INSERT INTO @T (vc, tu) VALUES ('v11', 300)", ""},
+    {"SELEC 1", ""},
+    {"SELECT * FROM mywire_nope", ""},
+    {"INSERT INTO @T (vc) VALUES ('r1'), ('r2') RETURNING id, vc", ""},
+    {"DELETE FROM @T WHERE vc LIKE 'r%' RETURNING id", ""},
+    {"SELECT 1, -1, 1.5, 'x', NULL, 18446744073709551615, 1e308, "
+     "CAST('2020-01-01' AS DATE), CAST('10:00:00' AS TIME), 1 = 1, "
+     "x'ff', CAST(12.5 AS DECIMAL(5,2))",
+     ""},
+    {"SELECT ?, ?, ?, ?, ?, ?", "iftbxn"},
+    {"SELECT ? + 1, CONCAT(?, 'x'), ? * 2", "itf"},
+    {"SELECT COUNT(*), SUM(i), AVG(i), MAX(dtm), GROUP_CONCAT(vc ORDER BY vc) "
+     "FROM @T",
+     ""},
+    {"DELETE FROM @T WHERE vc = 'nomatch'", ""},
+    {"WITH x AS (SELECT 1 AS a UNION ALL SELECT 2) SELECT a FROM x", ""},
+    {"SELECT ST_AsText(g), JSON_EXTRACT(j, '$.a'), b64 + 0, b1 FROM @T", ""},
+    {"REPLACE INTO @T (id, vc) VALUES (1, 'v1r')", ""},
+    {"INSERT INTO @T (vc) VALUES (?)", "i"},
+    {"SELECT ?", "tt"},
+    {NULL, NULL}};
+
+static void params_of(const char *types, sl_value *pv) {
+  int i;
+  for (i = 0; types[i]; i++) {
+    switch (types[i]) {
+    case 'i':
+      pv[i].type = SL_V_INT;
+      /* beyond 2^53 where the column is a plain parameter */
+      pv[i].u.i = strcmp(types, "iftbxn") == 0 ? 9000000000000000001LL : 42;
+      break;
+    case 'f':
+      pv[i].type = SL_V_FLOAT;
+      pv[i].u.f = 3.25;
+      break;
+    case 't':
+      pv[i].type = SL_V_TEXT;
+      pv[i].u.s.p = i == 0 ? (types[1] == 'f' ? "v2" : "v3") : "t\xc3\xa9xt";
+      pv[i].u.s.n = strlen(pv[i].u.s.p);
+      break;
+    case 'b':
+      pv[i].type = SL_V_BOOL;
+      pv[i].u.b = 1;
+      break;
+    case 'x':
+      pv[i].type = SL_V_BLOB;
+      pv[i].u.s.p = "\0\1\2";
+      pv[i].u.s.n = 3;
+      break;
+    default:
+      pv[i].type = SL_V_NULL;
+      break;
+    }
+  }
+}
+
+static void test_parity(const url *u) {
+  live lm, lw;
+  sl_connopts o;
+  sl_error err;
+  sl_buf bm, bw, sql;
+  int i, same = 0, total = 0;
+  char port[16];
+  memset(&o, 0, sizeof o);
+  snprintf(port, sizeof port, "%s", u->port);
+  o.host = u->host;
+  o.port = atoi(u->port);
+  o.user = u->user;
+  o.password = u->pw;
+  o.database = u->db;
+  lm.fd = -1;
+  if (sl_driver_mysql.connect(&o, &lm.c, &err) != SL_OK) {
+    printf("     mysql driver: %s\n", err.message);
+    failed++;
+    return;
+  }
+  CHECK(lconnect(&lw, u, u->user, u->pw, NULL, NULL, &err) == SL_OK);
+  sl_buf_init(&bm);
+  sl_buf_init(&bw);
+  sl_buf_init(&sql);
+  for (i = 0; parity_setup[i] != NULL; i++) {
+    subst(parity_setup[i], "mw_pm", &sql);
+    CHECK(xcall(&sl_driver_mysql, &lm, K_EXEC, NULL, sql.p, &err) == SL_OK);
+    subst(parity_setup[i], "mw_pw", &sql);
+    CHECK(xcall(D, &lw, K_EXEC, NULL, sql.p, &err) == SL_OK);
+  }
+  for (i = 0; parity_stmts[i].sql != NULL; i++) {
+    sl_value pv[8];
+    int n = (int)strlen(parity_stmts[i].types);
+    params_of(parity_stmts[i].types, pv);
+    if (strcmp(parity_stmts[i].sql, "SELECT ?") == 0) n = 2; /* wrong */
+    sl_buf_reset(&bm);
+    sl_buf_reset(&bw);
+    subst(parity_stmts[i].sql, "mw_pm", &sql);
+    dump_run(&sl_driver_mysql, &lm, sql.p, pv, n, &bm);
+    subst(parity_stmts[i].sql, "mw_pw", &sql);
+    dump_run(D, &lw, sql.p, pv, n, &bw);
+    unsubst(&bm, "mw_pm");
+    unsubst(&bw, "mw_pw");
+    total++;
+    if (bm.n == bw.n && memcmp(bm.p, bw.p, bm.n) == 0) {
+      same++;
+    } else {
+      printf("     differs: %s\n       mysql: %s\n      mywire: %s\n",
+             parity_stmts[i].sql, bm.p, bw.p);
+    }
+    if (getenv("MYWIRE_TEST_VERBOSE")) printf("  %s\n    %s\n", sql.p, bw.p);
+  }
+  CHECK(same == total);
+  /* exec, transaction verbs and in_transaction */
+  CHECK(sl_driver_mysql.begin(lm.c, NULL, &err) == SL_OK);
+  CHECK(sl_driver_mysql.in_transaction(lm.c) == 1);
+  CHECK(sl_driver_mysql.rollback(lm.c, &err) == SL_OK);
+  for (i = 0; parity_setup[i] != NULL && i < 2; i++) {
+    subst(parity_setup[i], "mw_pm", &sql);
+    xcall(&sl_driver_mysql, &lm, K_EXEC, NULL, sql.p, &err);
+    subst(parity_setup[i], "mw_pw", &sql);
+    xcall(D, &lw, K_EXEC, NULL, sql.p, &err);
+  }
+  sl_buf_free(&bm);
+  sl_buf_free(&bw);
+  sl_buf_free(&sql);
+  sl_driver_mysql.close(lm.c);
+  lclose(&lw);
+}
+
+/* }==================================================================== */
+
 int main(int argc, char **argv) {
   const char *u = getenv("SLEET_TEST_MYSQL_URL");
-  int live_only = argc > 1 && strcmp(argv[1], "--live") == 0;
+  int live_only = (argc > 1 && strcmp(argv[1], "--live") == 0) ||
+                  getenv("MYWIRE_TEST_LIVE") != NULL;
   sl_buf_init(&P);
   if (!live_only) {
     test_scrambles();
@@ -1414,7 +1728,9 @@ int main(int argc, char **argv) {
     test_spool_and_zombie();
   }
   if (u != NULL && *u != '\0') {
+    url pu;
     test_live(u);
+    if (parse_url(u, &pu) == 0) test_parity(&pu);
   } else if (live_only) {
     printf("--live: SLEET_TEST_MYSQL_URL is not set\n");
     failed++;

@@ -1394,6 +1394,22 @@ static void test_live(const char *urltext) {
     D->finalize(q);
   }
   CHECK(lexec(&l, "DROP USER 'mywire_pw'@'%'") == SL_OK);
+  {
+    /* the password user scripts/servers.sh makes */
+    const char *pw = getenv("SLEET_TEST_MYSQL_PW_URL");
+    url pu;
+    if (pw != NULL && parse_url(pw, &pu) == 0) {
+      CHECK(lconnect(&l2, &pu, pu.user, pu.pw, NULL, NULL, &err) == SL_OK);
+      lclose(&l2);
+      CHECK(lconnect(&l2, &pu, pu.user, "not-it", NULL, NULL, &err) ==
+            SL_ERROR);
+      CHECK(err.kind == SL_EK_CONNECTION && err.code == 1045);
+      lclose(&l2);
+    } else {
+      printf("skipped: SLEET_TEST_MYSQL_PW_URL is not set\n");
+      skipped++;
+    }
+  }
   lclose(&l);
 }
 

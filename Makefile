@@ -94,7 +94,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 # brings its own client library.
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
-DRIVER_SRC := drivers/sqlite.c
+DRIVER_SRC := drivers/sqlite.c drivers/proxy.c
 DRIVER_SRC += drivers/mywire.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
@@ -130,12 +130,18 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
   $(BUILD)/obj/driver-mysql/lua_driver.o \
   $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
+# A driver for the specs only (never installed): SQLite with the waits of a
+# wire driver, for the host-I/O paths of the binding.
+HOSTIO_MODULE := $(BUILD)/sleet/driver/hostio.so
+HOSTIO_OBJ := $(BUILD)/obj/spec/support/hostio_driver.o \
+  $(BUILD)/obj/driver-hostio/lua_driver.o $(BUILD)/obj/drivers/sqlite.o \
+  $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all core drivers asan luajit check-c check-c-live fuzz fuzz-build example host \
   host-threads host-static static test \
   lint format format-check rock bench clean FORCE
 
-all: $(MODULE) $(DRIVER_MODULES)
+all: $(MODULE) $(DRIVER_MODULES) $(HOSTIO_MODULE)
 core: $(MODULE)
 drivers: $(DRIVER_MODULES)
 
@@ -162,6 +168,10 @@ $(MYSQL_MODULE): $(MYSQL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $(MYSQL_OBJ) $(ALL_LDFLAGS) \
 	  $(shell $(PKG_CONFIG) --libs $(MYSQL_PC))
+
+$(HOSTIO_MODULE): $(HOSTIO_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(HOSTIO_OBJ) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(MODULE): $(OBJ)
 	@mkdir -p $(@D)
@@ -239,7 +249,7 @@ FUZZ_CFLAGS := $(WARN) -Wno-string-concatenation -O1 -g $(FUZZ_SAN) \
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
   $(FUZZ_DIR)/obj/drivers/sqlite.o
-FUZZ_BIND_OBJ += $(FUZZ_DIR)/obj/drivers/mywire.o
+FUZZ_BIND_OBJ += $(FUZZ_DIR)/obj/drivers/proxy.o $(FUZZ_DIR)/obj/drivers/mywire.o
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
   $(FUZZ_DIR)/nested_fuzz
 FUZZ_BIN += $(FUZZ_DIR)/mywire_fuzz

@@ -29,7 +29,14 @@
 ** on that connection except finalize() (which never waits: a server-side
 ** release is sent with the next request) and close(). prepare(),
 ** prepare_persistent() and bind() never return SL_AGAIN: the work they
-** would send waits for the first step().
+** would send waits for the first step(). reset() and finalize() of a
+** statement whose result was not read to its end (get(), a loop left early)
+** never wait either: the driver reads and drops the rest of that result at
+** the start of the next pending call. A statement still being read (an
+** open iterator) while another statement or verb runs on the connection
+** keeps its rows: the driver reads the rest of its result into that
+** statement's own buffer before it sends the new request, and later step()s
+** of the first statement are served from there.
 **
 ** Reuse: the binding keeps statements made by prepare_persistent() (query
 ** prepare() and its per-connection statement cache) and runs them again
@@ -176,6 +183,9 @@ typedef struct sl_driver {
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;
+/* drivers/proxy.c: the statements go to a function of the host */
+extern const sl_driver sl_driver_pgproxy, sl_driver_myproxy,
+    sl_driver_sqliteproxy;
 extern const sl_driver sl_driver_mywire;
 
 #endif

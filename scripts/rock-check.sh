@@ -80,8 +80,8 @@ end
 
 -- What belongs to whom.
 local core = arg[1]
--- drivers built into the core: SQLite and the wire-protocol engines
-local builtin = { sqlite = true, mywire = true, pgwire = true }
+-- drivers built into the core: SQLite, the proxies, the wire-protocol engines
+local builtin = { sqlite = true, proxy = true, mywire = true, pgwire = true }
 for file, where in pairs(listed) do
   local driver = file:match("^drivers/(.+)%.c$")
   if (file == "ext/lua_driver.c" or (driver and not builtin[driver]))

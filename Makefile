@@ -7,6 +7,7 @@
 #   make LUA=luajit      the same in build-luajit/, against LuaJIT 2.1
 #   make asan            the same in build-asan/, with ASan + UBSan
 #   make check-c         build and run the C unit tests (spec/c/*_test.c)
+#   make check-c-live    the C tests that need the servers (SLEET_TEST_*)
 #   make fuzz            build the libFuzzer targets (clang) and run each
 #                        for FUZZ_SECONDS (60) from its seed corpus
 #                        spec/fuzz/corpus/<target>/ (scripts/fuzz.sh):
@@ -15,6 +16,8 @@
 #                          snapshot  mutated drizzle-kit and sleet
 #                                    snapshots parsed and diffed in pairs
 #                          nested    the nested-row JSON decoder
+#                          mywire    server bytes read by the MySQL
+#                                    wire driver
 #                        (FUZZ_WORK=DIR: where new and crashing inputs
 #                        go, build/fuzz/ by default)
 #   make fuzz-build      build them alone, into build/fuzz/
@@ -64,7 +67,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson \
   libcrypto)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson libcrypto)
 # The C tests link the core alone; the diff tests apply DDL on SQLite.
-CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3)
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3 libcrypto)
 
 WARN := -std=c99 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
   -Wmissing-prototypes -Wundef -Wwrite-strings -Wpedantic
@@ -92,6 +95,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
 DRIVER_SRC := drivers/sqlite.c drivers/proxy.c
+DRIVER_SRC += drivers/mywire.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 MODULE := $(BUILD)/sleet/core.so
@@ -133,7 +137,7 @@ HOSTIO_OBJ := $(BUILD)/obj/spec/support/hostio_driver.o \
   $(BUILD)/obj/driver-hostio/lua_driver.o $(BUILD)/obj/drivers/sqlite.o \
   $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all core drivers asan luajit check-c fuzz fuzz-build example host \
+.PHONY: all core drivers asan luajit check-c check-c-live fuzz fuzz-build example host \
   host-threads host-static static test \
   lint format format-check rock bench clean FORCE
 
@@ -197,12 +201,29 @@ $(CTEST_DIR)/%_test: spec/c/%_test.c $(CTEST_CORE_OBJ) $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CTEST_CFLAGS) -MMD -MP -o $@ $< $(CTEST_CORE_OBJ) $(CORE_LIBS)
 
+# The MySQL wire driver's test drives drivers/mywire.c through its vtable,
+# beside drivers/mysql.c (libmariadb) whose results it must equal.
+MYWIRE_TEST_OBJ := $(CTEST_DIR)/obj/drivers/mywire.o \
+  $(CTEST_DIR)/obj/drivers/mysql.o
+$(CTEST_DIR)/obj/drivers/mysql.o: CTEST_EXTRA = \
+  $(shell $(PKG_CONFIG) --cflags $(MYSQL_PC))
+
+$(CTEST_DIR)/mywire_test: spec/c/mywire_test.c $(CTEST_CORE_OBJ) \
+  $(MYWIRE_TEST_OBJ) $(CTEST_DIR)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(CTEST_CFLAGS) -Idrivers -MMD -MP -o $@ $< $(MYWIRE_TEST_OBJ) \
+	  $(CTEST_CORE_OBJ) $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs $(MYSQL_PC))
+
+# The live part of the C tests, once the servers run (scripts/test.sh).
+check-c-live: $(CTEST_DIR)/mywire_test
+	@MYWIRE_TEST_LIVE=1 bash scripts/run-c-tests.sh $(CTEST_DIR)/mywire_test
+
 # Kept between runs: make would otherwise delete them as intermediates.
-.SECONDARY: $(CTEST_CORE_OBJ)
+.SECONDARY: $(CTEST_CORE_OBJ) $(MYWIRE_TEST_OBJ)
 
 $(CTEST_DIR)/obj/%.o: %.c $(CTEST_DIR)/cflags
 	@mkdir -p $(@D)
-	$(CC) $(CTEST_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CTEST_CFLAGS) $(CTEST_EXTRA) -MMD -MP -c -o $@ $<
 
 $(CTEST_DIR)/cflags: FORCE
 	@mkdir -p $(@D)
@@ -230,6 +251,7 @@ FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
   $(DRIVER_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
   $(FUZZ_DIR)/nested_fuzz
+FUZZ_BIN += $(FUZZ_DIR)/mywire_fuzz
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -246,6 +268,12 @@ $(FUZZ_DIR)/nested_fuzz: spec/fuzz/nested_fuzz.c $(FUZZ_CORE_OBJ) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
 	  $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ) $(shell $(PKG_CONFIG) --libs \
 	  lua5.4 sqlite3 jansson libcrypto) -lm
+
+# mywire: server bytes read by the MySQL wire driver (core and driver).
+$(FUZZ_DIR)/mywire_fuzz: spec/fuzz/mywire_fuzz.c $(FUZZ_CORE_OBJ) \
+  $(FUZZ_DIR)/obj/drivers/mywire.o $(FUZZ_DIR)/cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	  $(FUZZ_DIR)/obj/drivers/mywire.o $(FUZZ_CORE_OBJ) $(CORE_LIBS) -lm
 
 .SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ)
 

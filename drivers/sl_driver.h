@@ -193,5 +193,6 @@ extern const sl_driver sl_driver_sqlite;
 /* drivers/proxy.c: the statements go to a function of the host */
 extern const sl_driver sl_driver_pgproxy, sl_driver_myproxy,
     sl_driver_sqliteproxy;
+extern const sl_driver sl_driver_mywire;
 
 #endif

@@ -134,7 +134,7 @@ static int seed_data(lua_State *L) {
     for (j = 0; j < n; j++) {
       size_t len;
       const char *s;
-      lua_rawgeti(L, -1, (lua_Integer)j + 1);
+      lua_rawgeti(L, -1, (int)j + 1);
       s = lua_tolstring(L, -1, &len);
       if (s == NULL)
         return sl_lua_usage(L, "seed data: %s[%d] is not a string",
@@ -242,7 +242,7 @@ static sl_seed_gen *read_gen(lua_State *L, int idx, seedtable *st, int keep) {
     n = lua_rawlen(L, -1);
     vals = alloc(L, st->arena, n * sizeof *vals);
     for (i = 0; i < n; i++) {
-      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      lua_rawgeti(L, -1, (int)i + 1);
       to_val(L, lua_gettop(L), st->arena, &vals[i]);
       lua_pop(L, 1);
     }
@@ -261,10 +261,10 @@ static sl_seed_gen *read_gen(lua_State *L, int idx, seedtable *st, int keep) {
     cumw = alloc(L, st->arena, n * sizeof *cumw);
     lua_getfield(L, idx, "weights");
     for (i = 0; i < n; i++) {
-      lua_rawgeti(L, subs_idx, (lua_Integer)i + 1);
+      lua_rawgeti(L, subs_idx, (int)i + 1);
       subs[i] = read_gen(L, lua_gettop(L), st, keep);
       lua_pop(L, 1);
-      lua_rawgeti(L, subs_idx + 1, (lua_Integer)i + 1);
+      lua_rawgeti(L, subs_idx + 1, (int)i + 1);
       total += (uint64_t)lua_tointeger(L, -1);
       cumw[i] = total;
       lua_pop(L, 1);
@@ -283,7 +283,7 @@ static sl_seed_gen *read_gen(lua_State *L, int idx, seedtable *st, int keep) {
     if (g->pcol < 0 || g->pcol >= p->t.ncols)
       sl_lua_usage(L, "seed: parent column out of range");
     lua_pushvalue(L, -1);
-    lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
+    lua_rawseti(L, keep, (int)lua_rawlen(L, keep) + 1);
   }
   lua_pop(L, 1);
   lua_getfield(L, idx, "prefix");
@@ -293,7 +293,7 @@ static sl_seed_gen *read_gen(lua_State *L, int idx, seedtable *st, int keep) {
     if (n < 1) sl_lua_usage(L, "seed: prefix must not be empty");
     prefix = alloc(L, st->arena, n * sizeof *prefix);
     for (i = 0; i < n; i++) {
-      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      lua_rawgeti(L, -1, (int)i + 1);
       prefix[i] = (uint64_t)lua_tointeger(L, -1);
       lua_pop(L, 1);
     }
@@ -456,7 +456,7 @@ static int table_fill(lua_State *L) {
       sl_seed_value(&st->t, cols[i], (uint64_t)r, &st->buf, &v);
       if (st->buf.oom) return luaL_error(L, "not enough memory");
       push_val(L, &v, &st->t, 1);
-      lua_rawseti(L, 2, out++);
+      lua_rawseti(L, 2, (int)out++);
     }
   }
   lua_pushinteger(L, out - 1);

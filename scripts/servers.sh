@@ -12,6 +12,8 @@
 #                         starts that same server (spec/pg_restart_spec.lua)
 #   SLEET_TEST_MYSQL_URL  mysql://root@127.0.0.1:PORT/sleet_test
 #   SLEET_TEST_MYSQL_SOCKET  the unix socket of that same server
+#   SLEET_TEST_MYSQL_PW_URL  a user of that server with a password
+#                         (mysql_native_password), for the auth specs
 #
 # stop_servers stops exactly the servers started here, by data directory
 # (pg_ctl -D) and by pid (mariadbd), never by process name, and removes
@@ -207,6 +209,13 @@ start_mysql() {
         cat "$dir/create.log" >&2
         return 1
       fi
+      # a user with a password, for the auth matrix of the wire driver
+      if mariadb --no-defaults --socket="$dir/sock" -uroot -e "CREATE USER \
+        'sleet_pw'@'%' IDENTIFIED VIA mysql_native_password USING \
+        PASSWORD('sleet-pw'); GRANT ALL ON sleet_test.* TO 'sleet_pw'@'%'" \
+        2>>"$dir/create.log"; then
+        export SLEET_TEST_MYSQL_PW_URL="mysql://sleet_pw:sleet-pw@127.0.0.1:$port/sleet_test"
+      fi
       export SLEET_TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/sleet_test"
       export SLEET_TEST_MYSQL_SOCKET="$dir/sock"
       echo "servers: MariaDB listens on 127.0.0.1:$port"
@@ -262,7 +271,7 @@ stop_mysql() {
     wait "$pid" 2>/dev/null
     SLEET_MY_PID=
   fi
-  unset SLEET_TEST_MYSQL_URL SLEET_TEST_MYSQL_SOCKET
+  unset SLEET_TEST_MYSQL_URL SLEET_TEST_MYSQL_SOCKET SLEET_TEST_MYSQL_PW_URL
 }
 
 # Stops both servers and removes their directories; safe to call again.

@@ -16,6 +16,8 @@
 #             sleet and both drivers load from it
 #   pg-server a throwaway PostgreSQL on 127.0.0.1 (scripts/servers.sh)
 #   my-server a throwaway MariaDB on 127.0.0.1
+#   check-c-live  the C tests that need a server: the MySQL wire driver
+#             over a real socket, and its parity with the libmariadb driver
 #   nginx     a throwaway nginx with the Lua module on 127.0.0.1, serving
 #             sleet's LuaJIT build to spec/nginx_spec.lua (scripts/nginx.sh)
 #   example   examples/blog/main.lua runs on in-memory SQLite
@@ -236,6 +238,10 @@ else
 fi
 
 start_servers
+
+if [[ -n ${SLEET_TEST_MYSQL_URL:-} ]]; then
+  suite check-c-live make --no-print-directory -j"$JOBS" WERROR=1 check-c-live
+fi
 
 # nginx with the Lua module, serving sleet built for its LuaJIT to the
 # request specs (spec/nginx_spec.lua), once the databases run.

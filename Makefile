@@ -63,8 +63,9 @@ BUILD ?= $(DEFAULT_BUILD)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson \
   libcrypto)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson libcrypto)
-# The C tests link the core alone; the diff tests apply DDL on SQLite.
-CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3)
+# The C tests link the core alone; the diff tests apply DDL on SQLite, the
+# wire engine needs libcrypto.
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3 libcrypto)
 
 WARN := -std=c99 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
   -Wmissing-prototypes -Wundef -Wwrite-strings -Wpedantic

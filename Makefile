@@ -92,7 +92,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 # brings its own client library.
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
-DRIVER_SRC := drivers/sqlite.c
+DRIVER_SRC := drivers/sqlite.c drivers/pgwire.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 MODULE := $(BUILD)/sleet/core.so
@@ -102,8 +102,8 @@ MODULE := $(BUILD)/sleet/core.so
 CTEST_DIR := build/c
 CTEST_SRC := $(sort $(wildcard spec/c/*_test.c))
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(CTEST_DIR)/%)
-CTEST_CORE_OBJ := $(CORE_SRC:%.c=$(CTEST_DIR)/obj/%.o)
-CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext \
+CTEST_CORE_OBJ := $(CORE_SRC:%.c=$(CTEST_DIR)/obj/%.o) $(CTEST_DIR)/obj/drivers/pgwire.o
+CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext -Idrivers \
   $(shell $(PKG_CONFIG) --cflags jansson) $(CFLAGS)
 
 FORMAT_FILES = $(wildcard ext/*.c ext/*.h drivers/*.c drivers/*.h \

@@ -183,5 +183,6 @@ typedef struct sl_driver {
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;
+extern const sl_driver sl_driver_pgwire;
 
 #endif

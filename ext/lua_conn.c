@@ -109,7 +109,8 @@ struct lcursor {
 };
 
 /* The drivers core.connect knows, by name. */
-static const sl_driver *const drivers[] = {&sl_driver_sqlite, NULL};
+static const sl_driver *const drivers[] = {&sl_driver_sqlite, &sl_driver_pgwire,
+                                           NULL};
 
 /* {====================================================================
 ** Cursors

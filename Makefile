@@ -92,7 +92,7 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 # brings its own client library.
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
-DRIVER_SRC := drivers/sqlite.c drivers/pgwire.c
+DRIVER_SRC := drivers/sqlite.c drivers/proxy.c drivers/pgwire.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 MODULE := $(BUILD)/sleet/core.so
@@ -127,12 +127,18 @@ MYSQL_OBJ := $(BUILD)/obj/drivers/mysql.o \
   $(BUILD)/obj/driver-mysql/lua_driver.o \
   $(DRIVER_COMMON:%.c=$(BUILD)/obj/%.o)
 DRIVER_MODULES := $(PG_MODULE) $(MYSQL_MODULE)
+# A driver for the specs only (never installed): SQLite with the waits of a
+# wire driver, for the host-I/O paths of the binding.
+HOSTIO_MODULE := $(BUILD)/sleet/driver/hostio.so
+HOSTIO_OBJ := $(BUILD)/obj/spec/support/hostio_driver.o \
+  $(BUILD)/obj/driver-hostio/lua_driver.o $(BUILD)/obj/drivers/sqlite.o \
+  $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all core drivers asan luajit check-c fuzz fuzz-build example host \
   host-threads host-static static test \
   lint format format-check rock bench clean FORCE
 
-all: $(MODULE) $(DRIVER_MODULES)
+all: $(MODULE) $(DRIVER_MODULES) $(HOSTIO_MODULE)
 core: $(MODULE)
 drivers: $(DRIVER_MODULES)
 
@@ -159,6 +165,10 @@ $(MYSQL_MODULE): $(MYSQL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $(MYSQL_OBJ) $(ALL_LDFLAGS) \
 	  $(shell $(PKG_CONFIG) --libs $(MYSQL_PC))
+
+$(HOSTIO_MODULE): $(HOSTIO_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(HOSTIO_OBJ) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(MODULE): $(OBJ)
 	@mkdir -p $(@D)

@@ -183,6 +183,9 @@ typedef struct sl_driver {
 } sl_driver;
 
 extern const sl_driver sl_driver_sqlite;
+/* drivers/proxy.c: the statements go to a function of the host */
+extern const sl_driver sl_driver_pgproxy, sl_driver_myproxy,
+    sl_driver_sqliteproxy;
 extern const sl_driver sl_driver_pgwire;
 
 #endif

@@ -78,6 +78,13 @@ struct lconn {
   lstmt *kept;               /* statements of prepared statements */
   lua_Integer session;       /* the innermost open session (setsession) */
   int lost;                  /* closed because the driver lost it */
+  /* host-I/O drivers: the call waiting for the host to move bytes (P_*),
+  ** made again by conn:again(); its object (a cursor, a batch's state) is
+  ** in the user value's [2] */
+  int pending;
+  lcursor *pending_cur; /* P_ITER: the iterating cursor */
+  int pending_verb;     /* P_VERB: which one (V_*) */
+  char *pending_arg;    /* P_VERB: savepoint name; P_BEGIN: mode (malloc'd) */
   /* counters of conn:stats() */
   lua_Integer nprepared; /* native statements created */
   lua_Integer nreused;   /* runs that reused a kept statement */
@@ -85,6 +92,7 @@ struct lconn {
 };
 
 enum { CUR_NEW, CUR_OPEN, CUR_DONE, CUR_ABORTED };
+enum { P_NONE, P_READY, P_CURSOR, P_ITER, P_BATCH, P_VERB, P_BEGIN, P_QUIT };
 enum { M_ALL, M_GET, M_VALUES, M_RUN, M_ITER };
 
 struct lcursor {
@@ -106,11 +114,22 @@ struct lcursor {
   int ncols;   /* raw rows: columns keyed */
   int recycle; /* handed back to the connection when done (arena kept) */
   const sl_value *pending; /* batch: encoded values not bound yet */
+  int nrows;               /* all/values waiting on host I/O: rows so far */
 };
 
+/* The value host-I/O calls return while the host must move bytes
+** (core.AGAIN). */
+static const char again_key = 'a';
+#define push_again(L) lua_pushlightuserdata(L, (void *)&again_key)
+
+void sl_lua_push_again(lua_State *L) {
+  push_again(L);
+}
+
 /* The drivers core.connect knows, by name. */
-static const sl_driver *const drivers[] = {&sl_driver_sqlite, &sl_driver_pgwire,
-                                           NULL};
+static const sl_driver *const drivers[] = {
+    &sl_driver_sqlite,      &sl_driver_pgproxy, &sl_driver_myproxy,
+    &sl_driver_sqliteproxy, &sl_driver_pgwire,  NULL};
 
 /* {====================================================================
 ** Cursors
@@ -133,6 +152,11 @@ static void lstmt_drop(lstmt *ls, const sl_driver *drv);
 /* Finalizes the statement (or gives a kept one back, reset), frees the
 ** parameters and unlinks; idempotent. */
 static void cursor_release(lcursor *cur) {
+  if (cur->conn != NULL && cur->conn->pending_cur == cur) {
+    /* an iterator given up while it waited: the driver drops the rest */
+    cur->conn->pending = P_NONE;
+    cur->conn->pending_cur = NULL;
+  }
   if (cur->stmt != NULL && cur->ls != NULL) {
     lstmt *ls = cur->ls;
     sl_error ignored;
@@ -181,6 +205,10 @@ static void conn_shut(lconn *lc) {
   release_kept(lc);
   lc->drv->close(lc->c);
   lc->c = NULL;
+  lc->pending = P_NONE;
+  lc->pending_cur = NULL;
+  free(lc->pending_arg);
+  lc->pending_arg = NULL;
 }
 
 /* After err: a connection the driver reports lost (kind connection) is
@@ -705,6 +733,8 @@ static int push_row(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
 ** Execution
 ** ===================================================================== */
 
+static void check_idle(lua_State *L, lconn *lc);
+
 /* The iterator of iter mode. Upvalues: the cursor, the key table. */
 static int cursor_next(lua_State *L) {
   lcursor *cur = lua_touserdata(L, lua_upvalueindex(1));
@@ -716,8 +746,23 @@ static int cursor_next(lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
+  if (cur->conn != NULL && cur->conn->pending != P_NONE &&
+      !(cur->conn->pending == P_ITER && cur->conn->pending_cur == cur)) {
+    lconn *lc = cur->conn;
+    cursor_release(cur);
+    check_idle(L, lc);
+  }
   sl_error_clear(&err);
   rc = cursor_step(cur, &err);
+  if (cur->conn != NULL) {
+    /* host I/O: the iterator is called again once the bytes moved */
+    cur->conn->pending = rc == SL_AGAIN ? P_ITER : P_NONE;
+    cur->conn->pending_cur = rc == SL_AGAIN ? cur : NULL;
+  }
+  if (rc == SL_AGAIN) {
+    push_again(L);
+    return 1;
+  }
   if (rc == SL_ROW) {
     lua_settop(L, 0);
     lua_pushvalue(L, lua_upvalueindex(2));
@@ -764,9 +809,13 @@ static int start(lcursor *cur, lstmt *pin, const sl_value *values, int nvalues,
 }
 
 /* Steps a started cursor to its end in its mode (all, get, values, run)
-** and pushes the result, releasing the cursor; kidx holds the key table.
-** On failure pushes nothing and leaves the cursor to the caller. */
-static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
+** and pushes the result, releasing the cursor; kidx holds the key table,
+** curidx the cursor. On failure pushes nothing and leaves the cursor to the
+** caller. SL_AGAIN (host-I/O drivers): pushes nothing; the rows read so far
+** wait in the cursor's user value ([3]) and the keys too ([4]), and the
+** next collect goes on from there. */
+static int collect(lua_State *L, lcursor *cur, int curidx, int kidx,
+                   sl_error *err) {
   int rc, n, top = lua_gettop(L);
   switch (cur->mode) {
   case M_RUN: {
@@ -774,7 +823,7 @@ static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
     int has_id = 0;
     while ((rc = cursor_step(cur, err)) == SL_ROW)
       ;
-    if (rc != SL_DONE) return SL_ERROR;
+    if (rc != SL_DONE) return rc;
     changed = cur->drv->rows_affected(cur->conn->c, cur->stmt);
     id = cur->drv->last_insert_id(cur->conn->c, cur->stmt, &has_id);
     cursor_release(cur);
@@ -789,7 +838,7 @@ static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
   }
   case M_GET:
     rc = cursor_step(cur, err);
-    if (rc == SL_ERROR) return SL_ERROR;
+    if (rc == SL_ERROR || rc == SL_AGAIN) return rc;
     if (rc == SL_DONE) {
       cursor_release(cur);
       lua_pushnil(L);
@@ -799,8 +848,15 @@ static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
     cursor_release(cur);
     return SL_OK;
   default: /* all, values */
-    lua_newtable(L);
-    n = 0;
+    if (cur->nrows > 0) {
+      sl_lua_getuv(L, curidx);
+      lua_rawgeti(L, -1, 3);
+      lua_remove(L, -2);
+      n = cur->nrows;
+    } else {
+      lua_newtable(L);
+      n = 0;
+    }
     while ((rc = cursor_step(cur, err)) == SL_ROW) {
       if (push_row(L, cur, kidx, err) != SL_OK) {
         lua_settop(L, top);
@@ -808,13 +864,44 @@ static int collect(lua_State *L, lcursor *cur, int kidx, sl_error *err) {
       }
       lua_rawseti(L, -2, ++n);
     }
+    if (rc == SL_AGAIN && n > 0) {
+      sl_lua_getuv(L, curidx);
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, -2, 3);
+      lua_pop(L, 1);
+      cur->nrows = n;
+    }
     if (rc != SL_DONE) {
       lua_settop(L, top);
-      return SL_ERROR;
+      return rc;
+    }
+    if (cur->nrows > 0) {
+      sl_lua_getuv(L, curidx);
+      lua_pushnil(L);
+      lua_rawseti(L, -2, 3);
+      lua_pop(L, 1);
+      cur->nrows = 0;
     }
     cursor_release(cur);
     return SL_OK;
   }
+}
+
+/* After collect gave SL_AGAIN on the connection lc: the cursor at curidx
+** waits, with its key table at kidx, for conn:again(). Pushes core.AGAIN. */
+static int cursor_wait(lua_State *L, lconn *lc, int connidx, int curidx,
+                       int kidx) {
+  sl_lua_getuv(L, curidx);
+  lua_pushvalue(L, kidx);
+  lua_rawseti(L, -2, 4);
+  lua_pop(L, 1);
+  sl_lua_getuv(L, connidx);
+  lua_pushvalue(L, curidx);
+  lua_rawseti(L, -2, 2);
+  lua_pop(L, 1);
+  lc->pending = P_CURSOR;
+  push_again(L);
+  return 1;
 }
 
 /* Prepares (or reuses), binds and runs the cursor at curidx (taken from
@@ -830,7 +917,8 @@ static int execute(lua_State *L, int connidx, lcursor *cur, int curidx,
       cur->drv->holds_changes(cur->stmt)) {
     /* a write completes now: its rows are read into a table first */
     cur->mode = M_ALL;
-    if (collect(L, cur, kidx, &err) != SL_OK) return cursor_fail(L, cur, &err);
+    if (collect(L, cur, curidx, kidx, &err) != SL_OK)
+      return cursor_fail(L, cur, &err);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, buffered_next, 2);
     lua_pushnil(L);
@@ -849,7 +937,14 @@ static int execute(lua_State *L, int connidx, lcursor *cur, int curidx,
     lua_pushvalue(L, curidx);
     return 4;
   }
-  if (collect(L, cur, kidx, &err) != SL_OK) return cursor_fail(L, cur, &err);
+  switch (collect(L, cur, curidx, kidx, &err)) {
+  case SL_OK:
+    break;
+  case SL_AGAIN:
+    return cursor_wait(L, cur->conn, connidx, curidx, kidx);
+  default:
+    return cursor_fail(L, cur, &err);
+  }
   if (cur->recycle) cursor_done(L, connidx, curidx);
   return 1;
 }
@@ -883,9 +978,25 @@ static lconn *check_conn(lua_State *L, int idx) {
   return lc;
 }
 
+/* Raises unless lc is free for a new call. A host-I/O call still pending
+** here was given up (the coroutine that waited for it died): what the
+** server has yet to send is unknown, so the connection ends as lost. */
+static void check_idle(lua_State *L, lconn *lc) {
+  sl_error e;
+  if (lc->pending == P_NONE) return;
+  conn_shut(lc);
+  lc->lost = 1;
+  sl_error_clear(&e);
+  sl_error_set(&e, SL_EK_CONNECTION,
+               "a call on this connection was abandoned while it waited for "
+               "the server; connect again");
+  sl_lua_raise(L, &e, NULL);
+}
+
 static lconn *check_open(lua_State *L, int idx) {
   lconn *lc = check_conn(L, idx);
   if (lc->c == NULL) closed_error(L, lc);
+  check_idle(L, lc);
   return lc;
 }
 
@@ -1061,12 +1172,13 @@ static int conn_exec(lua_State *L) {
 
 /* conn:exec_sql(sql [, params [, mode]]): raw text, plain parameters
 ** (codec any; sleet.null or a hole counted by params.n is NULL), rows keyed
-** by the driver's column names. */
+** by the driver's column names; in values mode arrays of cells, and the
+** column names in order as a second result (nil without rows). */
 static int conn_exec_sql(lua_State *L) {
   lconn *lc = check_open(L, 1);
   size_t len;
   const char *sql = lua_tolstring(L, 2, &len);
-  int mode, n = 0, curidx, i;
+  int mode, n = 0, curidx, i, kidx, nret;
   lcursor *cur;
   sl_value *values = NULL;
   if (lua_type(L, 2) != LUA_TSTRING)
@@ -1111,7 +1223,13 @@ static int conn_exec_sql(lua_State *L) {
     }
   }
   lua_pushnil(L); /* key slot: column names after the first row */
-  return execute(L, 1, cur, curidx, lua_gettop(L), NULL, values, n);
+  kidx = lua_gettop(L);
+  nret = execute(L, 1, cur, curidx, kidx, NULL, values, n);
+  if (mode == M_VALUES && nret == 1 && lua_touserdata(L, -1) != &again_key) {
+    lua_pushvalue(L, kidx); /* the column names, nil without rows */
+    return 2;
+  }
+  return nret;
 }
 
 /* {====================================================================
@@ -1164,7 +1282,7 @@ static int conn_fast(lua_State *L) {
   sl_lua_compiled *cq;
   int mode, slotidx = 0;
   if (lc->c == NULL || lua_type(L, 3) != LUA_TNUMBER ||
-      lua_tointeger(L, 3) != lc->session) {
+      lua_tointeger(L, 3) != lc->session || lc->drv->io != NULL) {
     lua_pushboolean(L, 0);
     return 1;
   }
@@ -1224,6 +1342,7 @@ static int prepared_exec(lua_State *L) {
   lc = lua_touserdata(L, 5);
   if (lc == NULL || lc->c == NULL || ls->conn == NULL)
     return closed_error(L, lc);
+  check_idle(L, lc);
   sl_lua_checkcompiled(L, 6);
   return run_compiled(L, 5, 6, 1, mode, 3, 0, ls);
 }
@@ -1244,7 +1363,7 @@ static int prepared_fast(lua_State *L) {
   lua_settop(L, 2);
   t = lua_type(L, 2);
   if (!ls->fast || ls->closed || ls->conn == NULL || lc->c == NULL ||
-      cq->arena == NULL || lc->session != ls->session ||
+      lc->drv->io != NULL || cq->arena == NULL || lc->session != ls->session ||
       (t != LUA_TTABLE && t != LUA_TNIL) ||
       !lua_rawequal(L, 1, lua_upvalueindex(6))) {
     lua_pushvalue(L, lua_upvalueindex(4));
@@ -1384,6 +1503,9 @@ static int batch_check(lua_State *L, lconn *lc, int idx) {
   return n;
 }
 
+static int batch_run(lua_State *L, lconn *lc, int n);
+static int batch_collect(lua_State *L, lconn *lc, int n, int intx);
+
 /* conn:batch(items) -> results: runs the compiled statements of items (each
 ** { compiled, mode [, phvalues] }, mode all, get, values or run) in order,
 ** all or nothing: through the driver's batch (one round trip) when it has
@@ -1394,8 +1516,13 @@ static int batch_check(lua_State *L, lconn *lc, int idx) {
 static int conn_batch(lua_State *L) {
   lconn *lc = check_open(L, 1);
   const sl_driver *drv = lc->drv;
-  int n, i, failed = -1, intx = 0, slot_failed = 0;
+  int n, i, intx = 0, slot_failed = 0;
   sl_error err;
+  if (drv->io != NULL && drv->batch == NULL)
+    return sl_lua_usage(L,
+                        "batch: driver '%s' has no batch of its own; "
+                        "the Lua layer runs its batches",
+                        drv->name);
   n = batch_check(L, lc, 2);
   lua_settop(L, 2);
   lua_createtable(L, n, 0); /* 3: cursors */
@@ -1433,7 +1560,7 @@ static int conn_batch(lua_State *L) {
     lua_settop(L, 5);
   }
   if (drv->batch != NULL && n > 0) {
-    sl_stmt **stmts = sl_lua_newudata(L, (size_t)n * sizeof *stmts);
+    sl_stmt **stmts = sl_lua_newudata(L, (size_t)n * sizeof *stmts); /* 6 */
     for (i = 1; i <= n; i++) {
       lcursor *cur;
       lua_rawgeti(L, 3, i);
@@ -1441,15 +1568,54 @@ static int conn_batch(lua_State *L) {
       stmts[i - 1] = cur->stmt;
       lua_pop(L, 1);
     }
-    if (drv->batch(lc->c, stmts, n, &failed, &err) != SL_OK)
-      return batch_fail(L, 3, n, &err, failed);
-    lua_settop(L, 5);
+    return batch_run(L, lc, n);
   } else if (n > 0) {
     intx = drv->in_transaction(lc->c);
     if ((intx ? drv->savepoint(lc->c, "sleet_batch", &err)
               : drv->begin(lc->c, NULL, &err)) != SL_OK)
       return batch_fail(L, 3, n, &err, -1);
   }
+  return batch_collect(L, lc, n, intx);
+}
+
+/* conn_batch with the driver's batch, from its call on: the stack holds
+** the connection, the items, the cursors, the key tables, the results and
+** the statements (1-6). Host I/O: leaves the batch waiting in the
+** connection's user value [2] for conn:again(), pushing core.AGAIN. */
+static int batch_run(lua_State *L, lconn *lc, int n) {
+  sl_stmt **stmts = lua_touserdata(L, 6);
+  int failed = -1, rc;
+  sl_error err;
+  sl_error_clear(&err);
+  rc = lc->drv->batch(lc->c, stmts, n, &failed, &err);
+  if (rc == SL_AGAIN) {
+    int i;
+    sl_lua_getuv(L, 1);
+    lua_createtable(L, 6, 0);
+    for (i = 2; i <= 6; i++) {
+      lua_pushvalue(L, i);
+      lua_rawseti(L, -2, i - 1);
+    }
+    lua_pushinteger(L, n);
+    lua_rawseti(L, -2, 6);
+    lua_rawseti(L, -2, 2);
+    lua_pop(L, 1);
+    lc->pending = P_BATCH;
+    push_again(L);
+    return 1;
+  }
+  if (rc != SL_OK) return batch_fail(L, 3, n, &err, failed);
+  lua_settop(L, 5);
+  return batch_collect(L, lc, n, 0);
+}
+
+/* conn_batch's reading of the results, with the driver's batch done or
+** the statements to run one by one (inside a savepoint when intx). */
+static int batch_collect(lua_State *L, lconn *lc, int n, int intx) {
+  const sl_driver *drv = lc->drv;
+  int i, failed = -1;
+  sl_error err;
+  sl_error_clear(&err);
   for (i = 1; i <= n && failed < 0; i++) {
     lcursor *cur;
     lua_rawgeti(L, 3, i); /* 6 */
@@ -1457,7 +1623,7 @@ static int conn_batch(lua_State *L) {
     cur = lua_touserdata(L, 6);
     if ((drv->batch == NULL &&
          start(cur, NULL, cur->pending, cur->cq->sql.nparams, &err) != SL_OK) ||
-        collect(L, cur, 7, &err) != SL_OK) {
+        collect(L, cur, 6, 7, &err) != SL_OK) {
       failed = i - 1;
       break;
     }
@@ -1492,12 +1658,58 @@ static int conn_batch(lua_State *L) {
 
 enum { V_COMMIT, V_ROLLBACK, V_SAVEPOINT, V_RELEASE, V_ROLLBACK_TO };
 
+/* Leaves a verb waiting for host I/O (conn:again makes it again; arg is
+** its savepoint name or BEGIN mode); pushes core.AGAIN. */
+static int verb_wait(lua_State *L, lconn *lc, int pending, int verb,
+                     const char *arg) {
+  char *copy = NULL;
+  if (arg != NULL) {
+    size_t n = strlen(arg) + 1;
+    copy = malloc(n);
+    if (copy == NULL) return luaL_error(L, "not enough memory");
+    memcpy(copy, arg, n);
+  }
+  free(lc->pending_arg);
+  lc->pending_arg = copy;
+  lc->pending = pending;
+  lc->pending_verb = verb;
+  push_again(L);
+  return 1;
+}
+
+/* Calls the driver's transaction verb; savepoint verbs take name. */
+static int verb_call(lconn *lc, int verb, const char *name, sl_error *err) {
+  switch (verb) {
+  case V_COMMIT:
+    return lc->drv->commit(lc->c, err);
+  case V_ROLLBACK:
+    return lc->drv->rollback(lc->c, err);
+  case V_SAVEPOINT:
+    return lc->drv->savepoint(lc->c, name, err);
+  case V_RELEASE:
+    return lc->drv->release(lc->c, name, err);
+  default:
+    return lc->drv->rollback_to(lc->c, name, err);
+  }
+}
+
+/* Raises err of a verb unless rc is SL_OK or SL_AGAIN (then pushes
+** core.AGAIN, the verb waiting as pending/verb/arg). */
+static int verb_result(lua_State *L, lconn *lc, int rc, sl_error *err,
+                       int pending, int verb, const char *arg) {
+  if (rc == SL_AGAIN) return verb_wait(L, lc, pending, verb, arg);
+  if (rc != SL_OK) {
+    conn_lost(lc, err);
+    return sl_lua_raise(L, err, NULL);
+  }
+  return 0;
+}
+
 /* Runs a transaction verb; savepoint verbs take the name at index 2. */
 static int run_verb(lua_State *L, int verb) {
   lconn *lc = check_open(L, 1);
   const char *name = NULL;
   sl_error err;
-  int rc;
   if (verb >= V_SAVEPOINT) {
     name = lua_tostring(L, 2);
     if (lua_type(L, 2) != LUA_TSTRING || *name == '\0')
@@ -1505,28 +1717,8 @@ static int run_verb(lua_State *L, int verb) {
                           luaL_typename(L, 2));
   }
   sl_error_clear(&err);
-  switch (verb) {
-  case V_COMMIT:
-    rc = lc->drv->commit(lc->c, &err);
-    break;
-  case V_ROLLBACK:
-    rc = lc->drv->rollback(lc->c, &err);
-    break;
-  case V_SAVEPOINT:
-    rc = lc->drv->savepoint(lc->c, name, &err);
-    break;
-  case V_RELEASE:
-    rc = lc->drv->release(lc->c, name, &err);
-    break;
-  default:
-    rc = lc->drv->rollback_to(lc->c, name, &err);
-    break;
-  }
-  if (rc != SL_OK) {
-    conn_lost(lc, &err);
-    return sl_lua_raise(L, &err, NULL);
-  }
-  return 0;
+  return verb_result(L, lc, verb_call(lc, verb, name, &err), &err, P_VERB, verb,
+                     name);
 }
 
 /* conn:begin([mode]): mode is the text after BEGIN */
@@ -1539,11 +1731,8 @@ static int conn_begin(lua_State *L) {
                         luaL_typename(L, 2));
   opts.mode = lua_tostring(L, 2);
   sl_error_clear(&err);
-  if (lc->drv->begin(lc->c, &opts, &err) != SL_OK) {
-    conn_lost(lc, &err);
-    return sl_lua_raise(L, &err, NULL);
-  }
-  return 0;
+  return verb_result(L, lc, lc->drv->begin(lc->c, &opts, &err), &err, P_BEGIN,
+                     0, opts.mode);
 }
 
 static int conn_commit(lua_State *L) {
@@ -1565,6 +1754,179 @@ static int conn_release(lua_State *L) {
 static int conn_rollback_to(lua_State *L) {
   return run_verb(L, V_ROLLBACK_TO);
 }
+
+/* {====================================================================
+** Host I/O (drivers whose bytes travel over the host's socket)
+** ===================================================================== */
+
+static lconn *check_hosted(lua_State *L, int idx) {
+  lconn *lc = check_conn(L, idx);
+  if (lc->drv->io == NULL)
+    sl_lua_usage(L, "driver '%s' does its own I/O", lc->drv->name);
+  return lc;
+}
+
+/* conn:hostio() -> io, batch: whether the host moves the bytes, and
+** whether the driver has a batch of its own. */
+static int conn_hostio(lua_State *L) {
+  lconn *lc = check_conn(L, 1);
+  lua_pushboolean(L, lc->drv->io != NULL);
+  lua_pushboolean(L, lc->drv->batch != NULL);
+  return 2;
+}
+
+/* conn:io() -> out, want, tls: bytes to send now (nil when none), how
+** many bytes to read next (0: make the pending call again), and whether
+** the socket must start TLS after sending. */
+static int conn_io(lua_State *L) {
+  lconn *lc = check_hosted(L, 1);
+  sl_io io;
+  memset(&io, 0, sizeof io);
+  if (lc->c != NULL) lc->drv->io(lc->c, &io);
+  if (io.out != NULL && io.outlen > 0)
+    lua_pushlstring(L, io.out, io.outlen);
+  else
+    lua_pushnil(L);
+  lua_pushinteger(L, (lua_Integer)io.want);
+  lua_pushboolean(L, io.tls);
+  return 3;
+}
+
+/* conn:feed(bytes) -> true, or false, message when they break the
+** protocol (the driver then fails the pending call, kind connection). */
+static int conn_feed(lua_State *L) {
+  lconn *lc = check_hosted(L, 1);
+  size_t len;
+  const char *data = luaL_checklstring(L, 2, &len);
+  sl_error err;
+  sl_error_clear(&err);
+  if (lc->c == NULL) return closed_error(L, lc);
+  if (lc->drv->feed(lc->c, data, len, &err) != SL_OK) {
+    lc->drv->lost(lc->c, err.message);
+    lua_pushboolean(L, 0);
+    lua_pushstring(L, err.message);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* conn:lost(why): the socket failed; the pending call then fails with kind
+** connection naming why. */
+static int conn_lost_io(lua_State *L) {
+  lconn *lc = check_hosted(L, 1);
+  const char *why = luaL_optstring(L, 2, "the connection was closed");
+  if (lc->c != NULL) lc->drv->lost(lc->c, why);
+  return 0;
+}
+
+/* conn:ready() -> nothing once the server accepted the session, or
+** core.AGAIN; raises kind connection when it refused. */
+static int conn_ready(lua_State *L) {
+  lconn *lc = check_open(L, 1);
+  sl_error err;
+  sl_error_clear(&err);
+  if (lc->drv->ready == NULL) return 0;
+  return verb_result(L, lc, lc->drv->ready(lc->c, &err), &err, P_READY, 0,
+                     NULL);
+}
+
+/* conn:quit(reset): queues the protocol's goodbye (reset false) for io(),
+** or makes the session reusable by a later connection (reset true: may
+** give core.AGAIN). */
+static int conn_quit(lua_State *L) {
+  lconn *lc = check_open(L, 1);
+  int reset = lua_toboolean(L, 2);
+  sl_error err;
+  sl_error_clear(&err);
+  if (lc->drv->quit == NULL) return 0;
+  return verb_result(L, lc, lc->drv->quit(lc->c, reset, &err), &err, P_QUIT,
+                     reset, NULL);
+}
+
+/* conn:again(): makes the pending call again once the host moved the bytes
+** io() asked for; returns what that call returns (core.AGAIN while it still
+** waits). */
+static int conn_again(lua_State *L) {
+  lconn *lc = check_conn(L, 1);
+  int pending = lc->pending, rc, curidx;
+  lcursor *cur;
+  sl_error err;
+  if (lc->c == NULL) return closed_error(L, lc);
+  lua_settop(L, 1);
+  sl_error_clear(&err);
+  if (pending == P_NONE || pending == P_ITER)
+    return sl_lua_usage(L, "no call is waiting on this connection");
+  lc->pending = P_NONE;
+  switch (pending) {
+  case P_READY:
+    rc = lc->drv->ready(lc->c, &err);
+    break;
+  case P_QUIT:
+    rc = lc->drv->quit(lc->c, lc->pending_verb, &err);
+    break;
+  case P_BEGIN: {
+    sl_txopts opts;
+    opts.mode = lc->pending_arg;
+    rc = lc->drv->begin(lc->c, &opts, &err);
+    break;
+  }
+  case P_VERB:
+    rc = verb_call(lc, lc->pending_verb, lc->pending_arg, &err);
+    break;
+  case P_BATCH: {
+    int i, n;
+    sl_lua_getuv(L, 1);
+    lua_rawgeti(L, 2, 2);
+    lua_pushnil(L);
+    lua_rawseti(L, 2, 2);
+    lua_replace(L, 2);
+    lua_rawgeti(L, 2, 6);
+    n = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    for (i = 2; i <= 5; i++)
+      lua_rawgeti(L, 2, i);
+    lua_rawgeti(L, 2, 1);
+    lua_replace(L, 2); /* 1 conn, 2 items, 3-5 tables, 6 statements */
+    return batch_run(L, lc, n);
+  }
+  default: /* P_CURSOR */
+    sl_lua_getuv(L, 1);
+    lua_rawgeti(L, 2, 2);
+    lua_pushnil(L);
+    lua_rawseti(L, 2, 2);
+    curidx = lua_gettop(L);
+    cur = lua_touserdata(L, curidx);
+    sl_lua_getuv(L, curidx);
+    lua_rawgeti(L, -1, 4); /* the key table */
+    lua_pushnil(L);
+    lua_rawseti(L, -3, 4);
+    lua_remove(L, -2);
+    switch (collect(L, cur, curidx, curidx + 1, &err)) {
+    case SL_OK:
+      if (cur->recycle) cursor_done(L, 1, curidx);
+      if (cur->mode == M_VALUES && cur->cq == NULL) {
+        lua_pushvalue(L, curidx + 1); /* exec_sql's column names */
+        return 2;
+      }
+      return 1;
+    case SL_AGAIN:
+      return cursor_wait(L, lc, 1, curidx, curidx + 1);
+    default:
+      return cursor_fail(L, cur, &err);
+    }
+  }
+  if (rc == SL_AGAIN) { /* still waiting, with the same arguments */
+    lc->pending = pending;
+    push_again(L);
+    return 1;
+  }
+  free(lc->pending_arg);
+  lc->pending_arg = NULL;
+  return verb_result(L, lc, rc, &err, pending, 0, NULL);
+}
+
+/* }==================================================================== */
 
 /* conn:close(), __gc and __close: finalizes live cursors (they then fail
 ** cleanly), then closes the driver connection; idempotent. */
@@ -1601,6 +1963,14 @@ static int conn_stats(lua_State *L) {
   lua_setfield(L, -2, "cached");
   lua_pushinteger(L, lc->cache_cap);
   lua_setfield(L, -2, "cacheSize");
+  return 1;
+}
+
+/* conn:intransaction(): whether a transaction is open on the connection
+** (as the driver knows it). */
+static int conn_intransaction(lua_State *L) {
+  lconn *lc = check_open(L, 1);
+  lua_pushboolean(L, lc->drv->in_transaction(lc->c));
   return 1;
 }
 
@@ -1793,6 +2163,14 @@ static const luaL_Reg conn_methods[] = {{"exec", conn_exec},
                                         {"dialect", conn_dialect},
                                         {"setsession", conn_setsession},
                                         {"runner", conn_runner},
+                                        {"hostio", conn_hostio},
+                                        {"intransaction", conn_intransaction},
+                                        {"io", conn_io},
+                                        {"feed", conn_feed},
+                                        {"lost", conn_lost_io},
+                                        {"ready", conn_ready},
+                                        {"quit", conn_quit},
+                                        {"again", conn_again},
                                         {NULL, NULL}};
 
 static const luaL_Reg conn_meta[] = {{"__gc", conn_close},

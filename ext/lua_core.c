@@ -692,8 +692,11 @@ SL_EXPORT int luaopen_sleet_core(lua_State *L) {
   sl_lua_open_int64(L);
 
   luaL_newlib(L, core_funcs);
+  sl_lua_open_proxy(L);
   sl_lua_pushnull(L);
   lua_setfield(L, -2, "null");
+  sl_lua_push_again(L);
+  lua_setfield(L, -2, "AGAIN");
   lua_pushliteral(L, "_s");
   lua_pushliteral(L, "_n");
   lua_pushcclosure(L, core_with1, 2);

@@ -93,6 +93,12 @@ int sl_lua_sqlkey(const char *sql, size_t len, unsigned *hash);
 
 /* Registers the SL_LUA_CONN and SL_LUA_CURSOR metatables. */
 void sl_lua_open_conn(lua_State *L);
+/* Pushes core.AGAIN: what a host-I/O call returns while the host must move
+** bytes (conn:io, conn:feed, then conn:again). */
+void sl_lua_push_again(lua_State *L);
+/* Adds core.proxy_request/proxy_answer/proxy_error to the table on top
+** (ext/lua_proxy.c). */
+void sl_lua_open_proxy(lua_State *L);
 /* core.connect(driver, opts) -> Connection; raises error objects. */
 int sl_lua_connect(lua_State *L);
 

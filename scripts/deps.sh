@@ -33,7 +33,7 @@ if [[ ${1:-} == --build ]]; then
 else
   packages=(
     "${build[@]}"
-    lua-busted lua-check luarocks
+    lua-busted lua-check luarocks lua-socket lua-cqueues
     luajit2 libluajit2-5.1-dev
     nginx libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils curl
     mariadb-server

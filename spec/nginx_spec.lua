@@ -21,9 +21,9 @@ local CLEAN = "env -u LD_PRELOAD -u ASAN_OPTIONS -u UBSAN_OPTIONS "
 -- A worker whose connection was lost (spec/pg_restart_spec.lua restarts
 -- the server) answers 503 having done nothing, and reconnects at its next
 -- request: the client tries again, as a client of such a server would.
-local function request(method, path)
+local function request(method, path, once)
   local status, body, out
-  for _ = 1, 6 do
+  for _ = 1, once and 1 or 6 do
     local p = assert(io.popen((CLEAN .. "curl -sS --max-time 30 -X %s " ..
       "-w '\\n%%{http_code}' %s 2>&1")
       :format(method, shq(URL .. path))))
@@ -164,6 +164,88 @@ describe("nginx with sleet", function()
         assert.not_matches("unknown reason", log)
       end)
     end)
+  end
+
+  -- The wire drivers (socket = "nginx"): a query waits on a cosocket,
+  -- so the worker serves other requests meanwhile.
+  for _, d in ipairs(dialects.live()) do
+    if d.name ~= "sqlite" and not dialects.has_wire(d.name) then
+      pending("no wire driver for " .. d.name)
+    elseif d.name ~= "sqlite" then
+      describe("over cosockets on " .. d.name, function()
+        local q = "?db=" .. d.name
+        before_each(function()
+          assert.equal(200, (request("POST", "/setup" .. q)))
+        end)
+
+        it("a 1 s server-side sleep does not hold up 50 fast requests, on " ..
+          "the same worker too", function()
+          local slow = assert(io.popen((CLEAN .. "curl -sS --max-time 30 %s")
+            :format(shq(URL .. "/wire_sleep" .. q .. "&s=1"))))
+          os.execute("sleep 0.1")
+          local p = assert(io.popen((CLEAN .. "sh -c 'for i in $(seq 50); " ..
+            "do curl -sS --max-time 30 -w \" %%{time_total}\\n\" %s; " ..
+            "done'"):format(shq(URL .. "/wire_point" .. q))))
+          local out = p:read("*a")
+          p:close()
+          local slowbody = slow:read("*a")
+          slow:close()
+          local slowpid = slowbody:match('"pid":(%d+)')
+          assert.is_string(slowpid, slowbody)
+          local n, same, worst = 0, 0, 0
+          for body, t in out:gmatch("(%b{}) ([%d.]+)\n") do
+            n = n + 1
+            worst = math.max(worst, tonumber(t))
+            if body:match('"pid":(%d+)') == slowpid then same = same + 1 end
+          end
+          assert.equal(50, n, out)
+          assert.is_true(worst < 0.1, ("a fast request took %.3f s"):format(worst))
+          assert.is_true(same > 0, "no fast request reached the sleeping worker")
+        end)
+
+        it("a transaction that yields does not disturb other requests", function()
+          local slow = assert(io.popen((CLEAN .. "curl -sS --max-time 30 -X POST %s")
+            :format(shq(URL .. "/wire_tx" .. q .. "&ms=400"))))
+          os.execute("sleep 0.1")
+          for _ = 1, 10 do
+            local status, body = request("GET", "/wire_point" .. q)
+            assert.equal(200, status)
+            assert.equal(0, body.n) -- the open transaction is not visible
+          end
+          assert.matches('"ok":true', slow:read("*a"))
+          slow:close()
+          local _, body = request("GET", "/wire_point" .. q)
+          assert.equal(2, body.n)
+        end)
+
+        if d.name == "postgresql" then
+          it("reuses pooled connections: 2000 requests keep the backends " ..
+            "at the pools' size", function()
+            local p = assert(io.popen((CLEAN .. "ab -q -k -n 2000 -c 20 %s 2>&1")
+              :format(shq(URL .. "/wire_point" .. q))))
+            local out = p:read("*a")
+            p:close()
+            assert.matches("Complete requests:%s+2000", out)
+            assert.matches("Failed requests:%s+0\n", out)
+            assert.not_matches("Non%-2xx responses", out)
+            local _, body = request("GET", "/wire_backends" .. q)
+            -- two workers, a pool of 8 each
+            assert.is_true(body.n >= 1 and body.n <= 16, "backends: " .. body.n)
+          end)
+
+          it("pooled sessions the server ended: the next requests succeed", function()
+            for _ = 1, 4 do assert.equal(200, (request("GET", "/wire_point" .. q))) end
+            local _, body = request("POST", "/wire_kill" .. q)
+            assert.is_true(body.n >= 1)
+            for _ = 1, 20 do
+              local status, b, raw = request("GET", "/wire_point" .. q, true)
+              assert.equal(200, status, raw)
+              assert.equal(0, b.n)
+            end
+          end)
+        end
+      end)
+    end
   end
 
   it("serves a burst of 2000 requests at concurrency 20: no failure, no " ..

@@ -679,6 +679,24 @@ end
 
 function Session:isClosed() return self._conn:isclosed() end
 
+-- db:keepalive(timeout, size): with socket = "nginx", resets the session
+-- (rolls back, drops server-side statements) and puts the socket back in
+-- the worker's pool (setkeepalive) for a later sleet.connect to the same
+-- server, user and database; the database is then closed. Other transports
+-- and drivers just close.
+function Session:keepalive(timeout, size)
+  if self._intx then
+    util.usage("keepalive: call it on the database, not a transaction")
+  end
+  if self._st.depth > 0 then
+    util.usage("keepalive: a transaction is still open")
+  end
+  local conn = self._conn
+  if conn.keepalive then return conn:keepalive(timeout, size) end
+  conn:close()
+  return true
+end
+
 -- __close only: a collected database leaves its connection to the
 -- connection's own __gc, which waits for open cursors to be collected too.
 function Database.__close(db)
@@ -695,7 +713,12 @@ end
 -- unprepared queries the connection keeps for reuse, by SQL text (default
 -- 64, 0 disables).
 local connectoptions = { schema = true, relations = true, logger = true,
-  casing = true, statementCache = true }
+  casing = true, statementCache = true, socket = true, connectTimeout = true,
+  timeout = true }
+
+-- The wire driver speaking a server dialect over a host socket.
+local wiredrivers = { postgresql = "pgwire", mysql = "mywire" }
+M._wiredrivers = wiredrivers -- the specs add a test driver
 
 -- The dialect of every table of a schema table must be the database's:
 -- a PostgreSQL schema pushed to SQLite would create types SQLite reads
@@ -748,14 +771,20 @@ function M.connect(target, opts)
     util.usage("connect: options must be a table")
   end
   for k in pairs(opts) do
-    if not connectoptions[k] then
-      util.usage(("connect: unknown option %s (options: casing, logger, "
-        .. "relations, schema, statementCache)"):format(tostring(k)))
+    if not connectoptions[k] and k ~= "_proxy" then
+      util.usage(("connect: unknown option %s (options: casing, " ..
+        "connectTimeout, logger, relations, schema, socket, statementCache, "
+        .. "timeout)"):format(tostring(k)))
     end
   end
   local cas = casing.resolve(opts.casing, util.usage)
   local logger = makelogger(opts.logger)
-  local driver, copts = M.parse(target)
+  local driver, copts
+  if opts._proxy then
+    driver, copts = opts._proxy[1], {}
+  else
+    driver, copts = M.parse(target)
+  end
   local rels = opts.relations
   if rels ~= nil and not relations.isrelations(rels) then
     util.usage("connect: relations must come from sleet.defineRelations")
@@ -771,7 +800,25 @@ function M.connect(target, opts)
   local dialect = ({ sqlite = "sqlite", postgresql = "postgresql",
     mysql = "mysql" })[driver]
   checkschema(opts.schema or (rels and rels.schema), dialect)
-  local conn = core.connect(driver, copts)
+  for _, k in ipairs({ "connectTimeout", "timeout" }) do
+    local v = opts[k]
+    if v ~= nil and (type(v) ~= "number" or v < 0) then
+      util.usage(("connect: %s must be a number of milliseconds"):format(k))
+    end
+  end
+  local conn
+  if opts._proxy ~= nil then
+    conn = require("sleet.wire").proxy(opts._proxy[1], opts._proxy[2])
+  elseif opts.socket ~= nil then
+    if wiredrivers[driver] == nil then
+      util.usage(("connect: socket is for PostgreSQL and MySQL servers, " ..
+        "not %s"):format(driver))
+    end
+    conn = require("sleet.wire").connect(wiredrivers[driver], copts,
+      opts.socket, opts)
+  else
+    conn = core.connect(driver, copts)
+  end
   dialect = conn:dialect()
   local db = setmetatable({
     _conn = conn, _st = { depth = 0, savepoints = 0, sessions = 0, frames = {} },
@@ -787,6 +834,25 @@ function M.connect(target, opts)
   -- db.query.<table>:findMany / :findFirst (relational queries)
   if rels ~= nil then db.query = relations.api(db, rels) end
   return db
+end
+
+-- sleet.proxy(dialect, fn, opts): a database whose statements fn runs
+-- (Drizzle's pg-proxy / mysql-proxy / sqlite-proxy). fn(sql, params,
+-- method) gets the SQL text, the bound values (sleet.null for NULL) and
+-- "all" | "get" | "values" | "run" | "execute" (transaction verbs), and
+-- returns { rows = { { cell, ... }, ... }, rowsAffected = n, lastInsertId =
+-- n, fields = { name, ... } }: cells in the statement's field order, as the
+-- database's driver gives them; sleet decodes them with the columns'
+-- codecs. fn may yield; an error it raises fails the statement (kind
+-- database). opts: those of sleet.connect but socket.
+function M.proxy(dialect, fn, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    util.usage("proxy: options must be a table")
+  end
+  local o = util.copy(opts or {})
+  if o.socket ~= nil then util.usage("proxy: a proxy has no socket") end
+  o._proxy = { query.dialect(dialect), fn }
+  return M.connect(nil, o)
 end
 
 -- }====================================================================

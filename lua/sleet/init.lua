@@ -16,6 +16,8 @@ M.Error = core.Error
 
 -- sleet.connect(url | options, { schema, logger, casing, relations }).
 M.connect = db.connect
+-- sleet.proxy(dialect, fn, opts): statements run by fn (lua/sleet/db.lua).
+M.proxy = db.proxy
 
 -- sleet.pool(url | options, { size, validateIdle, wait, ...connect's }):
 -- lends connections with pool:with(fn) (lua/sleet/pool.lua).

@@ -155,6 +155,82 @@ function routes.count(db, t)
   return 200, { n = db:select({ n = sleet.count() }):from(t):get().n }
 end
 
+-- {====================================================================
+-- The wire drivers over cosockets (socket = "nginx"): a connection per
+-- request, put back in the worker's keepalive pool at its end. The
+-- PostgreSQL sessions name themselves (application_name) so that the specs
+-- can count and end them in pg_stat_activity.
+
+local WIRE_APP = "sleet_ngx_wire"
+
+-- Runs fn(db, t) on a per-request connection with socket = "nginx" and
+-- puts the connection back in the pool after it (closes it on error).
+local function wire(dialect, fn)
+  local url = urls[dialect]
+  if dialect == "postgresql" then
+    url = url .. (url:find("?", 1, true) and "&" or "?") ..
+      "application_name=" .. WIRE_APP
+  end
+  local s = schema(dialect)
+  local db = sleet.connect(url, { schema = s, socket = "nginx" })
+  local r = { pcall(fn, db, s.ngx_items) }
+  if not r[1] then
+    pcall(db.close, db)
+    error(r[2], 0)
+  end
+  db:keepalive(60000, 8)
+  return r[2], r[3]
+end
+
+-- A point select.
+function routes.wire_point(_, _, _, dialect)
+  return wire(dialect, function(db, t)
+    return 200, { n = db:select({ n = sleet.count() }):from(t):get().n,
+      pid = ngx.worker.pid() }
+  end)
+end
+
+-- A server-side sleep of ?s seconds: the worker serves others meanwhile.
+function routes.wire_sleep(_, _, args, dialect)
+  local s = tonumber(args.s) or 1
+  return wire(dialect, function(db)
+    local sql = dialect == "postgresql" and "select pg_sleep(?) as slept"
+      or "select sleep(?) as slept"
+    db:execute(sleet.sql(sql, s))
+    return 200, { ok = true, pid = ngx.worker.pid() }
+  end)
+end
+
+-- A transaction that yields (ngx.sleep) between its inserts.
+function routes.wire_tx(_, _, args, dialect)
+  return wire(dialect, function(db, t)
+    db:transaction(function(tx)
+      insert(tx, t, "wire-a", 1)
+      ngx.sleep((tonumber(args.ms) or 200) / 1000)
+      insert(tx, t, "wire-b", 2)
+    end)
+    return 200, { ok = true }
+  end)
+end
+
+-- PostgreSQL: the sessions of the wire routes, on the worker's own
+-- (libpq) connection.
+function routes.wire_backends(db)
+  local rows = db:execute(sleet.sql("select count(*) as n from " ..
+    "pg_stat_activity where application_name = ?", WIRE_APP))
+  return 200, { n = tonumber(rows[1].n) }
+end
+
+-- PostgreSQL: ends every session of the wire routes (those idle in the
+-- workers' pools too).
+function routes.wire_kill(db)
+  local rows = db:execute(sleet.sql("select count(pg_terminate_backend(pid)) " ..
+    "as n from pg_stat_activity where application_name = ?", WIRE_APP))
+  return 200, { n = tonumber(rows[1].n) }
+end
+
+-- }====================================================================
+
 -- A database error, caught and answered as JSON.
 function routes.bad(db)
   local ok, err = pcall(db.execute, db,

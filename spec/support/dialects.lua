@@ -107,6 +107,11 @@ local function make(name)
     local sleet = require "sleet"
     local o = { schema = schema }
     for k, v in pairs(opts or {}) do o[k] = v end
+    local transport = M.transport()
+    if transport == "proxy" then return M.proxied(name, urls[name](), o) end
+    if transport and name ~= "sqlite" and o.socket == nil then
+      o.socket = transport
+    end
     return sleet.connect(urls[name](), o)
   end
 
@@ -148,6 +153,49 @@ local function make(name)
   end
 
   return d
+end
+
+-- How the specs reach PostgreSQL and MySQL: SLEET_TEST_TRANSPORT names a
+-- socket of sleet.connect's (`luasocket`, `cqueues`: the wire drivers
+-- instead of libpq and the MariaDB client), or `proxy` (every dialect
+-- through sleet.proxy, whose function runs the statements on a connection
+-- of its own); unset, the client libraries.
+function M.transport()
+  return env("SLEET_TEST_TRANSPORT")
+end
+
+-- A database whose statements go through sleet.proxy to a connection of
+-- its own to url, closed with it.
+function M.proxied(name, url, opts)
+  local sleet = require "sleet"
+  local real = sleet.connect(url)
+  local c = real:_connection()
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  local db = sleet.proxy(name, function(sql, params, method)
+    if method == "run" or method == "execute" then
+      local r = c:exec_sql(sql, params, "run")
+      return { rowsAffected = r.rowsAffected, lastInsertId = r.lastInsertId }
+    end
+    local rows, names = c:exec_sql(sql, params, "values")
+    return { rows = rows, fields = names }
+  end, o)
+  local close = db.close
+  rawset(db, "close", function(self)
+    close(self)
+    real:close()
+  end)
+  return db
+end
+
+-- True when the core has the wire driver of dialect name (the driver of
+-- connect's socket option).
+function M.has_wire(name)
+  local driver = ({ postgresql = "pgwire", mysql = "mywire" })[name]
+  if driver == nil then return false end
+  local ok, c = pcall(require("sleet.core").connect, driver, {})
+  if ok then c:close() end
+  return ok
 end
 
 -- The dialects with a database to run against, SQLite first.

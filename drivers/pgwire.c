@@ -26,6 +26,10 @@
 **   - exec() and the transaction verbs (simple protocol: the first error
 **     counts);
 **   - a batch (pipelined statements, one Sync).
+** A write read with an iterator (INSERT ... RETURNING) is thus complete
+** before any other request of the connection goes out: the server
+** commits its implicit transaction once it has sent the whole result,
+** which the next call reads first. holds_changes is not needed.
 **
 ** Statements: prepare() uses the unnamed statement (Parse, Bind, Describe,
 ** Execute, Sync in one round trip); prepare_persistent() makes a named
@@ -285,9 +289,10 @@ static int pw_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
                           "invalid connection option \"%s\"", k);
     }
   }
-  if (user == NULL || *user == '\0')
-    return sl_error_set(err, SL_EK_CONNECTION,
-                        "PostgreSQL needs a user name to connect");
+  /* libpq's default: the PGUSER, else the login name */
+  if (user == NULL || *user == '\0') user = getenv("PGUSER");
+  if (user == NULL || *user == '\0') user = getenv("USER");
+  if (user == NULL || *user == '\0') user = "postgres";
   if (opts->socket != NULL && *opts->socket != '\0')
     snprintf(where, sizeof where,
              "connection to server on socket \"%s\" failed: ", opts->socket);
@@ -1083,47 +1088,6 @@ static long long pw_last_insert_id(sl_conn *c, sl_stmt *s, int *has_id) {
   return 0;
 }
 
-/* A result is read row by row as the iterator asks, and the server
-** commits an implicit transaction only once it has sent the whole result:
-** a statement that may write is read at once by the binding. Anything but
-** a plain SELECT, VALUES, TABLE or SHOW counts (a WITH may hold a
-** data-modifying CTE). */
-static int pw_holds_changes(sl_stmt *s) {
-  static const char *const readers[] = {"select", "values", "table", "show",
-                                        NULL};
-  const char *p = s->sql;
-  int i;
-  for (;;) {
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '(')
-      p++;
-    if (p[0] == '-' && p[1] == '-') {
-      while (*p != '\0' && *p != '\n')
-        p++;
-      continue;
-    }
-    if (p[0] == '/' && p[1] == '*') {
-      const char *e = strstr(p + 2, "*/");
-      if (e == NULL) return 1;
-      p = e + 2;
-      continue;
-    }
-    break;
-  }
-  for (i = 0; readers[i] != NULL; i++) {
-    size_t n = strlen(readers[i]), k;
-    for (k = 0; k < n; k++) {
-      char ch = p[k];
-      if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
-      if (ch != readers[i][k]) break;
-    }
-    if (k == n &&
-        !((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
-          p[n] == '_' || (p[n] >= '0' && p[n] <= '9')))
-      return 0;
-  }
-  return 1;
-}
-
 /* }==================================================================== */
 
 /* {====================================================================
@@ -1541,7 +1505,6 @@ const sl_driver sl_driver_pgwire = {
     .prepare_persistent = pw_prepare_persistent,
     .in_transaction = pw_in_transaction,
     .batch = pw_batch,
-    .holds_changes = pw_holds_changes,
     .io = pw_io,
     .feed = pw_feed,
     .ready = pw_ready,

@@ -15,6 +15,8 @@
 #                          snapshot  mutated drizzle-kit and sleet
 #                                    snapshots parsed and diffed in pairs
 #                          nested    the nested-row JSON decoder
+#                          pgwire    server bytes into the PostgreSQL
+#                                    wire engine and driver
 #                        (FUZZ_WORK=DIR: where new and crashing inputs
 #                        go, build/fuzz/ by default)
 #   make fuzz-build      build them alone, into build/fuzz/
@@ -230,7 +232,7 @@ FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
   $(FUZZ_DIR)/obj/drivers/sqlite.o
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
-  $(FUZZ_DIR)/nested_fuzz
+  $(FUZZ_DIR)/nested_fuzz $(FUZZ_DIR)/pgwire_fuzz
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -242,13 +244,19 @@ $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz: \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
 	  $(FUZZ_CORE_OBJ) $(CORE_LIBS) -lm
 
+# pgwire: server bytes into the wire engine and driver (core + the driver).
+$(FUZZ_DIR)/pgwire_fuzz: spec/fuzz/pgwire_fuzz.c $(FUZZ_CORE_OBJ) \
+  $(FUZZ_DIR)/obj/drivers/pgwire.o $(FUZZ_DIR)/cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	  $(FUZZ_CORE_OBJ) $(FUZZ_DIR)/obj/drivers/pgwire.o $(CORE_LIBS) -lm
+
 $(FUZZ_DIR)/nested_fuzz: spec/fuzz/nested_fuzz.c $(FUZZ_CORE_OBJ) \
   $(FUZZ_BIND_OBJ) $(FUZZ_DIR)/cflags
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
 	  $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ) $(shell $(PKG_CONFIG) --libs \
 	  lua5.4 sqlite3 jansson libcrypto) -lm
 
-.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ)
+.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ) $(FUZZ_DIR)/obj/drivers/pgwire.o
 
 $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_DIR)/cflags
 	@mkdir -p $(@D)

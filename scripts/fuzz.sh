@@ -9,6 +9,9 @@
 #             the diff's rename questions
 #   nested    nested-row JSON cells decoded with a fuzzed result shape in a
 #             Lua 5.4 state
+#   pgwire    what a PostgreSQL server sends, into the wire engine's
+#             handshake and the pgwire driver's statements, batches and
+#             resets, split at any byte
 #
 #   scripts/fuzz.sh [-s SECONDS] [-w WORKDIR] [TARGET...]
 #
@@ -36,11 +39,11 @@ while getopts 's:w:' opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-((${#targets[@]} > 0)) || targets=(render snapshot nested)
+((${#targets[@]} > 0)) || targets=(render snapshot nested pgwire)
 
 # Inputs may be larger than the seeds: snapshots reach several KiB, and
 # nested JSON must be able to nest past the decoder's depth limit.
-declare -A max_len=([render]=4096 [snapshot]=16384 [nested]=8192)
+declare -A max_len=([render]=4096 [snapshot]=16384 [nested]=8192 [pgwire]=8192)
 
 passed=0
 failed=0

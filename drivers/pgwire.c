@@ -1251,6 +1251,9 @@ static int pw_quit(sl_conn *c, int reset, sl_error *err) {
     return SL_OK;
   }
   if (c->broken) return broken_error(c, err);
+  if (!c->ready)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "the session is not open yet: nothing to reset");
   op_enter(c, OP_QUIT, NULL, NULL);
   if (c->phase == 0) {
     int tx;

@@ -465,12 +465,14 @@ int sl_pgw_feed(sl_pgw *p, const char *data, size_t len, sl_error *err) {
   if (len > SIZE_MAX - keep) return broken(p, err, "input too long");
   if (keep + len > p->incap ||
       (p->incap > IN_KEEP && keep + len < p->incap / 4)) {
-    size_t cap = keep + len;
+    size_t need = keep + len, cap = need;
     char *q;
+    /* grow geometrically (a body fed in pieces stays linear); shrink
+    ** once a large message is gone */
+    if (need > p->incap && p->incap / 2 < SIZE_MAX - p->incap &&
+        need < p->incap + p->incap / 2)
+      cap = p->incap + p->incap / 2;
     if (cap < 256) cap = 256;
-    /* growing by doubling keeps many small feeds linear */
-    if (cap > p->incap && cap < 2 * p->incap && 2 * p->incap <= IN_KEEP)
-      cap = 2 * p->incap;
     q = realloc(p->in, cap);
     if (q == NULL) {
       sl_error_clear(err);

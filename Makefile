@@ -230,7 +230,7 @@ FUZZ_CFLAGS := $(WARN) -Wno-string-concatenation -O1 -g $(FUZZ_SAN) \
   libcrypto) $(CFLAGS)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
-  $(FUZZ_DIR)/obj/drivers/sqlite.o
+  $(DRIVER_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
   $(FUZZ_DIR)/nested_fuzz $(FUZZ_DIR)/pgwire_fuzz
 
@@ -375,6 +375,6 @@ clean:
 	[ ! -d sleet/driver ] || rmdir sleet/driver
 	[ ! -d sleet ] || rmdir sleet
 
--include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) \
+-include $(OBJ:.o=.d) $(PG_OBJ:.o=.d) $(MYSQL_OBJ:.o=.d) $(HOSTIO_OBJ:.o=.d) \
   $(CTEST_CORE_OBJ:.o=.d) $(CTEST_BIN:=.d) $(FUZZ_CORE_OBJ:.o=.d) \
   $(FUZZ_BIND_OBJ:.o=.d) $(FUZZ_BIN:=.d)

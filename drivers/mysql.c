@@ -8,11 +8,14 @@
 ** PostgreSQL and SQLite do. Every value travels through the
 ** prepared-statement API; SQL text never holds one.
 **
-** Results are buffered on the client (mysql_stmt_store_result): the server
-** is free for other statements while a cursor is open, which is what a Lua
-** loop that queries inside `for row in q:iter()` expects. Column buffers are
-** sized from the longest value of the result (STMT_ATTR_UPDATE_MAX_LENGTH)
-** and grown if a fetch still reports truncation.
+** Results are buffered on the client (mysql_stmt_store_result), except for
+** runs the binding reads row by row (stream(): iter), whose rows are
+** fetched as the server sends them so that memory stays flat. The protocol
+** has one command in flight, so any other command while such a result is
+** open first buffers the rest of it (settle()): a Lua loop that queries
+** inside `for row in q:iter()` still sees every row. Column buffers are
+** sized from the longest value of a buffered result
+** (STMT_ATTR_UPDATE_MAX_LENGTH) and grown when a fetch reports truncation.
 **
 ** Connection params (URL query or `params`): connect_timeout (seconds,
 ** default 10), read_timeout and write_timeout (seconds, default none). A
@@ -75,6 +78,9 @@
 
 struct sl_conn {
   MYSQL *my;
+  /* the statement whose result is being read from the server row by row
+  ** (stream()); any other command first buffers the rest of it */
+  sl_stmt *streaming;
 };
 
 /* How a result column is fetched and handed to the binding. */
@@ -137,7 +143,25 @@ struct sl_stmt {
   long long affected;
   unsigned long long insert_id;
   int failed; /* the last step failed: reset() resets the server side too */
+  int stream; /* this run reads rows as the server sends them */
 };
+
+/* Before any other command on c: the rest of a result being read row by
+** row moves into client memory (its iterator keeps every row), because the
+** protocol has one command in flight. except: the statement that is
+** itself the streaming one. */
+static int settle(sl_conn *c, const sl_stmt *except, sl_error *err) {
+  sl_stmt *s = c->streaming;
+  if (s == NULL || s == except) return SL_OK;
+  c->streaming = NULL;
+  if (mysql_stmt_store_result(s->st) != 0) {
+    s->failed = 1;
+    return sl_error_set(err, SL_EK_DATABASE,
+                        "could not read the rest of an open result: %s",
+                        mysql_stmt_error(s->st));
+  }
+  return SL_OK;
+}
 
 /* {====================================================================
 ** Errors
@@ -461,7 +485,7 @@ static int my_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
     mysql_close(my);
     return SL_ERROR;
   }
-  c = malloc(sizeof *c);
+  c = calloc(1, sizeof *c);
   if (c == NULL) {
     mysql_close(my);
     return sl_error_set(err, SL_EK_CONNECTION, "out of memory");
@@ -563,6 +587,7 @@ static int my_prepare(sl_conn *c, const char *sql, size_t len, int nparams,
                         MY_MAX_PARAMS, nparams);
   if (len > (size_t)ULONG_MAX)
     return sl_error_set(err, SL_EK_USAGE, "SQL text too long");
+  if (settle(c, NULL, err) != SL_OK) return SL_ERROR;
   st = mysql_stmt_init(c->my);
   if (st == NULL) return conn_fail(c->my, err);
   if (mysql_stmt_prepare(st, sql, (unsigned long)len) != 0) {
@@ -744,7 +769,8 @@ static void bind_column(sl_stmt *s, unsigned int i) {
 ** binds a buffer to every column. */
 static int setup_result(sl_stmt *s, unsigned int ncols, sl_error *err) {
   unsigned int i;
-  if (mysql_stmt_store_result(s->st) != 0) return stmt_fail(s->st, err);
+  if (!s->stream && mysql_stmt_store_result(s->st) != 0)
+    return stmt_fail(s->st, err);
   s->meta = mysql_stmt_result_metadata(s->st);
   if (s->meta == NULL) return stmt_fail(s->st, err);
   s->fields = mysql_fetch_fields(s->meta);
@@ -804,6 +830,7 @@ static int step_once(sl_stmt *s, sl_error *err) {
   if (s->state == ST_DONE) return SL_DONE;
   if (s->state == ST_READY) {
     unsigned int ncols;
+    if (settle(s->conn, s, err) != SL_OK) return SL_ERROR;
     if (mysql_stmt_execute(s->st) != 0) return stmt_fail(s->st, err);
     ncols = mysql_stmt_field_count(s->st);
     if (ncols == 0) {
@@ -823,9 +850,11 @@ static int step_once(sl_stmt *s, sl_error *err) {
     s->affected = s->writes ? (long long)mysql_stmt_num_rows(s->st) : 0;
     s->insert_id = (unsigned long long)mysql_stmt_insert_id(s->st);
     s->state = ST_ROWS;
+    if (s->stream) s->conn->streaming = s;
   }
   rc = mysql_stmt_fetch(s->st);
   if (rc == 0) return SL_ROW;
+  if (s->conn->streaming == s) s->conn->streaming = NULL;
   if (rc == MYSQL_NO_DATA) {
     s->state = ST_DONE;
     return SL_DONE;
@@ -966,6 +995,11 @@ static void my_column(sl_stmt *s, int i, sl_value *out) {
 ** server never sends: mysql_stmt_reset puts both sides back in step. It
 ** costs a round trip, so it is only done then. */
 static int my_reset(sl_stmt *s, sl_error *err) {
+  if (s->conn->streaming == s)
+    s->conn->streaming = NULL; /* drained */
+  else if (settle(s->conn, s, err) != SL_OK)
+    return SL_ERROR;
+  s->stream = 0;
   free_result(s);
   if (mysql_stmt_free_result(s->st) != 0) return stmt_fail(s->st, err);
   if (s->failed) {
@@ -979,7 +1013,12 @@ static int my_reset(sl_stmt *s, sl_error *err) {
 }
 
 static void my_finalize(sl_stmt *s) {
+  sl_error ignored;
   if (s == NULL) return;
+  if (s->conn->streaming == s)
+    s->conn->streaming = NULL; /* closing drains it */
+  else
+    settle(s->conn, s, &ignored);
   free_result(s);
   mysql_stmt_close(s->st);
   free(s->pbind);
@@ -1007,6 +1046,7 @@ static long long my_last_insert_id(sl_conn *c, sl_stmt *s, int *has_id) {
 ** that the connection is ready for the next command. */
 static int my_exec(sl_conn *c, const char *sql, sl_error *err) {
   int more;
+  if (settle(c, NULL, err) != SL_OK) return SL_ERROR;
   if (mysql_real_query(c->my, sql, (unsigned long)strlen(sql)) != 0)
     return conn_fail(c->my, err);
   do {
@@ -1149,6 +1189,13 @@ static int my_rollback_to(sl_conn *c, const char *name, sl_error *err) {
   return exec_verb(c, "ROLLBACK TO SAVEPOINT", name, err);
 }
 
+/* Rows of this run come as the server sends them (mysql_stmt_fetch
+** without mysql_stmt_store_result); settle() buffers the rest when another
+** command needs the connection. */
+static void my_stream(sl_stmt *s) {
+  s->stream = 1;
+}
+
 /* The server reports its transaction state with every reply. */
 static int my_in_transaction(sl_conn *c) {
   unsigned int status = 0;
@@ -1188,4 +1235,5 @@ const sl_driver sl_driver_mysql = {
     .prepare_persistent = my_prepare,
     .in_transaction = my_in_transaction,
     .batch = NULL,
+    .stream = my_stream,
 };

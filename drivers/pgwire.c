@@ -1074,6 +1074,13 @@ static void pw_finalize(sl_stmt *s) {
   free(s);
 }
 
+/* Rows always arrive one message at a time (and the rest of an open result
+** is read into its statement before another request): nothing to switch
+** on. */
+static void pw_stream(sl_stmt *s) {
+  (void)s;
+}
+
 static long long pw_rows_affected(sl_conn *c, sl_stmt *s) {
   (void)c;
   return s != NULL ? s->affected : 0;
@@ -1508,6 +1515,7 @@ const sl_driver sl_driver_pgwire = {
     .prepare_persistent = pw_prepare_persistent,
     .in_transaction = pw_in_transaction,
     .batch = pw_batch,
+    .stream = pw_stream,
     .io = pw_io,
     .feed = pw_feed,
     .ready = pw_ready,

@@ -160,6 +160,13 @@ typedef struct sl_driver {
   ** never roll those changes back. Drivers whose results are complete at
   ** the first step (PostgreSQL, MySQL) leave it NULL. */
   int (*holds_changes)(sl_stmt *s);
+  /* Optional (NULL: a result is read whole at its first step). Called
+  ** after bind() for a run the binding reads row by row (iter): the driver
+  ** then reads rows as the server sends them, so that memory stays flat
+  ** however large the result. Another statement or verb on the connection
+  ** while such a result is still being read first buffers the rest of it,
+  ** so that the iterator keeps every row. reset() ends the mode. */
+  void (*stream)(sl_stmt *s);
 
   /* Host I/O (all NULL for drivers that do their own blocking I/O). */
   /* What the host must do next for the pending call; the bytes in io->out

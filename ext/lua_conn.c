@@ -927,6 +927,7 @@ static int execute(lua_State *L, int connidx, lcursor *cur, int curidx,
     return 4;
   }
   if (cur->mode == M_ITER) {
+    if (cur->drv->stream != NULL) cur->drv->stream(cur->stmt);
     lua_pushvalue(L, curidx);
     lua_pushvalue(L, kidx);
     lua_pushcclosure(L, cursor_next, 2);

@@ -21,10 +21,9 @@ mysql=rockspec/sleet-mysql-scm-1.rockspec
 lua=${LUA_BIN:-lua5.4}
 
 # Every C source and Lua module of the tree must be in a rockspec, and
-# everything a rockspec names must exist. The core rock holds the core, the
-# SQLite driver and the wire-protocol drivers (they need no client
-# library); the module entry of external drivers (ext/lua_driver.c) and
-# each other drivers/<name>.c belong to that driver's rock
+# everything a rockspec names must exist. The core rock holds the core and
+# the SQLite driver; the module entry of external drivers (ext/lua_driver.c)
+# and each drivers/<name>.c besides sqlite.c belong to that driver's rock
 # (sleet.driver.<name>) only.
 (cd "$root" && "$lua" - "$core" "$pg" "$mysql" -- \
   ext/*.c drivers/*.c lua/sleet/*.lua) <<'EOF'
@@ -81,10 +80,11 @@ end
 
 -- What belongs to whom.
 local core = arg[1]
-local in_core = { sqlite = true, pgwire = true, mywire = true }
+-- drivers built into the core: SQLite, the proxies, the wire-protocol engines
+local builtin = { sqlite = true, proxy = true, mywire = true, pgwire = true }
 for file, where in pairs(listed) do
   local driver = file:match("^drivers/(.+)%.c$")
-  if (file == "ext/lua_driver.c" or (driver and not in_core[driver]))
+  if (file == "ext/lua_driver.c" or (driver and not builtin[driver]))
       and where[core] then
     problem(core, " must not list ", file, " (it belongs to a driver rock)")
   end

@@ -18,6 +18,8 @@
 #                          nested    the nested-row JSON decoder
 #                          mywire    server bytes read by the MySQL
 #                                    wire driver
+#                          pgwire    server bytes into the PostgreSQL
+#                                    wire engine and driver
 #                        (FUZZ_WORK=DIR: where new and crashing inputs
 #                        go, build/fuzz/ by default)
 #   make fuzz-build      build them alone, into build/fuzz/
@@ -66,7 +68,8 @@ BUILD ?= $(DEFAULT_BUILD)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LUA_PC) sqlite3 jansson \
   libcrypto)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 jansson libcrypto)
-# The C tests link the core alone; the diff tests apply DDL on SQLite.
+# The C tests link the core alone; the diff tests apply DDL on SQLite, the
+# wire engines need libcrypto.
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs jansson sqlite3 libcrypto)
 
 WARN := -std=c99 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
@@ -94,8 +97,8 @@ ALL_LDFLAGS := -shared $(SAN_LDFLAGS) $(LDFLAGS)
 # brings its own client library.
 CORE_SRC := $(sort $(wildcard ext/sl_*.c))
 BIND_SRC := $(filter-out ext/lua_driver.c,$(sort $(wildcard ext/lua_*.c)))
-DRIVER_SRC := drivers/sqlite.c drivers/proxy.c
-DRIVER_SRC += drivers/mywire.c
+DRIVER_SRC := drivers/sqlite.c drivers/proxy.c drivers/pgwire.c \
+  drivers/mywire.c
 SRC := $(CORE_SRC) $(BIND_SRC) $(DRIVER_SRC)
 OBJ := $(SRC:%.c=$(BUILD)/obj/%.o)
 MODULE := $(BUILD)/sleet/core.so
@@ -105,8 +108,8 @@ MODULE := $(BUILD)/sleet/core.so
 CTEST_DIR := build/c
 CTEST_SRC := $(sort $(wildcard spec/c/*_test.c))
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(CTEST_DIR)/%)
-CTEST_CORE_OBJ := $(CORE_SRC:%.c=$(CTEST_DIR)/obj/%.o)
-CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext \
+CTEST_CORE_OBJ := $(CORE_SRC:%.c=$(CTEST_DIR)/obj/%.o) $(CTEST_DIR)/obj/drivers/pgwire.o
+CTEST_CFLAGS := $(WARN) -O1 -g $(SAN_FLAGS) -Iext -Idrivers \
   $(shell $(PKG_CONFIG) --cflags jansson) $(CFLAGS)
 
 FORMAT_FILES = $(wildcard ext/*.c ext/*.h drivers/*.c drivers/*.h \
@@ -250,8 +253,7 @@ FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIND_OBJ := $(BIND_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
   $(DRIVER_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN := $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz \
-  $(FUZZ_DIR)/nested_fuzz
-FUZZ_BIN += $(FUZZ_DIR)/mywire_fuzz
+  $(FUZZ_DIR)/nested_fuzz $(FUZZ_DIR)/pgwire_fuzz $(FUZZ_DIR)/mywire_fuzz
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -262,6 +264,12 @@ $(FUZZ_DIR)/render_fuzz $(FUZZ_DIR)/snapshot_fuzz: \
   $(FUZZ_DIR)/%_fuzz: spec/fuzz/%_fuzz.c $(FUZZ_CORE_OBJ) $(FUZZ_DIR)/cflags
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
 	  $(FUZZ_CORE_OBJ) $(CORE_LIBS) -lm
+
+# pgwire: server bytes into the wire engine and driver (core + the driver).
+$(FUZZ_DIR)/pgwire_fuzz: spec/fuzz/pgwire_fuzz.c $(FUZZ_CORE_OBJ) \
+  $(FUZZ_DIR)/obj/drivers/pgwire.o $(FUZZ_DIR)/cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	  $(FUZZ_CORE_OBJ) $(FUZZ_DIR)/obj/drivers/pgwire.o $(CORE_LIBS) -lm
 
 $(FUZZ_DIR)/nested_fuzz: spec/fuzz/nested_fuzz.c $(FUZZ_CORE_OBJ) \
   $(FUZZ_BIND_OBJ) $(FUZZ_DIR)/cflags
@@ -275,7 +283,7 @@ $(FUZZ_DIR)/mywire_fuzz: spec/fuzz/mywire_fuzz.c $(FUZZ_CORE_OBJ) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
 	  $(FUZZ_DIR)/obj/drivers/mywire.o $(FUZZ_CORE_OBJ) $(CORE_LIBS) -lm
 
-.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ)
+.SECONDARY: $(FUZZ_CORE_OBJ) $(FUZZ_BIND_OBJ) $(FUZZ_DIR)/obj/drivers/pgwire.o
 
 $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_DIR)/cflags
 	@mkdir -p $(@D)

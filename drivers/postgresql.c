@@ -59,26 +59,12 @@
 #include <libpq-fe.h>
 
 #include "sl_driver.h"
-#include "../ext/sl_num.h"
+#include "pg_values.h"
 
-/* Type OIDs of pg_type.h (stable across server versions). */
-#define PG_OID_BOOL 16
-#define PG_OID_BYTEA 17
-#define PG_OID_INT8 20
-#define PG_OID_INT2 21
-#define PG_OID_INT4 23
-#define PG_OID_OID 26
-#define PG_OID_FLOAT4 700
-#define PG_OID_FLOAT8 701
-
-/* The protocol counts parameters in 16 bits. */
-#define PG_MAX_PARAMS 65535
 /* Seconds libpq waits for a server when the caller sets no
 ** connect_timeout (the MySQL driver's default too): a server that accepts
 ** and never answers must not hang the caller. */
 #define PG_DEFAULT_CONNECT_TIMEOUT "10"
-/* Room for the text of one number parameter. */
-#define NUM_TEXT_SIZE 40
 
 struct sl_conn {
   PGconn *pg;
@@ -476,25 +462,6 @@ static int pg_prepare_persistent(sl_conn *c, const char *sql, size_t len,
   return SL_OK;
 }
 
-/* Shortest text that reads back as exactly x; PostgreSQL's spellings of
-** the special values. */
-static void fmt_double(char *buf, size_t size, double x) {
-  int prec;
-  if (x != x) {
-    snprintf(buf, size, "NaN");
-    return;
-  }
-  if (x - x != 0.0) {
-    snprintf(buf, size, "%s", x < 0 ? "-Infinity" : "Infinity");
-    return;
-  }
-  for (prec = 15; prec < 17; prec++) {
-    sl_numfmt(buf, size, "%.*g", prec, x);
-    if (sl_strtod(buf, NULL) == x) return;
-  }
-  sl_numfmt(buf, size, "%.17g", x);
-}
-
 static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
                    sl_error *err) {
   static const char empty[1] = "";
@@ -511,7 +478,7 @@ static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
     case SL_V_INT:
     case SL_V_FLOAT:
     case SL_V_BOOL:
-      need += NUM_TEXT_SIZE;
+      need += PG_NUM_TEXT_SIZE;
       break;
     case SL_V_TEXT:
       if (v->u.s.n > 0 && memchr(v->u.s.p, '\0', v->u.s.n) != NULL)
@@ -546,19 +513,11 @@ static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
       s->values[i] = NULL;
       break;
     case SL_V_INT:
-      snprintf(t, NUM_TEXT_SIZE, "%lld", (long long)v->u.i);
-      s->values[i] = t;
-      off += NUM_TEXT_SIZE;
-      break;
     case SL_V_FLOAT:
-      fmt_double(t, NUM_TEXT_SIZE, v->u.f);
-      s->values[i] = t;
-      off += NUM_TEXT_SIZE;
-      break;
     case SL_V_BOOL:
-      snprintf(t, NUM_TEXT_SIZE, "%s", v->u.b ? "true" : "false");
+      pgv_param_text(t, v);
       s->values[i] = t;
-      off += NUM_TEXT_SIZE;
+      off += PG_NUM_TEXT_SIZE;
       break;
     case SL_V_TEXT:
       if (v->u.s.n > 0) memcpy(t, v->u.s.p, v->u.s.n);
@@ -579,44 +538,6 @@ static int pg_bind(sl_stmt *s, const sl_value *params, int nparams,
   }
   s->nparams = nparams;
   return SL_OK;
-}
-
-static int hexval(char ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
-
-/* Decodes bytea text (hex "\x0a0b" or the old escape form) into dst, which
-** holds at least n bytes. Returns the length, or -1 for malformed text. */
-static long long unbytea(const char *src, size_t n, char *dst) {
-  size_t i, o = 0;
-  if (n >= 2 && src[0] == '\\' && src[1] == 'x') {
-    for (i = 2; i < n; i += 2) {
-      int hi = hexval(src[i]), lo;
-      if (hi < 0 || i + 1 >= n || (lo = hexval(src[i + 1])) < 0) return -1;
-      dst[o++] = (char)(hi << 4 | lo);
-    }
-    return (long long)o;
-  }
-  for (i = 0; i < n; o++) {
-    if (src[i] != '\\') {
-      dst[o] = src[i++];
-    } else if (i + 1 < n && src[i + 1] == '\\') {
-      dst[o] = '\\';
-      i += 2;
-    } else if (i + 3 < n && src[i + 1] >= '0' && src[i + 1] <= '3' &&
-               src[i + 2] >= '0' && src[i + 2] <= '7' && src[i + 3] >= '0' &&
-               src[i + 3] <= '7') {
-      dst[o] = (char)((src[i + 1] - '0') << 6 | (src[i + 2] - '0') << 3 |
-                      (src[i + 3] - '0'));
-      i += 4;
-    } else {
-      return -1;
-    }
-  }
-  return (long long)o;
 }
 
 /* Decodes the bytea cells of the current row into s->bytes. */
@@ -641,7 +562,8 @@ static int decode_row_bytes(sl_stmt *s, sl_error *err) {
     if (PQftype(s->res, i) != PG_OID_BYTEA || PQgetisnull(s->res, s->row, i))
       continue;
     src = PQgetvalue(s->res, s->row, i);
-    n = unbytea(src, (size_t)PQgetlength(s->res, s->row, i), s->bytes + off);
+    n = pgv_unbytea(src, (size_t)PQgetlength(s->res, s->row, i),
+                    s->bytes + off);
     if (n < 0) continue; /* passed on as text */
     s->spans[i].off = off;
     s->spans[i].n = (size_t)n;
@@ -837,68 +759,23 @@ static const char *pg_column_name(sl_stmt *s, int i) {
   return name ? name : "?";
 }
 
-/* Text cell as SL_V_TEXT. */
-static void text_cell(sl_stmt *s, int i, const char *p, sl_value *out) {
-  out->type = SL_V_TEXT;
-  out->u.s.p = p;
-  out->u.s.n = (size_t)PQgetlength(s->res, s->row, i);
-}
-
 static void pg_column(sl_stmt *s, int i, sl_value *out) {
   const char *p;
-  char *end;
   if (s->res == NULL || s->row < 0 || s->row >= s->nrows || i < 0 ||
       i >= s->ncols || PQgetisnull(s->res, s->row, i)) {
     out->type = SL_V_NULL;
     return;
   }
   p = PQgetvalue(s->res, s->row, i);
-  switch (PQftype(s->res, i)) {
-  case PG_OID_INT2:
-  case PG_OID_INT4:
-  case PG_OID_INT8:
-  case PG_OID_OID: {
-    long long x;
-    errno = 0;
-    x = strtoll(p, &end, 10);
-    if (errno != 0 || end == p || *end != '\0') {
-      text_cell(s, i, p, out);
-    } else {
-      out->type = SL_V_INT;
-      out->u.i = (int64_t)x;
-    }
-    break;
+  if (PQftype(s->res, i) == PG_OID_BYTEA && s->spans[i].ok) {
+    out->type = SL_V_BLOB;
+    out->u.s.p = s->bytes + s->spans[i].off;
+    out->u.s.n = s->spans[i].n;
+    if (out->u.s.n == 0) out->u.s.p = "";
+    return;
   }
-  case PG_OID_FLOAT4:
-  case PG_OID_FLOAT8: {
-    /* strtod reads "NaN", "Infinity" and "-Infinity" too */
-    double x = sl_strtod(p, &end);
-    if (end == p || *end != '\0') {
-      text_cell(s, i, p, out);
-    } else {
-      out->type = SL_V_FLOAT;
-      out->u.f = x;
-    }
-    break;
-  }
-  case PG_OID_BOOL:
-    out->type = SL_V_BOOL;
-    out->u.b = p[0] == 't';
-    break;
-  case PG_OID_BYTEA:
-    if (s->spans[i].ok) {
-      out->type = SL_V_BLOB;
-      out->u.s.p = s->bytes + s->spans[i].off;
-      out->u.s.n = s->spans[i].n;
-      if (out->u.s.n == 0) out->u.s.p = "";
-    } else {
-      text_cell(s, i, p, out);
-    }
-    break;
-  default: /* numeric (exact), text kinds, json, dates, uuid, enums */
-    text_cell(s, i, p, out);
-    break;
-  }
+  /* numbers, booleans; text for the rest (bytea that did not decode) */
+  pgv_cell(PQftype(s->res, i), p, (size_t)PQgetlength(s->res, s->row, i), out);
 }
 
 static int pg_reset(sl_stmt *s, sl_error *err) {

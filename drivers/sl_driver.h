@@ -194,5 +194,6 @@ extern const sl_driver sl_driver_sqlite;
 extern const sl_driver sl_driver_pgproxy, sl_driver_myproxy,
     sl_driver_sqliteproxy;
 extern const sl_driver sl_driver_mywire;
+extern const sl_driver sl_driver_pgwire;
 
 #endif

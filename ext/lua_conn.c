@@ -127,9 +127,13 @@ void sl_lua_push_again(lua_State *L) {
 }
 
 /* The drivers core.connect knows, by name. */
-static const sl_driver *const drivers[] = {
-    &sl_driver_sqlite,      &sl_driver_pgproxy, &sl_driver_myproxy,
-    &sl_driver_sqliteproxy, &sl_driver_mywire,  NULL};
+static const sl_driver *const drivers[] = {&sl_driver_sqlite,
+                                           &sl_driver_pgproxy,
+                                           &sl_driver_myproxy,
+                                           &sl_driver_sqliteproxy,
+                                           &sl_driver_pgwire,
+                                           &sl_driver_mywire,
+                                           NULL};
 
 /* {====================================================================
 ** Cursors

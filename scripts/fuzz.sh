@@ -12,6 +12,9 @@
 #   mywire    a MySQL/MariaDB server's bytes read by the wire driver
 #             (drivers/mywire.c, ext/sl_mywire.c): login, statements, spool,
 #             transaction, session reset
+#   pgwire    what a PostgreSQL server sends, into the wire engine's
+#             handshake and the pgwire driver's statements, batches and
+#             resets, split at any byte
 #
 #   scripts/fuzz.sh [-s SECONDS] [-w WORKDIR] [TARGET...]
 #
@@ -39,12 +42,12 @@ while getopts 's:w:' opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-((${#targets[@]} > 0)) || targets=(render snapshot nested mywire)
+((${#targets[@]} > 0)) || targets=(render snapshot nested pgwire mywire)
 
 # Inputs may be larger than the seeds: snapshots reach several KiB, and
 # nested JSON must be able to nest past the decoder's depth limit.
 declare -A max_len=([render]=4096 [snapshot]=16384 [nested]=8192 \
-  [mywire]=8192)
+  [pgwire]=8192 [mywire]=8192)
 
 passed=0
 failed=0

@@ -10,6 +10,10 @@
 #   SLEET_TEST_PG_URL     postgres://postgres@127.0.0.1:PORT/postgres
 #   SLEET_TEST_PG_CTL     a command taking `stop` or `start` that stops or
 #                         starts that same server (spec/pg_restart_spec.lua)
+#   SLEET_TEST_PG_MD5_URL, SLEET_TEST_PG_SCRAM_URL, SLEET_TEST_PG_PASSWORD_URL
+#                         the same server as users that must authenticate
+#                         with md5, scram-sha-256 and a cleartext password
+#                         (password "sleet-pw"; the wire driver's tests)
 #   SLEET_TEST_MYSQL_URL  mysql://root@127.0.0.1:PORT/sleet_test
 #   SLEET_TEST_MYSQL_SOCKET  the unix socket of that same server
 #   SLEET_TEST_MYSQL_PW_URL  a user of that server with a password
@@ -113,7 +117,44 @@ write_pgctl() {
   chmod 755 "$dir/pgctl"
 }
 
-# Starts PostgreSQL and exports SLEET_TEST_PG_URL and SLEET_TEST_PG_CTL.
+# The authentication matrix of the wire driver: one user per method, each
+# with password "sleet-pw" stored the way its method needs (md5 needs an md5
+# hash), and pg_hba.conf lines for them placed before the trust lines (the
+# first matching line wins), then a reload. Exports the three URLs.
+pg_auth_users() { # port bindir
+  local port=$1 bindir=$2 dir=$SLEET_PG_DIR hba
+  hba=$dir/data/pg_hba.conf
+  if ! "${SLEET_AS_PG[@]}" "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" \
+    -U postgres -d postgres -v ON_ERROR_STOP=1 >"$dir/auth-users.log" 2>&1 <<'SQL'
+set password_encryption = 'md5';
+create role sleet_md5 login password 'sleet-pw';
+create role sleet_password login password 'sleet-pw';
+set password_encryption = 'scram-sha-256';
+create role sleet_scram login password 'sleet-pw';
+SQL
+  then
+    echo "servers: could not create the authentication users:" >&2
+    cat "$dir/auth-users.log" >&2
+    return 1
+  fi
+  {
+    echo "host all sleet_md5 127.0.0.1/32 md5"
+    echo "host all sleet_scram 127.0.0.1/32 scram-sha-256"
+    echo "host all sleet_password 127.0.0.1/32 password"
+    cat "$hba"
+  } >"$hba.new" && mv "$hba.new" "$hba" &&
+    chown --reference="$dir/data" "$hba" &&
+    "${SLEET_AS_PG[@]}" "$bindir/pg_ctl" -D "$dir/data" reload >/dev/null || {
+    echo "servers: could not reload pg_hba.conf" >&2
+    return 1
+  }
+  export SLEET_TEST_PG_MD5_URL="postgres://sleet_md5:sleet-pw@127.0.0.1:$port/postgres"
+  export SLEET_TEST_PG_SCRAM_URL="postgres://sleet_scram:sleet-pw@127.0.0.1:$port/postgres"
+  export SLEET_TEST_PG_PASSWORD_URL="postgres://sleet_password:sleet-pw@127.0.0.1:$port/postgres"
+}
+
+# Starts PostgreSQL and exports SLEET_TEST_PG_URL and SLEET_TEST_PG_CTL (and
+# the authentication matrix's URLs).
 # Returns non-zero, with the reason on stderr, when it cannot.
 start_postgresql() {
   local bindir port attempt
@@ -141,6 +182,7 @@ start_postgresql() {
       export SLEET_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
       export SLEET_TEST_PG_CTL="$SLEET_PG_DIR/pgctl"
       echo "servers: PostgreSQL listens on 127.0.0.1:$port"
+      pg_auth_users "$port" "$bindir" || return 1
       return 0
     fi
     # Only a port taken since pick_port is worth another try.
@@ -250,7 +292,8 @@ stop_postgresql() {
   fi
   rm -rf "$dir"
   SLEET_PG_DIR=
-  unset SLEET_TEST_PG_URL SLEET_TEST_PG_CTL
+  unset SLEET_TEST_PG_URL SLEET_TEST_PG_CTL SLEET_TEST_PG_MD5_URL \
+    SLEET_TEST_PG_SCRAM_URL SLEET_TEST_PG_PASSWORD_URL
 }
 
 # Stops the MariaDB server this run started: SIGTERM to its pid, SIGKILL
@@ -296,6 +339,9 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   echo
   echo "export SLEET_TEST_PG_URL=$SLEET_TEST_PG_URL"
   echo "export SLEET_TEST_PG_CTL=$SLEET_TEST_PG_CTL"
+  echo "export SLEET_TEST_PG_MD5_URL=$SLEET_TEST_PG_MD5_URL"
+  echo "export SLEET_TEST_PG_SCRAM_URL=$SLEET_TEST_PG_SCRAM_URL"
+  echo "export SLEET_TEST_PG_PASSWORD_URL=$SLEET_TEST_PG_PASSWORD_URL"
   echo "export SLEET_TEST_MYSQL_URL=$SLEET_TEST_MYSQL_URL"
   echo "export SLEET_TEST_MYSQL_SOCKET=$SLEET_TEST_MYSQL_SOCKET"
   echo

@@ -193,7 +193,7 @@ describe("nginx with sleet", function()
           local slowpid = slowbody:match('"pid":(%d+)')
           assert.is_string(slowpid, slowbody)
           local n, same, worst = 0, 0, 0
-          for body, t in out:gmatch("(%b{}) ([%d.]+)\n") do
+          for body, t in out:gmatch("(%b{})%s+([%d.]+)\n") do
             n = n + 1
             worst = math.max(worst, tonumber(t))
             if body:match('"pid":(%d+)') == slowpid then same = same + 1 end

@@ -24,13 +24,17 @@
 #   example-pg  the same on the PostgreSQL server, when it started
 #   example-my  the same on the MariaDB server, when it started
 #   specs     busted under lua5.4, against SQLite and both servers
+#   specs-socket  the same with the servers reached by the wire drivers
+#             over LuaSocket (SLEET_TEST_TRANSPORT=luasocket)
 #   host      examples/host: a C program embedding Lua 5.4 and sleet, a
 #             frame loop of prepared point selects (p50/p99 per call)
 #   host-static the same program linked with build/libsleet.a
 #   specs-jit the same specs under LuaJIT (luajit2), build-luajit/
+#   specs-jit-socket  the same over the wire drivers
 #   threads   examples/host/threads.c under ASan + UBSan: a Lua state per
 #             thread, two threads per database at once
 #   asan      build-asan/ (ASan + UBSan), then the specs against it
+#   asan-socket  the same over the wire drivers
 #   valgrind  the specs under valgrind (definite leaks are errors)
 #   gc-stress the specs with SLEET_GC_STRESS=1
 #
@@ -281,6 +285,10 @@ else
     run_example "$name"
   done
   suite specs "${BUSTED[@]}" --run=default
+  # the same specs with PostgreSQL and MySQL spoken by the wire drivers
+  # (drivers/pgwire.c, drivers/mywire.c) over LuaSocket
+  suite specs-socket env SLEET_TEST_TRANSPORT=luasocket \
+    "${BUSTED[@]}" --run=default
   # a C program embedding Lua 5.4 and sleet (examples/host)
   check host make --no-print-directory WERROR=1 host
   # the same program with sleet linked in (libsleet.a, package.preload)
@@ -293,6 +301,8 @@ if ((luajit_ok != 0)); then
   blocked specs-jit "luajit build failed"
 else
   suite specs-jit luajit /usr/bin/busted --ignore-lua --run=luajit
+  suite specs-jit-socket env SLEET_TEST_TRANSPORT=luasocket \
+    luajit /usr/bin/busted --ignore-lua --run=luajit
 fi
 
 if ! skipped_by_env asan; then
@@ -302,6 +312,12 @@ if ! skipped_by_env asan; then
     # only real leaks; their stacks end in "<unknown module>" because Lua has
     # unloaded sleet.core by then (the valgrind phase names the functions).
     suite asan env \
+      LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
+      ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "${BUSTED[@]}" --run=asan
+    # the wire drivers under the sanitizers too
+    suite asan-socket env SLEET_TEST_TRANSPORT=luasocket \
       LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
       ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -11,6 +11,11 @@
 ** Results are requested in text format and fetched whole at the first
 ** step, so a statement never keeps the connection busy: other statements
 ** may run while a cursor is being iterated (the Lua layer allows that).
+** A run the binding reads row by row (stream(): iter) uses libpq's
+** single-row mode instead, so that memory stays flat however large the
+** result; any other command while such a result is still arriving first
+** reads the rest of it into the statement's queue (settle()), so its
+** iterator keeps every row.
 ** Cells are decoded by type OID: integers and floats natively, booleans as
 ** booleans, bytea from its hex (or escape) form into a buffer the statement
 ** owns, and everything else (numeric, dates and times, json, uuid, enums)
@@ -74,6 +79,8 @@ struct sl_conn {
   ** session is idle */
   unsigned *pending;
   int npending, pending_cap;
+  /* the statement whose result is arriving row by row (stream mode) */
+  sl_stmt *streaming;
 };
 
 /* Where a decoded bytea cell of the current row lives in bytes. */
@@ -110,6 +117,15 @@ struct sl_stmt {
   int spans_cap;
   char *bytes;
   size_t bytes_cap;
+  /* stream mode: rows read ahead by settle() (single-row results), the
+  ** final result (its command tag), an error that came after the first
+  ** row, and whether the end was reached */
+  int stream;
+  PGresult **queue;
+  int qhead, nqueue, qcap;
+  PGresult *final;
+  sl_error *serr;
+  int sdone;
 };
 
 /* {====================================================================
@@ -401,7 +417,11 @@ static void pg_close(sl_conn *c) {
 ** ===================================================================== */
 
 /* Drops the result and its decoded cells; the statement can run again. */
+static void stream_clear(sl_stmt *s);
+static void settle(sl_conn *c, const sl_stmt *except);
+
 static void stmt_clear(sl_stmt *s) {
+  stream_clear(s);
   PQclear(s->res);
   s->res = NULL;
   s->executed = 0;
@@ -645,6 +665,7 @@ static int stmt_prepare_named(sl_stmt *s, sl_error *err) {
   sl_conn *c = s->conn;
   char name[32];
   PGresult *res;
+  settle(c, s);
   flush_pending(c);
   if (c->broken) return broken_error(err);
   s->id = ++c->next_id;
@@ -663,6 +684,80 @@ static int stmt_prepare_named(sl_stmt *s, sl_error *err) {
 }
 
 /* }==================================================================== */
+
+/* {====================================================================
+** Stream mode (libpq's single-row mode)
+** ===================================================================== */
+
+/* Reads every result still arriving for s and drops it. */
+static void stream_drain(sl_stmt *s) {
+  sl_conn *c = s->conn;
+  PGresult *res;
+  if (c->streaming != s) return;
+  c->streaming = NULL;
+  while ((res = PQgetResult(c->pg)) != NULL)
+    PQclear(res);
+  if (PQstatus(c->pg) == CONNECTION_BAD) c->broken = 1;
+}
+
+/* Forgets what stream mode kept of s's run. */
+static void stream_clear(sl_stmt *s) {
+  stream_drain(s);
+  while (s->qhead < s->nqueue)
+    PQclear(s->queue[s->qhead++]);
+  s->qhead = s->nqueue = 0;
+  PQclear(s->final);
+  s->final = NULL;
+  free(s->serr);
+  s->serr = NULL;
+  s->sdone = 0;
+}
+
+/* Keeps an error of s's stream for its iterator (the first one). */
+static void stream_error(sl_stmt *s, const PGresult *res) {
+  if (s->serr != NULL) return;
+  s->serr = malloc(sizeof *s->serr);
+  if (s->serr == NULL) return;
+  sl_error_clear(s->serr);
+  if (res == NULL) {
+    sl_error_set(s->serr, SL_EK_DATABASE, "out of memory");
+    return;
+  }
+  result_fail(s->conn, res, s->serr);
+}
+
+/* Before any other command on c: the rest of the result arriving for the
+** streaming statement (except: the caller itself) moves into its queue. */
+static void settle(sl_conn *c, const sl_stmt *except) {
+  sl_stmt *s = c->streaming;
+  PGresult *res;
+  if (s == NULL || s == except) return;
+  c->streaming = NULL;
+  while ((res = PQgetResult(c->pg)) != NULL) {
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_SINGLE_TUPLE && s->serr == NULL) {
+      if (s->nqueue == s->qcap) {
+        int cap = s->qcap ? 2 * s->qcap : 64;
+        PGresult **q = realloc(s->queue, (size_t)cap * sizeof *q);
+        if (q == NULL) {
+          stream_error(s, NULL);
+          PQclear(res);
+          continue;
+        }
+        s->queue = q;
+        s->qcap = cap;
+      }
+      s->queue[s->nqueue++] = res;
+    } else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+      PQclear(s->final);
+      s->final = res;
+    } else {
+      if (st != PGRES_SINGLE_TUPLE) stream_error(s, res);
+      PQclear(res);
+    }
+  }
+  if (PQstatus(c->pg) == CONNECTION_BAD) c->broken = 1;
+}
 
 /* Keeps res (a successful result) as the statement's result. */
 static int stmt_take(sl_stmt *s, PGresult *res, sl_error *err) {
@@ -705,12 +800,145 @@ static PGresult *run_once(sl_stmt *s, int *named) {
                       s->lengths, s->formats, 0);
 }
 
+/* Stream mode: sends the run and reads its first result (kept in the
+** queue for the first step), preparing a stale named statement again as
+** stmt_execute does. */
+static int stream_start(sl_stmt *s, sl_error *err) {
+  sl_conn *c = s->conn;
+  PGresult *res;
+  int named, ok, retried = 0;
+  for (;;) {
+    char name[32];
+    named = s->persistent && s->on_server && types_match(s);
+    stmt_name(name, sizeof name, s->id);
+    ok = named ? PQsendQueryPrepared(c->pg, name, s->nparams, s->values,
+                                     s->lengths, s->formats, 0)
+               : PQsendQueryParams(c->pg, s->sql, s->nparams, s->types,
+                                   s->values, s->lengths, s->formats, 0);
+    if (!ok) return result_fail(c, NULL, err);
+    PQsetSingleRowMode(c->pg);
+    c->streaming = s;
+    s->executed = 1;
+    res = PQgetResult(c->pg);
+    if (res != NULL && is_copy(res)) {
+      c->streaming = NULL;
+      res = abandon_copy(c->pg, res);
+      PQclear(res);
+      if (PQstatus(c->pg) == CONNECTION_BAD) return result_fail(c, NULL, err);
+      return sl_error_set(err, SL_EK_USAGE,
+                          "COPY statements are not supported");
+    }
+    if (result_ok(res) || PQresultStatus(res) == PGRES_SINGLE_TUPLE) break;
+    stream_drain(s);
+    if (named && res != NULL && needs_reprepare(res) &&
+        PQstatus(c->pg) == CONNECTION_OK) {
+      stmt_unprepare(s);
+      if (!retried && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+        retried = 1;
+        PQclear(res);
+        if (stmt_prepare_named(s, err) != SL_OK) return SL_ERROR;
+        continue;
+      }
+    }
+    result_fail(c, res, err);
+    PQclear(res);
+    return SL_ERROR;
+  }
+  if (s->qcap == 0) {
+    s->queue = malloc(64 * sizeof *s->queue);
+    if (s->queue == NULL) {
+      PQclear(res);
+      stream_drain(s);
+      return oom_error(err);
+    }
+    s->qcap = 64;
+  }
+  s->queue[0] = res;
+  s->qhead = 0;
+  s->nqueue = 1;
+  s->row = -1;
+  s->nrows = 0;
+  return SL_OK;
+}
+
+/* Stream mode: the next row, from the current result, the queue or the
+** server. */
+static int stream_step(sl_stmt *s, sl_error *err) {
+  sl_conn *c = s->conn;
+  for (;;) {
+    PGresult *res;
+    ExecStatusType st;
+    if (s->sdone) return SL_DONE;
+    if (s->res != NULL && s->row + 1 < s->nrows) {
+      s->row++;
+      if (decode_row_bytes(s, err) != SL_OK) return SL_ERROR;
+      return SL_ROW;
+    }
+    if (s->qhead < s->nqueue) {
+      res = s->queue[s->qhead++];
+      if (s->qhead == s->nqueue) s->qhead = s->nqueue = 0;
+    } else if (c->streaming == s) {
+      res = PQgetResult(c->pg);
+      if (res == NULL) {
+        c->streaming = NULL;
+        if (PQstatus(c->pg) == CONNECTION_BAD) c->broken = 1;
+      }
+    } else {
+      res = NULL;
+    }
+    if (res == NULL) { /* the end: the final result holds the command tag */
+      s->sdone = 1;
+      if (s->serr != NULL) {
+        *err = *s->serr;
+        return SL_ERROR;
+      }
+      if (s->final != NULL) {
+        PQclear(s->res);
+        s->res = s->final;
+        s->final = NULL;
+        s->nrows = 0;
+        s->row = -1;
+        s->ncols = PQnfields(s->res);
+      }
+      return SL_DONE;
+    }
+    st = PQresultStatus(res);
+    if (st == PGRES_SINGLE_TUPLE) {
+      PQclear(s->res);
+      s->res = NULL;
+      if (stmt_take(s, res, err) != SL_OK) {
+        PQclear(res);
+        return SL_ERROR;
+      }
+      s->nrows = PQntuples(res);
+      continue;
+    }
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ||
+        st == PGRES_EMPTY_QUERY) {
+      PQclear(s->final);
+      s->final = res;
+      continue;
+    }
+    result_fail(c, res, err);
+    PQclear(res);
+    stream_drain(s);
+    s->sdone = 1;
+    return SL_ERROR;
+  }
+}
+
 /* Runs the statement and keeps its whole result. */
 static int stmt_execute(sl_stmt *s, sl_error *err) {
   sl_conn *c = s->conn;
   PGresult *res;
   int named, retried = 0;
+  settle(c, s);
   if (c->broken) return broken_error(err);
+  if (s->stream) {
+    if (s->persistent && !s->on_server && stmt_prepare_named(s, err) != SL_OK)
+      return SL_ERROR;
+    return stream_start(s, err);
+  }
   if (s->persistent && !s->on_server && stmt_prepare_named(s, err) != SL_OK)
     return SL_ERROR;
   for (;;) {
@@ -744,6 +972,7 @@ static int stmt_execute(sl_stmt *s, sl_error *err) {
 
 static int pg_step(sl_stmt *s, sl_error *err) {
   if (!s->executed && stmt_execute(s, err) != SL_OK) return SL_ERROR;
+  if (s->stream) return stream_step(s, err);
   if (s->row >= s->nrows) return SL_DONE;
   if (++s->row >= s->nrows) return SL_DONE;
   if (decode_row_bytes(s, err) != SL_OK) return SL_ERROR;
@@ -781,7 +1010,13 @@ static void pg_column(sl_stmt *s, int i, sl_value *out) {
 static int pg_reset(sl_stmt *s, sl_error *err) {
   (void)err;
   stmt_clear(s);
+  s->stream = 0;
   return SL_OK;
+}
+
+/* Rows of this run arrive as the server sends them (single-row mode). */
+static void pg_stream(sl_stmt *s) {
+  s->stream = 1;
 }
 
 static void pg_finalize(sl_stmt *s) {
@@ -796,6 +1031,7 @@ static void pg_finalize(sl_stmt *s) {
   free(s->ptext);
   free(s->spans);
   free(s->bytes);
+  free(s->queue);
   free(s->sql);
   free(s);
 }
@@ -823,6 +1059,7 @@ static long long pg_last_insert_id(sl_conn *c, sl_stmt *s, int *has_id) {
 static int pg_exec(sl_conn *c, const char *sql, sl_error *err) {
   PGresult *res;
   ExecStatusType st;
+  settle(c, NULL);
   if (c->broken) return broken_error(err);
   res = PQexec(c->pg, sql);
   if (res != NULL && is_copy(res)) {
@@ -909,7 +1146,9 @@ static int pg_rollback_to(sl_conn *c, const char *name, sl_error *err) {
 }
 
 static int pg_in_transaction(sl_conn *c) {
-  PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+  PGTransactionStatusType ts;
+  settle(c, NULL);
+  ts = PQtransactionStatus(c->pg);
   return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
 }
 
@@ -1058,6 +1297,7 @@ static int pg_batch(sl_conn *c, sl_stmt *const *stmts, int n, int *failed,
   pipecmd *cmds;
   int ncmd = 0, bad = 0, sp;
   *failed = -1;
+  settle(c, NULL);
   if (c->broken) return broken_error(err);
   if (n <= 0) return SL_OK;
   flush_pending(c);
@@ -1117,4 +1357,5 @@ const sl_driver sl_driver_postgresql = {
     .prepare_persistent = pg_prepare_persistent,
     .in_transaction = pg_in_transaction,
     .batch = pg_batch,
+    .stream = pg_stream,
 };

@@ -7,6 +7,13 @@ local kit = require "sleet.kit"
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 
+-- sleet.pool with the test run's transport (SLEET_TEST_TRANSPORT).
+local function newpool(d, url, opts)
+  local t = dialects.transport()
+  if t and t ~= "proxy" and d.name ~= "sqlite" then opts.socket = t end
+  return sleet.pool(url, opts)
+end
+
 for _, d in ipairs(dialects.live()) do
   describe("sleet.pool on " .. d.name, function()
     local m, t, schema, url, pool
@@ -36,7 +43,7 @@ for _, d in ipairs(dialects.live()) do
 
     it("lends a connection, returns fn's values and takes it back",
       function()
-        pool = sleet.pool(url, { schema = schema, size = 2 })
+        pool = newpool(d, url, { schema = schema, size = 2 })
         local a, b = pool:with(function(db, x)
           db:insert(t):values({ id = 1, name = "a" }):run()
           return count(db), x
@@ -50,7 +57,7 @@ for _, d in ipairs(dialects.live()) do
       end)
 
     it("raises fn's error once the connection is back", function()
-      pool = sleet.pool(url, { schema = schema, size = 1 })
+      pool = newpool(d, url, { schema = schema, size = 1 })
       local err = check.raises_kind("validation", pool.with, pool,
         function(db) return db:insert(t):values({ nope = 1 }):run() end)
       assert.matches("nope", err.message)
@@ -60,14 +67,14 @@ for _, d in ipairs(dialects.live()) do
 
     it("is bounded: a borrow beyond size waits through opts.wait, or is " ..
       "a usage error", function()
-      pool = sleet.pool(url, { schema = schema, size = 1 })
+      pool = newpool(d, url, { schema = schema, size = 1 })
       pool:with(function()
         local err = check.raises_kind("usage", pool.with, pool, count)
         assert.matches("all 1 connections are in use", err.message, 1, true)
       end)
       -- a coroutine host: the second borrower waits until the first is done
       local waits = 0
-      local p2 = sleet.pool(url, { schema = schema, size = 1,
+      local p2 = newpool(d, url, { schema = schema, size = 1,
         wait = function() waits = waits + 1; coroutine.yield("waiting") end })
       local first = coroutine.create(function()
         return p2:with(function(db)
@@ -87,7 +94,7 @@ for _, d in ipairs(dialects.live()) do
 
     it("rolls back a transaction left open by an abandoned coroutine",
       function()
-        pool = sleet.pool(url, { schema = schema, size = 1 })
+        pool = newpool(d, url, { schema = schema, size = 1 })
         local co
         pool:with(function(db)
           co = coroutine.create(function()
@@ -109,7 +116,7 @@ for _, d in ipairs(dialects.live()) do
     if d.only("postgresql", "mysql", "a server connection can be killed " ..
       "from another one") then
       it("replaces a lost connection", function()
-        pool = sleet.pool(url, { schema = schema, size = 1 })
+        pool = newpool(d, url, { schema = schema, size = 1 })
         local pid = pool:with(function(db)
           local q = d.name == "postgresql" and "select pg_backend_pid() as p"
             or "select connection_id() as p"
@@ -134,7 +141,7 @@ for _, d in ipairs(dialects.live()) do
     if d.only("postgresql", "the test run can restart PostgreSQL") and ctl then
       it("checks a connection idle past validateIdle, and survives a server " ..
         "restart", function()
-        pool = sleet.pool(url, { schema = schema, size = 2, validateIdle = 0 })
+        pool = newpool(d, url, { schema = schema, size = 2, validateIdle = 0 })
         assert.equal(0, pool:with(count))
         assert.is_true(check.execute(ctl .. " stop"))
         assert.is_true(check.execute(ctl .. " start"))
@@ -147,7 +154,7 @@ for _, d in ipairs(dialects.live()) do
       check.raises_kind("usage", sleet.pool, url, { size = 0 })
       check.raises_kind("usage", sleet.pool, url, { wait = 5 })
       check.raises_kind("usage", sleet.pool, url, { nosuch = 1 })
-      local p = sleet.pool(url, { schema = schema })
+      local p = newpool(d, url, { schema = schema })
       p:close()
       check.raises_kind("usage", p.with, p, count)
     end)

@@ -5,9 +5,9 @@
 --   * the authentication matrix through sleet.connect(url, { socket =
 --     "luasocket" }): md5, scram-sha-256 and cleartext users
 --     (scripts/servers.sh), and a wrong password (kind connection, worded
---     as libpq words it);
---   * streaming: a million rows read with iter() keep the process's
---     resident memory within 20 MB.
+--     as libpq words it).
+-- Streaming a million rows within 20 MB is spec/stream_spec.lua's, which
+-- `make test` runs over the wire drivers too.
 local sleet = require "sleet"
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
@@ -21,14 +21,6 @@ end
 local ok_socket = pcall(require, "socket")
 
 -- Resident memory of this process in KiB (Linux), or nil.
-local function rss_kib()
-  local f = io.open("/proc/self/status")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return tonumber(s:match("VmRSS:%s*(%d+)"))
-end
-
 describe("pgwire", function()
   local url = env("SLEET_TEST_PG_URL")
   if not url then
@@ -83,33 +75,6 @@ describe("pgwire", function()
         assert.matches('password authentication failed for user "'
           .. u:match("//([^:]+):") .. '"', err.message, 1, true)
       end)
-    end
-  end)
-
-  it("streams a million rows within 20 MB of resident memory", function()
-    if not ok_socket then
-      pending("no LuaSocket (Debian lua-socket)")
-      return
-    end
-    local db = sleet.connect(url, { socket = "luasocket" })
-    collectgarbage()
-    local before = rss_kib()
-    local n, peak = 0, before or 0
-    local c = db:_connection()
-    for row in c:exec_sql("select g as id, 'row ' || g as name from " ..
-      "generate_series(1, 1000000) g", {}, "iter") do
-      n = n + 1
-      if n % 100000 == 0 then
-        collectgarbage()
-        peak = math.max(peak, rss_kib() or 0)
-      end
-      assert(row.id == n)
-    end
-    db:close()
-    assert.equal(1000000, n)
-    if before then
-      assert.is_true(peak - before < 20 * 1024,
-        ("RSS grew by %d KiB"):format(peak - before))
     end
   end)
 end)

@@ -400,6 +400,49 @@ end
 -- connection options; opts.connectTimeout (ms, default 10000) bounds the
 -- connect and the handshake; opts.timeout (ms) each later read and write
 -- (default: the host's own).
+-- One attempt: a socket from the transport (a pooled one when the host
+-- has a pool), logged in, or checked with a round trip when it came from
+-- the pool. Returns the wrapper, or nil when a pooled session turned out
+-- dead (the server ended it while it idled: the caller tries again).
+local function attempt(driver, copts, socket, opts, ep, params)
+  local sock = transport(socket, ep)
+  local ctimeout = opts.connectTimeout or 10000
+  if sock.settimeout then sock:settimeout(ctimeout) end
+  local ok, err = sock:connect(ep.host, ep.port)
+  if not ok then
+    pcall(sock.close, sock)
+    connection_error(("could not connect to %s:%s: %s"):format(
+      ep.path or ep.host, tostring(ep.port), tostring(err)))
+  end
+  local reused = sock.reused and sock:reused()
+  local o = copts
+  if reused then
+    o = util.copy(copts)
+    o.params = util.copy(params)
+    o.params.sleet_reused = "1"
+  end
+  local cok, c = pcall(core.connect, driver, o)
+  if not cok then
+    pcall(sock.close, sock)
+    error(c, 0)
+  end
+  local w = setmetatable({ _c = c, _sock = sock, _ep = ep }, Conn)
+  if reused then
+    -- a pooled session may have been ended by the server (a restart,
+    -- pg_terminate_backend) while it idled: one round trip finds out
+    local live = pcall(w.exec_sql, w, "select 1", nil, "run")
+    if not live then
+      w:_dropsock()
+      c:close()
+      return nil
+    end
+  else
+    settle(w, c:ready())
+  end
+  if sock.settimeout then sock:settimeout(opts.timeout) end
+  return w
+end
+
 function M.connect(driver, copts, socket, opts)
   local ep = { host = copts.host or "127.0.0.1", port = copts.port,
     path = copts.socket, user = copts.user, database = copts.database }
@@ -412,28 +455,14 @@ function M.connect(driver, copts, socket, opts)
     ep.port, ep.user or "", ep.database or "")
   local params = copts.params or {}
   ep.verify = params.sslmode == "verify-full" or params.sslmode == "verify-ca"
-  local sock = transport(socket, ep)
-  local ctimeout = opts.connectTimeout or 10000
-  if sock.settimeout then sock:settimeout(ctimeout) end
-  local ok, err = sock:connect(ep.host, ep.port)
-  if not ok then
-    pcall(sock.close, sock)
-    connection_error(("could not connect to %s:%s: %s"):format(
-      ep.path or ep.host, tostring(ep.port), tostring(err)))
+  -- dead pooled sessions are dropped one by one; the pool is finite, so a
+  -- fresh socket (a full login) comes at last
+  for _ = 1, 1000 do
+    local w = attempt(driver, copts, socket, opts, ep, params)
+    if w then return w end
   end
-  if sock.reused and sock:reused() then
-    copts.params = util.copy(params)
-    copts.params.sleet_reused = "1"
-  end
-  local cok, c = pcall(core.connect, driver, copts)
-  if not cok then
-    pcall(sock.close, sock)
-    error(c, 0)
-  end
-  local w = setmetatable({ _c = c, _sock = sock, _ep = ep }, Conn)
-  settle(w, c:ready())
-  if sock.settimeout then sock:settimeout(opts.timeout) end
-  return w
+  connection_error(("could not connect to %s:%s: every pooled session " ..
+    "was dead"):format(ep.path or ep.host, tostring(ep.port)))
 end
 
 -- {====================================================================

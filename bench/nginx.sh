@@ -39,6 +39,27 @@ measure() { # name path
   echo "NGINX $1 $rps $failed"
 }
 
+# Requests per second at concurrency 50, and the latency percentiles when
+# 5% of the requests run a 100 ms server-side sleep: PostgreSQL over the
+# worker's libpq connection (blocking) and over cosockets (wire driver).
+latency() { # name path
+  local out rps failed p50 p90 p99
+  ab -q -k -c 50 -n 1000 "$url$2" >/dev/null
+  out=$(ab -q -k -c 50 -n "$LAT_REQUESTS" "$url$2")
+  rps=$(awk '/^Requests per second:/ { print $4 }' <<<"$out")
+  failed=$(awk '/^Failed requests:/ { print $3 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p90=$(awk '$1 == "90%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  if grep -q "Non-2xx responses" <<<"$out"; then
+    echo "bench/nginx.sh: $2 answered errors:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  echo "NGINXLAT $1 $rps $failed $p50 $p90 $p99"
+}
+LAT_REQUESTS=${SLEET_BENCH_NGINX_LAT_REQUESTS:-5000}
+
 measure none "/health"
 for db in sqlite postgresql mysql; do
   if [[ $db == postgresql && -z ${SLEET_TEST_PG_URL:-} ]]; then continue; fi
@@ -47,6 +68,12 @@ for db in sqlite postgresql mysql; do
   curl -fsS -X POST "$url/items?db=$db&name=bench&n=1" >/dev/null
   measure "$db" "/item?db=$db&id=1"
 done
+if [[ -n ${SLEET_TEST_PG_URL:-} ]]; then
+  latency pg-libpq "/item?db=postgresql&id=1"
+  latency pg-wire "/wire_item?db=postgresql&id=1"
+  latency pg-libpq-mixed "/mixed?db=postgresql&via=libpq"
+  latency pg-wire-mixed "/mixed?db=postgresql&via=wire"
+fi
 echo "INFO nginx_version $(nginx -v 2>&1 | sed 's/.*: //')," \
   "$(dpkg-query -W -f='libnginx-mod-http-lua ${Version}' \
     libnginx-mod-http-lua 2>/dev/null)"

@@ -89,6 +89,13 @@ local function collect(path)
       if rps and (not nginx[w[2]] or rps > nginx[w[2]].rps) then
         nginx[w[2]] = { rps = rps, failed = tonumber(w[4]) }
       end
+    elseif w[1] == "NGINXLAT" then
+      -- NGINXLAT label rps failed p50 p90 p99 (ms)
+      local rps = tonumber(w[3])
+      if rps and (not nginx[w[2]] or rps > nginx[w[2]].rps) then
+        nginx[w[2]] = { rps = rps, failed = tonumber(w[4]),
+          p50 = tonumber(w[5]), p90 = tonumber(w[6]), p99 = tonumber(w[7]) }
+      end
     elseif w[1] == "INFO" then
       if not info[w[2]] then infokeys[#infokeys + 1] = w[2] end
       info[w[2]] = line:match("^INFO%s+%S+%s+(.*)$") or ""
@@ -264,17 +271,74 @@ local function pg_version(n)
   return ("%d.%d"):format(n // 10000, n % 10000)
 end
 
+-- The wire drivers against the C client libraries, per server: sleet
+-- over LuaSocket (Lua 5.4, LuaJIT) beside sleet over libpq/libmariadb and
+-- raw C; nil without socket runs.
+local function wire_table(best)
+  local rows = {}
+  for _, d in ipairs({ "postgresql", "mysql" }) do
+    for _, row in ipairs(ROWS) do
+      local raw = best[d .. " raw " .. row.raw]
+      local lib = best[d .. " sleet " .. row.sleet]
+      local sock = best[d .. " sleet-socket " .. row.sleet]
+      local jit = best[d .. " sleet-jit-socket " .. row.sleet]
+      if sock or jit then
+        local verdict = "–"
+        if row.sleet == "point" and sock and lib then
+          verdict = ("≤ 1.30× %s"):format(sock / lib <= 1.3 and "met"
+            or "**not met**")
+        end
+        rows[#rows + 1] = { DIALECT_LABEL[d], row.label, fmt_ns(raw),
+          fmt_ns(lib), fmt_ns(sock), fmt_ns(jit), fmt_ratio(sock, lib),
+          fmt_ratio(jit, lib), verdict }
+      end
+    end
+  end
+  if #rows == 0 then return nil end
+  return markdown_table({ "database", "workload", "raw C", "sleet (C library)",
+    "sleet (socket, Lua 5.4)", "sleet (socket, LuaJIT)", "socket/C library",
+    "LuaJIT socket/C library", "target (socket/C library)" }, rows, 2)
+end
+
+-- nginx at concurrency 50: the blocking driver against cosockets, alone
+-- and with 5% of requests sleeping 100 ms on the server.
+local NGINX_LAT_ROWS = {
+  { "pg-libpq", "PostgreSQL point select, libpq (worker's connection)" },
+  { "pg-wire", "PostgreSQL point select, cosockets (per-request + keepalive)" },
+  { "pg-libpq-mixed", "the same, 5% of requests 100 ms slow, libpq" },
+  { "pg-wire-mixed", "the same, 5% of requests 100 ms slow, cosockets" },
+}
+
+local function nginx_lat_table(nginx)
+  local rows = {}
+  for _, r in ipairs(NGINX_LAT_ROWS) do
+    local n = nginx[r[1]]
+    if n and n.p50 then
+      rows[#rows + 1] = { r[2], ("%.0f"):format(n.rps),
+        ("%d ms"):format(n.p50), ("%d ms"):format(n.p90),
+        ("%d ms"):format(n.p99), ("%d"):format(n.failed or 0) }
+    end
+  end
+  if #rows == 0 then return nil end
+  return markdown_table({ "handler (ab -k -c 50)", "requests/s", "p50", "p90",
+    "p99", "failed" }, rows)
+end
+
 local function run_table(path, out, profile)
   local best, mismatches, info, _, memory, ops, nginx = collect(path)
   local tables = main_tables(best, ops)
   local rel = relations_table(best)
   local mem = memory_table(memory)
   local ngx = nginx_table(nginx)
+  local wire = wire_table(best)
+  local ngxlat = nginx_lat_table(nginx)
   print()
   print(tables)
   if rel then print("\n" .. rel) end
   if mem then print("\n" .. mem) end
   if ngx then print("\n" .. ngx) end
+  if wire then print("\n" .. wire) end
+  if ngxlat then print("\n" .. ngxlat) end
   if #mismatches > 0 then
     table.sort(mismatches)
     io.stderr:write("report: contenders read different data:\n  "
@@ -344,6 +408,18 @@ local function run_table(path, out, profile)
     add("")
     add(rel)
   end
+  if wire then
+    add("")
+    add("## The wire drivers (socket transport)")
+    add("")
+    add("The same workloads with `sleet.connect(url, { socket = "
+      .. "\"luasocket\" })`: sleet's PostgreSQL and MySQL protocol engines "
+      .. "over LuaSocket, beside sleet over libpq / the MariaDB client and "
+      .. "raw C on them; the target is the prepared point select within "
+      .. "1.3× of the C client library's.")
+    add("")
+    add(wire)
+  end
   if ngx then
     add("")
     add("## In nginx (LuaJIT)")
@@ -353,6 +429,17 @@ local function run_table(path, out, profile)
       or "") .. "). The drivers block their worker while a query runs.")
     add("")
     add(ngx)
+    if ngxlat then
+      add("")
+      add("At concurrency 50, PostgreSQL over the worker's blocking libpq "
+        .. "connection against a per-request connection over cosockets "
+        .. "(`socket = \"nginx\"`, back to the keepalive pool after each "
+        .. "request); then the same with 5% of the requests running a "
+        .. "100 ms server-side sleep (`/mixed`): a blocking driver holds "
+        .. "its worker through each sleep, cosockets do not.")
+      add("")
+      add(ngxlat)
+    end
   end
   if mem then
     add("")

@@ -11,7 +11,9 @@
 #   contenders per database (SQLite in memory, PostgreSQL, MariaDB), each
 #              of raw C (bench/raw.c), sleet (bench/sleet.lua) on Lua 5.4
 #              and on LuaJIT (sleet-jit, build-luajit/) and LuaSQL
-#              (bench/luasql.lua), one process at a time, all of them
+#              (bench/luasql.lua), and on the servers sleet over the
+#              wire drivers and LuaSocket (sleet-socket, sleet-jit-socket),
+#              one process at a time, all of them
 #              SLEET_BENCH_RUNS times (2) in turn; the best run counts
 #   relations  bench/relations.lua on the three databases
 #   seed       bench/seed.sh: sleet.seed on the three databases against
@@ -108,6 +110,13 @@ contender() { # name dialect
       [[ $dialect == sqlite ]] && target=sqlite::memory:
       SLEET_CPATH="build-luajit/?.so;build-luajit/bench/?.so" \
         luajit bench/sleet.lua "$dialect" "$target" ;;
+    sleet-socket)
+      SLEET_BENCH_SOCKET=luasocket lua5.4 bench/sleet.lua "$dialect" \
+        "$target" ;;
+    sleet-jit-socket)
+      SLEET_BENCH_SOCKET=luasocket \
+        SLEET_CPATH="build-luajit/?.so;build-luajit/bench/?.so" \
+        luajit bench/sleet.lua "$dialect" "$target" ;;
     luasql)
       [[ $dialect == sqlite ]] && target=:memory:
       lua5.4 bench/luasql.lua "$dialect" "$target" ;;
@@ -119,8 +128,10 @@ contender() { # name dialect
 for dialect in sqlite postgresql mysql; do
   wants "$dialect" || continue
   for ((run = 1; run <= RUNS; run++)); do
-    for name in raw sleet sleet-jit luasql floor; do
+    for name in raw sleet sleet-jit sleet-socket sleet-jit-socket luasql \
+      floor; do
       [[ $name == floor && $dialect != sqlite ]] && continue
+      [[ $name == *-socket && $dialect == sqlite ]] && continue
       banner "$dialect: $name, run $run of $RUNS"
       contender "$name" "$dialect"
     done

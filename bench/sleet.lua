@@ -33,6 +33,10 @@ local common = require "common"
 local DIALECT, URL, MODE = arg[1], arg[2], arg[3] or "all"
 -- the same workloads on LuaJIT are a contender of their own
 local CONTENDER = rawget(_G, "jit") and "sleet-jit" or "sleet"
+-- SLEET_BENCH_SOCKET=luasocket: the wire drivers over that transport
+local SOCKET = os.getenv("SLEET_BENCH_SOCKET")
+if SOCKET == "" then SOCKET = nil end
+if SOCKET then CONTENDER = CONTENDER .. "-socket" end
 assert(common.DDL[DIALECT] and URL,
   "usage: lua5.4 bench/sleet.lua sqlite|postgresql|mysql URL [MODE [N]]")
 local N = common.counts(DIALECT)
@@ -63,7 +67,7 @@ local function items_table()
 end
 
 local t = items_table()
-local db = sleet.connect(URL, { schema = { items = t } })
+local db = sleet.connect(URL, { schema = { items = t }, socket = SOCKET })
 local eq, asc, ph = sleet.eq, sleet.asc, sleet.placeholder
 local row_sum, check_row = common.row_sum, common.check_row
 

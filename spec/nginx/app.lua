@@ -201,6 +201,33 @@ function routes.wire_sleep(_, _, args, dialect)
   end)
 end
 
+-- A point select by id on a per-request connection (bench/nginx.sh).
+function routes.wire_item(_, _, args, dialect)
+  return wire(dialect, function(db, t)
+    local row = db:select():from(t):where(sleet.eq(t.id, tonumber(args.id)))
+      :get()
+    if row == nil then return 404, { error = { message = "no such item" } } end
+    return 200, row
+  end)
+end
+
+-- A point select, or in 5% of requests a 100 ms server-side sleep, over
+-- the worker's libpq connection (?via=libpq) or a per-request wire
+-- connection (?via=wire): bench/nginx.sh's latency under slow requests.
+function routes.mixed(db, t, args, dialect)
+  local slow = math.random() < 0.05
+  local function run(d, tt)
+    if slow then
+      d:execute(dialect == "postgresql" and "select pg_sleep(0.1)"
+        or "select sleep(0.1)")
+      return 200, { slow = true }
+    end
+    return 200, d:select():from(tt):where(sleet.eq(tt.id, 1)):get()
+  end
+  if args.via == "wire" then return wire(dialect, run) end
+  return run(db, t)
+end
+
 -- A transaction that yields (ngx.sleep) between its inserts.
 function routes.wire_tx(_, _, args, dialect)
   return wire(dialect, function(db, t)

@@ -863,6 +863,9 @@ static int step_once(sl_stmt *s, sl_error *err) {
     if (refetch_truncated(s, err) != SL_OK) return SL_ERROR;
     return SL_ROW;
   }
+  /* an unbuffered fetch reports a failed read on the connection */
+  if (mysql_stmt_errno(s->st) == 0 && mysql_errno(s->conn->my) != 0)
+    return conn_fail(s->conn->my, err);
   return stmt_fail(s->st, err);
 }
 

@@ -97,6 +97,40 @@ for _, d in ipairs(dialects.live()) do
       assert.equal(300, check.tointeger(db:select({ n = sleet.count() }):from(t):get().n))
     end)
 
+    if d.name ~= "sqlite" then
+      it("the server ends the session mid-iteration inside a transaction: " ..
+        "kind connection, the database closed, nothing committed", function()
+        local who = d.name == "postgresql" and "select pg_backend_pid() as p"
+          or "select connection_id() as p"
+        local pid = db:execute(who)[1].p
+        local killer = d.connect({})
+        local seen = 0
+        local ok, err = pcall(db.transaction, db, function(tx)
+          tx:insert(t):values({ id = 5000, name = "lost" }):run()
+          local c = tx:_connection()
+          for _ in c:exec_sql(series[d.name]:format(1000000), nil, "iter") do
+            seen = seen + 1
+            if seen == 10 then
+              if d.name == "postgresql" then
+                killer:execute(sleet.sql("select pg_terminate_backend(?)", pid))
+              else
+                killer:execute(sleet.sql("kill connection " .. tostring(pid)))
+              end
+            end
+          end
+        end)
+        assert.is_false(ok)
+        assert.equal("connection", err.kind, tostring(err))
+        assert.is_true(seen >= 10 and seen < 1000000, "rows seen: " .. seen)
+        assert.is_true(db:isClosed())
+        local left = killer:execute(sleet.sql("select count(*) as n from " ..
+          "stream_items where id = ?", 5000))[1].n
+        assert.equal(0, check.tointeger(left))
+        killer:close()
+        db = d.connect({ stream_items = t }) -- for after_each
+      end)
+    end
+
     it("1,000,000 rows: memory stays flat", function()
       if instrumented() then
         pending("memory is measured without valgrind and sanitizers")

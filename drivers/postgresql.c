@@ -388,7 +388,7 @@ static int pg_connect(const sl_connopts *opts, sl_conn **out, sl_error *err) {
                           now_seconds() - started, line, err);
   }
   PQsetNoticeReceiver(pg, ignore_notice, NULL);
-  c = malloc(sizeof *c);
+  c = calloc(1, sizeof *c);
   if (c == NULL) {
     PQfinish(pg);
     return sl_error_set(err, SL_EK_CONNECTION, "out of memory");

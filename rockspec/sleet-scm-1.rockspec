@@ -91,6 +91,7 @@ build = {
     ["sleet.seed.words"] = "lua/sleet/seed/words.lua",
     ["sleet.snapshot"] = "lua/sleet/snapshot.lua",
     ["sleet.sqlite"] = "lua/sleet/sqlite.lua",
+    ["sleet.types"] = "lua/sleet/types.lua",
     ["sleet.util"] = "lua/sleet/util.lua",
   },
   install = {

@@ -919,4 +919,66 @@ end
 
 -- }====================================================================
 
+-- {====================================================================
+-- Seeing the schema: types
+-- =====================================================================
+
+-- The relations of a config: config.relations is a file returning a
+-- defineRelations result (or a function(schema) returning one), or that
+-- result itself; nil when the config has none.
+function M.loadRelations(config, schema)
+  local r = config.relations
+  if r == nil then return nil end
+  if type(r) == "string" then
+    local chunk, err = loadfile(r)
+    if not chunk then
+      util.usage(("cannot read relations %s: %s"):format(r, err))
+    end
+    local ok, v = pcall(chunk)
+    if not ok then
+      util.usage(("error in relations %s: %s"):format(r, raised(v)))
+    end
+    if type(v) == "function" then
+      ok, v = pcall(v, schema)
+      if not ok then
+        util.usage(("error in relations %s: %s"):format(r, raised(v)))
+      end
+    end
+    if util.kind(v) ~= "relations" then
+      util.usage(("relations %s must return sleet.defineRelations(...) " ..
+        "or a function(schema) returning it, got a %s"):format(r,
+        util.kind(v) or type(v)))
+    end
+    return v
+  end
+  if util.kind(r) ~= "relations" then
+    util.usage("config: relations must be a file name or the result of " ..
+      "sleet.defineRelations")
+  end
+  return r
+end
+
+local function sourcename(config)
+  local s = config.schema
+  if type(s) == "string" then return s end
+  if type(s) == "table" and type(s[1]) == "string" then
+    return table.concat(s, ", ")
+  end
+  return nil
+end
+
+-- kit.types(config, { schema, relations }) → the text of the LuaLS
+-- annotations of the config's schema (sleet.types.generate), with the
+-- config's relations.
+function M.types(config, opts)
+  opts = opts or {}
+  local schema = opts.schema or M.loadSchema(config)
+  local rels = opts.relations
+  if rels == nil then rels = M.loadRelations(config, schema) end
+  return require("sleet.types").generate(schema, { casing = config.casing,
+    relations = rels, source = sourcename(config) })
+end
+
+-- }====================================================================
+
 return M

@@ -76,6 +76,7 @@ build = {
     ["sleet"] = "lua/sleet/init.lua",
     ["sleet.casing"] = "lua/sleet/casing.lua",
     ["sleet.column"] = "lua/sleet/column.lua",
+    ["sleet.diagram"] = "lua/sleet/diagram.lua",
     ["sleet.db"] = "lua/sleet/db.lua",
     ["sleet.pool"] = "lua/sleet/pool.lua",
     ["sleet.wire"] = "lua/sleet/wire.lua",

@@ -920,7 +920,7 @@ end
 -- }====================================================================
 
 -- {====================================================================
--- Seeing the schema: types
+-- Seeing the schema: types and diagram
 -- =====================================================================
 
 -- The relations of a config: config.relations is a file returning a
@@ -977,6 +977,15 @@ function M.types(config, opts)
   if rels == nil then rels = M.loadRelations(config, schema) end
   return require("sleet.types").generate(schema, { casing = config.casing,
     relations = rels, source = sourcename(config) })
+end
+
+-- kit.diagram(config, { schema }) → the Graphviz dot text of the config's
+-- schema (sleet.diagram.dot).
+function M.diagram(config, opts)
+  opts = opts or {}
+  local schema = opts.schema or M.loadSchema(config)
+  return require("sleet.diagram").dot(schema, config.dialect,
+    { casing = config.casing })
 end
 
 -- }====================================================================

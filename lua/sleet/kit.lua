@@ -736,6 +736,60 @@ function M.rollback(config, opts)
   return res
 end
 
+-- kit.drop(config, { db }) removes the folder's last migration when the
+-- database has not applied it: NNNN_name.sql, NNNN_name.down.sql,
+-- meta/NNNN_snapshot.json and its journal entry. The database is the one
+-- given, else the config's (db = false, or a config without dbCredentials,
+-- checks nothing). An applied migration is refused with a migration error
+-- naming it (roll it back first); an empty folder is a usage error.
+-- Returns { tag, removed = { paths }, checked = true | false }.
+function M.drop(config, opts)
+  opts = opts or {}
+  local out = config.out or "drizzle"
+  local journal, found = M.readJournal(out, config.dialect)
+  local last = journal.entries[#journal.entries]
+  if not found or not last then
+    util.usage(("%s has no migration to drop"):format(out))
+  end
+  if type(last.tag) ~= "string" then
+    util.usage(("%s/meta/_journal.json: its last entry has no tag")
+      :format(out))
+  end
+  local idx = last.idx or (#journal.entries - 1)
+  local file = out .. "/" .. last.tag .. ".sql"
+  local db, own = opts.db, false
+  if db == nil and config.dbCredentials then
+    db, own = M.connect(config), true
+  end
+  local checked = false
+  if db then
+    local text = migrator.readfile(file)
+    local entry = { tag = last.tag, when = last.when,
+      hash = text and core.sha256(text) or nil }
+    local ok, rows = pcall(migrator.applied, db, M.migratorOptions(config))
+    if own then db:close() end
+    if not ok then error(rows, 0) end
+    if migrator.isapplied(entry, rows) then
+      core.error({ kind = "migration", migration = last.tag, message =
+        ("%s is applied to the database: roll it back first (sleet-kit " ..
+        "rollback), then drop it"):format(last.tag) })
+    end
+    checked = true
+  end
+  local removed = {}
+  for _, p in ipairs({ file, out .. "/" .. last.tag .. ".down.sql",
+    snapfile(out, idx) }) do
+    if exists(p) then
+      local ok, err = os.remove(p)
+      if not ok then util.usage(("cannot remove %s: %s"):format(p, err)) end
+      removed[#removed + 1] = p
+    end
+  end
+  journal.entries[#journal.entries] = nil
+  writefile(out .. "/meta/_journal.json", snapshot.encode(journal) .. "\n")
+  return { tag = last.tag, removed = removed, checked = checked }
+end
+
 -- kit.check(config, { db }) → a list of problems { kind, message } with
 -- the migrations folder: journal entries without their file or snapshot,
 -- files the journal does not name, two snapshots with the same prevId (two

@@ -304,13 +304,15 @@ function M.plan(db, schema, opts)
 end
 
 -- kit.push(db, schema, { force, prune, tablesFilter, renames, resolve,
--- confirm, casing }) makes the database match the schema: diffs the live
+-- confirm, review, casing }) makes the database match the schema: diffs the live
 -- database against the schema's snapshot and applies the statements (one
 -- transaction on PostgreSQL and SQLite). Tables the schema does not have
 -- are left alone unless prune is set (then they are dropped, except those
 -- outside tablesFilter: a glob or a list of globs like "app_*").
 -- Destructive changes need force = true or confirm(changes) returning
 -- true, else nothing runs and a usage error (needsAnswer) names them.
+-- review(statements, changes), when given, is asked last and returns the
+-- statements to run (a subset, in order; none: nothing runs).
 -- Returns the statements run and the changes.
 function M.push(db, schema, opts)
   if opts ~= nil and type(opts) ~= "table" then
@@ -328,6 +330,13 @@ function M.push(db, schema, opts)
     needanswer("usage", "push would lose data; nothing was changed:\n" ..
       table.concat(lines, "\n") .. "\nrun with --force (kit.push: " ..
       "{ force = true }) to apply", { changes = bad })
+  end
+  if opts.review then
+    stmts = opts.review(stmts, r.changes or {})
+    if type(stmts) ~= "table" then
+      util.usage("kit.push: review must return a list of statements")
+    end
+    if #stmts == 0 then return {}, r.changes or {} end
   end
   migrator.apply(db, stmts, { label = "push" })
   return stmts, r.changes or {}
@@ -710,13 +719,13 @@ function M.generate(config, opts)
 end
 
 -- kit.migrate(config, opts) connects to the config's database and applies
--- the pending migrations (sleet.migrator.migrate). opts.progress and
--- opts.warn as there.
+-- the pending migrations (sleet.migrator.migrate). opts.progress,
+-- opts.warn and opts.review as there.
 function M.migrate(config, opts)
   opts = opts or {}
   local db = M.connect(config)
   local mo = M.migratorOptions(config)
-  mo.progress, mo.warn = opts.progress, opts.warn
+  mo.progress, mo.warn, mo.review = opts.progress, opts.warn, opts.review
   local ok, res = pcall(migrator.migrate, db, mo)
   db:close()
   if not ok then error(res, 0) end

@@ -76,6 +76,7 @@ build = {
     ["sleet"] = "lua/sleet/init.lua",
     ["sleet.casing"] = "lua/sleet/casing.lua",
     ["sleet.column"] = "lua/sleet/column.lua",
+    ["sleet.diagram"] = "lua/sleet/diagram.lua",
     ["sleet.db"] = "lua/sleet/db.lua",
     ["sleet.pool"] = "lua/sleet/pool.lua",
     ["sleet.wire"] = "lua/sleet/wire.lua",
@@ -91,6 +92,7 @@ build = {
     ["sleet.seed.words"] = "lua/sleet/seed/words.lua",
     ["sleet.snapshot"] = "lua/sleet/snapshot.lua",
     ["sleet.sqlite"] = "lua/sleet/sqlite.lua",
+    ["sleet.types"] = "lua/sleet/types.lua",
     ["sleet.util"] = "lua/sleet/util.lua",
   },
   install = {

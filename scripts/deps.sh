@@ -38,6 +38,7 @@ else
     nginx libnginx-mod-http-lua lua-resty-core lua-cjson apache2-utils curl
     mariadb-server
     valgrind clang-format
+    graphviz
     clang libclang-rt-14-dev
     locales
     "$@"

@@ -304,13 +304,15 @@ function M.plan(db, schema, opts)
 end
 
 -- kit.push(db, schema, { force, prune, tablesFilter, renames, resolve,
--- confirm, casing }) makes the database match the schema: diffs the live
+-- confirm, review, casing }) makes the database match the schema: diffs the live
 -- database against the schema's snapshot and applies the statements (one
 -- transaction on PostgreSQL and SQLite). Tables the schema does not have
 -- are left alone unless prune is set (then they are dropped, except those
 -- outside tablesFilter: a glob or a list of globs like "app_*").
 -- Destructive changes need force = true or confirm(changes) returning
 -- true, else nothing runs and a usage error (needsAnswer) names them.
+-- review(statements, changes), when given, is asked last and returns the
+-- statements to run (a subset, in order; none: nothing runs).
 -- Returns the statements run and the changes.
 function M.push(db, schema, opts)
   if opts ~= nil and type(opts) ~= "table" then
@@ -328,6 +330,13 @@ function M.push(db, schema, opts)
     needanswer("usage", "push would lose data; nothing was changed:\n" ..
       table.concat(lines, "\n") .. "\nrun with --force (kit.push: " ..
       "{ force = true }) to apply", { changes = bad })
+  end
+  if opts.review then
+    stmts = opts.review(stmts, r.changes or {})
+    if type(stmts) ~= "table" then
+      util.usage("kit.push: review must return a list of statements")
+    end
+    if #stmts == 0 then return {}, r.changes or {} end
   end
   migrator.apply(db, stmts, { label = "push" })
   return stmts, r.changes or {}
@@ -710,13 +719,13 @@ function M.generate(config, opts)
 end
 
 -- kit.migrate(config, opts) connects to the config's database and applies
--- the pending migrations (sleet.migrator.migrate). opts.progress and
--- opts.warn as there.
+-- the pending migrations (sleet.migrator.migrate). opts.progress,
+-- opts.warn and opts.review as there.
 function M.migrate(config, opts)
   opts = opts or {}
   local db = M.connect(config)
   local mo = M.migratorOptions(config)
-  mo.progress, mo.warn = opts.progress, opts.warn
+  mo.progress, mo.warn, mo.review = opts.progress, opts.warn, opts.review
   local ok, res = pcall(migrator.migrate, db, mo)
   db:close()
   if not ok then error(res, 0) end
@@ -734,6 +743,60 @@ function M.rollback(config, opts)
   db:close()
   if not ok then error(res, 0) end
   return res
+end
+
+-- kit.drop(config, { db }) removes the folder's last migration when the
+-- database has not applied it: NNNN_name.sql, NNNN_name.down.sql,
+-- meta/NNNN_snapshot.json and its journal entry. The database is the one
+-- given, else the config's (db = false, or a config without dbCredentials,
+-- checks nothing). An applied migration is refused with a migration error
+-- naming it (roll it back first); an empty folder is a usage error.
+-- Returns { tag, removed = { paths }, checked = true | false }.
+function M.drop(config, opts)
+  opts = opts or {}
+  local out = config.out or "drizzle"
+  local journal, found = M.readJournal(out, config.dialect)
+  local last = journal.entries[#journal.entries]
+  if not found or not last then
+    util.usage(("%s has no migration to drop"):format(out))
+  end
+  if type(last.tag) ~= "string" then
+    util.usage(("%s/meta/_journal.json: its last entry has no tag")
+      :format(out))
+  end
+  local idx = last.idx or (#journal.entries - 1)
+  local file = out .. "/" .. last.tag .. ".sql"
+  local db, own = opts.db, false
+  if db == nil and config.dbCredentials then
+    db, own = M.connect(config), true
+  end
+  local checked = false
+  if db then
+    local text = migrator.readfile(file)
+    local entry = { tag = last.tag, when = last.when,
+      hash = text and core.sha256(text) or nil }
+    local ok, rows = pcall(migrator.applied, db, M.migratorOptions(config))
+    if own then db:close() end
+    if not ok then error(rows, 0) end
+    if migrator.isapplied(entry, rows) then
+      core.error({ kind = "migration", migration = last.tag, message =
+        ("%s is applied to the database: roll it back first (sleet-kit " ..
+        "rollback), then drop it"):format(last.tag) })
+    end
+    checked = true
+  end
+  local removed = {}
+  for _, p in ipairs({ file, out .. "/" .. last.tag .. ".down.sql",
+    snapfile(out, idx) }) do
+    if exists(p) then
+      local ok, err = os.remove(p)
+      if not ok then util.usage(("cannot remove %s: %s"):format(p, err)) end
+      removed[#removed + 1] = p
+    end
+  end
+  journal.entries[#journal.entries] = nil
+  writefile(out .. "/meta/_journal.json", snapshot.encode(journal) .. "\n")
+  return { tag = last.tag, removed = removed, checked = checked }
 end
 
 -- kit.check(config, { db }) → a list of problems { kind, message } with
@@ -915,6 +978,77 @@ function M.seed(config, opts)
   if not ok then error(err, 0) end
   summary.seconds = core.seed_clock() - t0
   return summary
+end
+
+-- }====================================================================
+
+-- {====================================================================
+-- Seeing the schema: types and diagram
+-- =====================================================================
+
+-- The relations of a config: config.relations is a file returning a
+-- defineRelations result (or a function(schema) returning one), or that
+-- result itself; nil when the config has none.
+function M.loadRelations(config, schema)
+  local r = config.relations
+  if r == nil then return nil end
+  if type(r) == "string" then
+    local chunk, err = loadfile(r)
+    if not chunk then
+      util.usage(("cannot read relations %s: %s"):format(r, err))
+    end
+    local ok, v = pcall(chunk)
+    if not ok then
+      util.usage(("error in relations %s: %s"):format(r, raised(v)))
+    end
+    if type(v) == "function" then
+      ok, v = pcall(v, schema)
+      if not ok then
+        util.usage(("error in relations %s: %s"):format(r, raised(v)))
+      end
+    end
+    if util.kind(v) ~= "relations" then
+      util.usage(("relations %s must return sleet.defineRelations(...) " ..
+        "or a function(schema) returning it, got a %s"):format(r,
+        util.kind(v) or type(v)))
+    end
+    return v
+  end
+  if util.kind(r) ~= "relations" then
+    util.usage("config: relations must be a file name or the result of " ..
+      "sleet.defineRelations")
+  end
+  return r
+end
+
+local function sourcename(config)
+  local s = config.schema
+  if type(s) == "string" then return s end
+  if type(s) == "table" and type(s[1]) == "string" then
+    return table.concat(s, ", ")
+  end
+  return nil
+end
+
+-- kit.types(config, { schema, relations }) → the text of the LuaLS
+-- annotations of the config's schema (sleet.types.generate), with the
+-- config's relations.
+function M.types(config, opts)
+  opts = opts or {}
+  local schema = opts.schema or M.loadSchema(config)
+  local rels = opts.relations
+  if rels == nil then rels = M.loadRelations(config, schema) end
+  return require("sleet.types").generate(schema, { casing = config.casing,
+    relations = rels, source = sourcename(config) })
+end
+
+-- kit.diagram(config, { schema }) → the Graphviz dot text of the config's
+-- schema (sleet.diagram.dot).
+function M.diagram(config, opts)
+  opts = opts or {}
+  local schema = opts.schema or M.loadSchema(config)
+  return require("sleet.diagram").dot(schema, config.dialect,
+    { casing = config.casing })
 end
 
 -- }====================================================================

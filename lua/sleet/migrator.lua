@@ -519,12 +519,21 @@ local function checkopts(opts, what)
   return opts
 end
 
+-- The statements of a folder entry (readFolder's), as migrate runs them.
+function M.entryStatements(e)
+  if e.breakpoints then return M.statements(e.sql) end
+  return blank(e.sql) and {} or { e.sql }
+end
+
 -- migrator.migrate(db, { migrationsFolder, migrationsTable,
 -- migrationsSchema, progress = function(i, n, entry), warn =
--- function(message), lockTimeout }) → the list of entries applied (in
--- order). Entries already recorded are skipped; the rest run in journal
--- order, each in its own unit. warn is told of each applied migration
--- whose file was edited since (see migrator.edited), before anything runs.
+-- function(message), review = function(pending), lockTimeout }) → the list
+-- of entries applied (in order). Entries already recorded are skipped; the
+-- rest run in journal order, each in its own unit. warn is told of each
+-- applied migration whose file was edited since (see migrator.edited),
+-- before anything runs. review, when given, sees the pending entries
+-- before anything runs and returns how many of them (the first ones) to
+-- apply.
 function M.migrate(db, opts)
   opts = checkopts(opts, "migrate")
   local c = conn(db)
@@ -549,9 +558,15 @@ function M.migrate(db, opts)
     for _, e in ipairs(folder.entries) do
       if not isapplied(e, rows) then pending[#pending + 1] = e end
     end
+    if opts.review and #pending > 0 then
+      local keep = opts.review(pending)
+      if type(keep) ~= "number" then
+        util.usage("migrate: review must return how many migrations to apply")
+      end
+      for j = #pending, math.max(keep, 0) + 1, -1 do pending[j] = nil end
+    end
     for i, e in ipairs(pending) do
-      local stmts = e.breakpoints and M.statements(e.sql) or
-        (blank(e.sql) and {} or { e.sql })
+      local stmts = M.entryStatements(e)
       local n = #pending
       local ran = M.rununit(db, stmts, {
         label = "migration " .. e.tag, file = e.file, tag = e.tag,

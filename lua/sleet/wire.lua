@@ -200,7 +200,10 @@ local function pump(w)
   local c, sock = w._c, w._sock
   while true do
     local out, want, tls = c:io()
-    if sock == nil then return end
+    if sock == nil then -- closed already: the pending call fails
+      if out or want > 0 then c:lost("the socket is closed") end
+      return
+    end
     if out then
       local ok, err = sock:send(out)
       if not ok then return fail(w, "sending to", err) end

@@ -70,9 +70,11 @@ for db in sqlite postgresql mysql; do
 done
 if [[ -n ${SLEET_TEST_PG_URL:-} ]]; then
   latency pg-libpq "/item?db=postgresql&id=1"
-  latency pg-wire "/wire_item?db=postgresql&id=1"
+  # a keepalive pool of 40 per worker: 50 concurrent requests on 2 workers
+  # find a pooled session (the server allows 100)
+  latency pg-wire "/wire_item?db=postgresql&id=1&pool=40"
   latency pg-libpq-mixed "/mixed?db=postgresql&via=libpq"
-  latency pg-wire-mixed "/mixed?db=postgresql&via=wire"
+  latency pg-wire-mixed "/mixed?db=postgresql&via=wire&pool=40"
 fi
 echo "INFO nginx_version $(nginx -v 2>&1 | sed 's/.*: //')," \
   "$(dpkg-query -W -f='libnginx-mod-http-lua ${Version}' \

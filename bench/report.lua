@@ -304,7 +304,7 @@ end
 -- and with 5% of requests sleeping 100 ms on the server.
 local NGINX_LAT_ROWS = {
   { "pg-libpq", "PostgreSQL point select, libpq (worker's connection)" },
-  { "pg-wire", "PostgreSQL point select, cosockets (per-request + keepalive)" },
+  { "pg-wire", "PostgreSQL point select, cosockets (per-request + keepalive 40)" },
   { "pg-libpq-mixed", "the same, 5% of requests 100 ms slow, libpq" },
   { "pg-wire-mixed", "the same, 5% of requests 100 ms slow, cosockets" },
 }

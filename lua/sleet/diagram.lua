@@ -207,8 +207,10 @@ function M.render(text, format, path)
   f:write(text)
   f:close()
   local errf = os.tmpname()
-  local ok = util.execute(("dot -T%s -o %s %s 2>%s"):format(format, shq(path),
-    shq(src), shq(errf)))
+  -- dot is a program of its own: a sanitizer runtime preloaded into this
+  -- process (an ASan build's test run) must not follow it there
+  local ok = util.execute(("env -u LD_PRELOAD dot -T%s -o %s %s 2>%s")
+    :format(format, shq(path), shq(src), shq(errf)))
   os.remove(src)
   local ef = io.open(errf, "rb")
   local err = ef and ef:read("*a") or ""

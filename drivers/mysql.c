@@ -62,6 +62,7 @@
 #include <mysqld_error.h>
 
 #include "sl_driver.h"
+#include "my_txmode.h"
 #include "../ext/sl_num.h"
 
 /* The charset number of binary strings (BLOB, BINARY, VARBINARY). */
@@ -1093,81 +1094,11 @@ static int exec_verb(sl_conn *c, const char *verb, const char *name,
   return status;
 }
 
-/* The characteristics begin() accepts, lower case. */
-static const char *const isolation_levels[] = {
-    "read uncommitted", "read committed", "repeatable read", "serializable",
-    NULL};
-static const char *const start_options[] = {"read only", "read write",
-                                            "with consistent snapshot", NULL};
-
-/* Copies [p, end) into dst (size bytes) in lower case with runs of blanks
-** folded into one space and no blanks at the ends; 0 when too long. */
-static int normalize(const char *p, const char *end, char *dst, size_t size) {
-  size_t n = 0;
-  int blank = 0;
-  for (; p < end; p++) {
-    int ch = (unsigned char)*p;
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-      blank = n > 0;
-      continue;
-    }
-    if (blank) {
-      if (n + 1 >= size) return 0;
-      dst[n++] = ' ';
-      blank = 0;
-    }
-    if (n + 1 >= size) return 0;
-    dst[n++] = (char)lower_ascii(ch);
-  }
-  dst[n] = '\0';
-  return 1;
-}
-
-static int listed(const char *s, const char *const *list) {
-  int i;
-  for (i = 0; list[i] != NULL; i++)
-    if (strcmp(s, list[i]) == 0) return 1;
-  return 0;
-}
-
-/* mode is a list of characteristics separated by ',' or ';', in any case:
-** "isolation level <level>" (MySQL sets it with SET TRANSACTION before the
-** transaction starts), "read only", "read write" and "with consistent
-** snapshot" (appended to START TRANSACTION). The Lua layer composes it
-** from db:transaction's options, e.g. "isolation level serializable, read
-** only". Anything else is refused, so the text never reaches the server
-** unchecked. */
+/* my_txmode.h checks and spells the characteristics of mode. */
 static int my_begin(sl_conn *c, const sl_txopts *opts, sl_error *err) {
-  char level[96] = "";
-  char start[128] = "START TRANSACTION";
-  const char *p, *end;
-  int nstart = 0;
-  if (opts != NULL && opts->mode != NULL) {
-    for (p = opts->mode; *p != '\0'; p = *end ? end + 1 : end) {
-      char item[64];
-      end = p + strcspn(p, ",;");
-      if (!normalize(p, end, item, sizeof item))
-        return sl_error_set(err, SL_EK_USAGE,
-                            "unknown transaction characteristic '%.*s'",
-                            (int)(end - p > 60 ? 60 : end - p), p);
-      if (item[0] == '\0') continue;
-      if (strncmp(item, "isolation level ", 16) == 0 &&
-          listed(item + 16, isolation_levels)) {
-        snprintf(level, sizeof level, "SET TRANSACTION %s", item);
-      } else if (listed(item, start_options)) {
-        size_t n = strlen(start);
-        snprintf(start + n, sizeof start - n, "%s%s", nstart ? ", " : " ",
-                 item);
-        nstart++;
-      } else {
-        return sl_error_set(err, SL_EK_USAGE,
-                            "unknown transaction characteristic '%s' "
-                            "(isolation level <level>, read only, read "
-                            "write or with consistent snapshot)",
-                            item);
-      }
-    }
-  }
+  char level[96], start[128];
+  if (my_txmode(opts != NULL ? opts->mode : NULL, level, start, err) != SL_OK)
+    return SL_ERROR;
   if (level[0] != '\0' && my_exec(c, level, err) != SL_OK) return SL_ERROR;
   return my_exec(c, start, err);
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "sl_driver.h"
+#include "my_txmode.h"
 #include "../ext/sl_mywire.h"
 
 /* The most placeholders a prepared statement may have. */
@@ -1214,75 +1215,15 @@ static int exec_verb(sl_conn *c, const char *verb, const char *name,
   return rc;
 }
 
-static const char *const isolation_levels[] = {
-    "read uncommitted", "read committed", "repeatable read", "serializable",
-    NULL};
-static const char *const start_options[] = {"read only", "read write",
-                                            "with consistent snapshot", NULL};
-
-static int normalize(const char *p, const char *end, char *dst, size_t size) {
-  size_t n = 0;
-  int blank = 0;
-  for (; p < end; p++) {
-    int ch = (unsigned char)*p;
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-      blank = n > 0;
-      continue;
-    }
-    if (blank) {
-      if (n + 1 >= size) return 0;
-      dst[n++] = ' ';
-      blank = 0;
-    }
-    if (n + 1 >= size) return 0;
-    dst[n++] = (char)lower_ascii(ch);
-  }
-  dst[n] = '\0';
-  return 1;
-}
-
-static int listed(const char *s, const char *const *list) {
-  int i;
-  for (i = 0; list[i] != NULL; i++)
-    if (strcmp(s, list[i]) == 0) return 1;
-  return 0;
-}
-
-/* The characteristics drivers/mysql.c's begin accepts, checked the same
-** way: SET TRANSACTION for the isolation level, then START TRANSACTION. */
+/* The characteristics drivers/mysql.c's begin accepts (my_txmode.h):
+** SET TRANSACTION for the isolation level, then START TRANSACTION. */
 static int mw_begin(sl_conn *c, const sl_txopts *opts, sl_error *err) {
-  char level[96] = "";
-  char start[128] = "START TRANSACTION";
+  char level[96], start[128];
   const char *texts[2];
-  const char *p, *end;
-  int nstart = 0, n = 0;
+  int n = 0;
   if (c->phase != C_READY) return conn_error(c, err);
-  if (opts != NULL && opts->mode != NULL) {
-    for (p = opts->mode; *p != '\0'; p = *end ? end + 1 : end) {
-      char item[64];
-      end = p + strcspn(p, ",;");
-      if (!normalize(p, end, item, sizeof item))
-        return sl_error_set(err, SL_EK_USAGE,
-                            "unknown transaction characteristic '%.*s'",
-                            (int)(end - p > 60 ? 60 : end - p), p);
-      if (item[0] == '\0') continue;
-      if (strncmp(item, "isolation level ", 16) == 0 &&
-          listed(item + 16, isolation_levels)) {
-        snprintf(level, sizeof level, "SET TRANSACTION %s", item);
-      } else if (listed(item, start_options)) {
-        size_t k = strlen(start);
-        snprintf(start + k, sizeof start - k, "%s%s", nstart ? ", " : " ",
-                 item);
-        nstart++;
-      } else {
-        return sl_error_set(err, SL_EK_USAGE,
-                            "unknown transaction characteristic '%s' "
-                            "(isolation level <level>, read only, read "
-                            "write or with consistent snapshot)",
-                            item);
-      }
-    }
-  }
+  if (my_txmode(opts != NULL ? opts->mode : NULL, level, start, err) != SL_OK)
+    return SL_ERROR;
   if (level[0] != '\0') texts[n++] = level;
   texts[n++] = start;
   return run_texts(c, texts, n, err);

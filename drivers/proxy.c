@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "my_txmode.h"
 #include "sl_driver.h"
 #include "sl_proxy.h"
 
@@ -357,23 +358,9 @@ static int px_begin(sl_conn *c, const sl_txopts *opts, sl_error *err) {
     return sl_error_set(err, SL_EK_USAGE, "transaction mode too long");
   if (strcmp(c->dialect, "mysql") == 0) {
     /* MySQL: the isolation level goes before START TRANSACTION (SET
-    ** TRANSACTION), the other characteristics after it */
-    char level[300] = "", start[300] = "start transaction";
-    const char *p = mode, *end;
-    for (; *p != '\0'; p = *end ? end + 1 : end) {
-      size_t n;
-      end = p + strcspn(p, ",;");
-      while (p < end && *p == ' ')
-        p++;
-      n = (size_t)(end - p);
-      if (n == 0) continue;
-      if (n > 16 && strncmp(p, "isolation level ", 16) == 0)
-        snprintf(level, sizeof level, "set transaction %.*s", (int)n, p);
-      else
-        snprintf(start + strlen(start), sizeof start - strlen(start), "%s%.*s",
-                 strcmp(start, "start transaction") == 0 ? " " : ", ", (int)n,
-                 p);
-    }
+    ** TRANSACTION), the other characteristics after it (my_txmode.h) */
+    char level[96], start[128];
+    if (my_txmode(mode, level, start, err) != SL_OK) return SL_ERROR;
     if (*level != '\0' && c->step == 0) {
       rc = verb(c, level, err);
       if (rc != SL_OK) return rc;

@@ -199,7 +199,11 @@ describe("nginx with sleet", function()
             if body:match('"pid":(%d+)') == slowpid then same = same + 1 end
           end
           assert.equal(50, n, out)
-          assert.is_true(worst < 0.1, ("a fast request took %.3f s"):format(worst))
+          -- a request held by the sleeping worker would wait for the rest
+          -- of the sleep (0.9 s); half of that leaves room for a loaded
+          -- machine
+          assert.is_true(worst < 0.45, ("a fast request took %.3f s")
+            :format(worst))
           assert.is_true(same > 0, "no fast request reached the sleeping worker")
         end)
 

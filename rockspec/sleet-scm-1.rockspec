@@ -86,6 +86,7 @@ build = {
     ["sleet.migrator"] = "lua/sleet/migrator.lua",
     ["sleet.mysql"] = "lua/sleet/mysql.lua",
     ["sleet.pg"] = "lua/sleet/pg.lua",
+    ["sleet.pull"] = "lua/sleet/pull.lua",
     ["sleet.query"] = "lua/sleet/query.lua",
     ["sleet.relations"] = "lua/sleet/relations.lua",
     ["sleet.seed"] = "lua/sleet/seed.lua",

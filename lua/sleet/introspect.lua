@@ -955,9 +955,28 @@ local function canon(s)
 end
 M.canon = canon
 
--- Type spellings that mean the same column type, per dialect.
+-- SQLite's type affinity of a declared type (its rules, in its order):
+-- what the type means to SQLite, which keeps the declared text only.
+function M.affinity(t)
+  t = t:lower()
+  if t:find("int", 1, true) then return "integer" end
+  if t:find("char", 1, true) or t:find("clob", 1, true) or
+    t:find("text", 1, true) then
+    return "text"
+  end
+  if t == "" or t:find("blob", 1, true) then return "blob" end
+  if t:find("real", 1, true) or t:find("floa", 1, true) or
+    t:find("doub", 1, true) then
+    return "real"
+  end
+  return "numeric"
+end
+
+-- Type spellings that mean the same column type, per dialect (on SQLite,
+-- declared types of one affinity: varchar(255) is text there).
 local function typecanon(dialect, t)
   if t == nil then return nil end
+  if dialect == "sqlite" then return M.affinity(t) end
   local s = t:lower():gsub("%s+", " "):gsub("%s*%(%s*", "("):gsub(
     "%s*,%s*", ","):gsub("%s*%)", ")")
   s = s:gsub("^(numeric)%((%d+),0%)", "%1(%2)")
@@ -1009,6 +1028,16 @@ local function reconciletable(dialect, lt, wt)
       -- MySQL's serial: auto_increment is part of the type
       if wc.type == "serial" and lc.type == "serial" and lc.autoincrement then
         lc.autoincrement = wc.autoincrement
+      end
+    end
+  end
+  -- SQLite's INTEGER PRIMARY KEY is the rowid: never NULL, whether the
+  -- table says NOT NULL or not
+  if dialect == "sqlite" then
+    for name, wc in pairs(wt.columns) do
+      local lc = lt.columns[name]
+      if lc and lc.primaryKey and wc.primaryKey and lc.type == "integer" then
+        lc.notNull = wc.notNull
       end
     end
   end

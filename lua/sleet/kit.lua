@@ -250,6 +250,29 @@ local function pgschemas(snap)
   return out
 end
 
+-- A predicate of names matching tablesFilter: a glob ("app_*", "log?")
+-- or a list of them.
+local function globs(pats)
+  if type(pats) == "string" then pats = { pats } end
+  if type(pats) ~= "table" then
+    util.usage("tablesFilter must be a glob or a list of globs")
+  end
+  local lua = {}
+  for i, g in ipairs(pats) do
+    if type(g) ~= "string" then
+      util.usage("tablesFilter must be a glob or a list of globs")
+    end
+    lua[i] = "^" .. g:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
+      :gsub("%*", ".*"):gsub("%?", ".") .. "$"
+  end
+  return function(name)
+    for _, p in ipairs(lua) do
+      if name:match(p) then return true end
+    end
+    return false
+  end
+end
+
 -- kit.plan(db, schema, opts) → diff result, live snapshot, wanted snapshot:
 -- what push would do, without doing it. Options as kit.push.
 function M.plan(db, schema, opts)
@@ -266,17 +289,11 @@ function M.plan(db, schema, opts)
     exclude = exclude })
   if opts.tablesFilter then
     -- tables outside the filter are not the schema's business
-    local pats = opts.tablesFilter
-    if type(pats) == "string" then pats = { pats } end
-    local lua = {}
-    for i, g in ipairs(pats) do
-      lua[i] = "^" .. g:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
-        :gsub("%*", ".*"):gsub("%?", ".") .. "$"
-    end
+    local match = globs(opts.tablesFilter)
     for key, t in pairs(live.tables) do
-      local hit = want.tables[key] ~= nil
-      for _, p in ipairs(lua) do hit = hit or t.name:match(p) ~= nil end
-      if not hit then live.tables[key] = nil end
+      if not (want.tables[key] ~= nil or match(t.name)) then
+        live.tables[key] = nil
+      end
     end
     -- and so are the enums only other tables use
     local used = {}
@@ -396,8 +413,10 @@ local function raised(e)
   return ("it raised a %s value, not an error message"):format(type(e))
 end
 
--- kit.loadConfig(path) → the table sleet.config.lua returns, checked.
-function M.loadConfig(path)
+-- kit.loadConfig(path, { schema = false }) → the table sleet.config.lua
+-- returns, checked (schema = false: a config without a schema is fine, as
+-- for pull).
+function M.loadConfig(path, opts)
   path = path or "sleet.config.lua"
   local chunk, err = loadfile(path)
   if not chunk then util.usage(("cannot read %s: %s"):format(path, err)) end
@@ -409,7 +428,9 @@ function M.loadConfig(path)
   if not config.dialect then util.usage(path .. ": dialect is required") end
   config.dialect = query.dialect(config.dialect == "turso" and "sqlite" or
     config.dialect)
-  if config.schema == nil then util.usage(path .. ": schema is required") end
+  if config.schema == nil and not (opts and opts.schema == false) then
+    util.usage(path .. ": schema is required")
+  end
   checkcredentials(config, path)
   config.out = config.out or "drizzle"
   config.casing = config.casing
@@ -797,6 +818,89 @@ function M.drop(config, opts)
   journal.entries[#journal.entries] = nil
   writefile(out .. "/meta/_journal.json", snapshot.encode(journal) .. "\n")
   return { tag = last.tag, removed = removed, checked = checked }
+end
+
+-- The PostgreSQL schemas of a config's schemaFilter (a name or a list;
+-- "public" when none is set).
+local function schemafilter(config)
+  local f = config.schemaFilter
+  if f == nil then return { "public" } end
+  if type(f) == "string" then f = { f } end
+  if type(f) ~= "table" or #f == 0 then
+    util.usage("schemaFilter must be a schema name or a list of them")
+  end
+  for _, s in ipairs(f) do
+    if type(s) ~= "string" or s == "" then
+      util.usage("schemaFilter must be a schema name or a list of them")
+    end
+  end
+  return f
+end
+
+-- kit.pull(config, { db, write }) reads the database of the config (or db)
+-- and writes <out>/schema.lua and <out>/relations.lua (sleet.pull):
+-- the tables matching tablesFilter, in the PostgreSQL schemas of
+-- schemaFilter, without the migrations' tracking table. write = false
+-- writes nothing. Returns { schema = text, relations = text, notes = { ...
+-- }, files = { paths } }; notes name what the schema modules cannot say.
+function M.pull(config, opts)
+  opts = opts or {}
+  local db, own = opts.db, false
+  if db == nil then db, own = M.connect(config), true end
+  local schemas = schemafilter(config)
+  local mo = M.migratorOptions(config)
+  local exclude = {}
+  if mo.migrationsTable then exclude[mo.migrationsTable] = true end
+  local ok, live = pcall(introspect.snapshot, db,
+    { schemas = schemas, exclude = exclude })
+  if own then db:close() end
+  if not ok then error(live, 0) end
+  if live.dialect == "postgresql" then
+    local keep = {}
+    for _, s in ipairs(schemas) do keep[s] = true end
+    for key, t in pairs(live.tables) do
+      if not keep[t.schema == "" and "public" or t.schema] then
+        live.tables[key] = nil
+      end
+    end
+    for key, e in pairs(live.enums) do
+      if not keep[e.schema] then live.enums[key] = nil end
+    end
+    for s in pairs(live.schemas) do
+      if not keep[s] then live.schemas[s] = nil end
+    end
+  end
+  if config.tablesFilter then
+    local match = globs(config.tablesFilter)
+    for key, t in pairs(live.tables) do
+      if not match(t.name) then live.tables[key] = nil end
+    end
+    -- and the enums only tables left out use
+    local used = {}
+    for _, t in pairs(live.tables) do
+      for _, c in pairs(t.columns) do used[c.type] = true end
+    end
+    for key, e in pairs(live.enums or {}) do
+      local q = '"' .. e.name:gsub('"', '""') .. '"'
+      local typ = e.schema == "public" and q or
+        ('"' .. e.schema:gsub('"', '""') .. '".' .. q)
+      if not used[typ] then live.enums[key] = nil end
+    end
+  end
+  local r = require("sleet.pull").render(live, { casing = config.casing,
+    source = opts.source or ("the " .. live.dialect .. " database of " ..
+      "the config") })
+  r.files = {}
+  if opts.write ~= false then
+    local out = config.out or "drizzle"
+    mkdirs(out)
+    for _, name in ipairs({ "schema", "relations" }) do
+      local path = out .. "/" .. name .. ".lua"
+      writefile(path, r[name])
+      r.files[#r.files + 1] = path
+    end
+  end
+  return r
 end
 
 -- kit.check(config, { db }) → a list of problems { kind, message } with

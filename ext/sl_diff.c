@@ -431,10 +431,67 @@ static void type_info(const char *type, tinfo *ti) {
     }
 }
 
+/* The next value of a MySQL enum('a','b''c') list at *p: its quoted text
+** (quotes and escapes as written) as [*start, *start + *len), *p moved past
+** it and its comma. 0 at the end of the list or on a malformed one. */
+static int enum_next(const char **p, const char **start, size_t *len) {
+  const char *s = *p;
+  if (*s != '\'') return 0;
+  *start = s++;
+  for (;;) {
+    if (*s == '\0') return 0;
+    if (*s == '\\' && s[1] != '\0') {
+      s += 2;
+    } else if (*s == '\'' && s[1] == '\'') {
+      s += 2;
+    } else if (*s == '\'') {
+      break;
+    } else {
+      s++;
+    }
+  }
+  s++;
+  *len = (size_t)(s - *start);
+  if (*s == ',') s++;
+  *p = s;
+  return 1;
+}
+
+/* The value list of a MySQL enum type (after "enum("), or NULL. */
+static const char *enum_list(const char *type) {
+  size_t n = strlen(type);
+  size_t i;
+  if (n < 6 || type[n - 1] != ')') return NULL;
+  for (i = 0; i < 5; i++)
+    if (tolower((unsigned char)type[i]) != "enum("[i]) return NULL;
+  return type + 5;
+}
+
+/* A MySQL enum keeps every stored value when the new list has all the old
+** values, in the same order (new ones may come anywhere): rows are
+** converted by value, and a reordering would change how they sort. */
+static int enum_widens(const char *from, const char *to) {
+  const char *a = enum_list(from), *b = enum_list(to);
+  const char *av, *bv;
+  size_t al, bl;
+  if (a == NULL || b == NULL) return 0;
+  while (enum_next(&a, &av, &al)) {
+    int found = 0;
+    while (enum_next(&b, &bv, &bl))
+      if (bl == al && memcmp(av, bv, al) == 0) {
+        found = 1;
+        break;
+      }
+    if (!found) return 0;
+  }
+  return *a == ')';
+}
+
 /* Whether every value of type from fits type to unchanged: the widening
 ** changes that need no warning. Anything else may lose or reject data. */
 static int type_widens(const char *from, const char *to) {
   tinfo a, b;
+  if (enum_list(from) != NULL) return enum_widens(from, to);
   type_info(from, &a);
   type_info(to, &b);
   if (a.family == 0 || a.family != b.family) return 0;

@@ -1243,6 +1243,28 @@ static void test_determinism(void) {
   /* types compare without case and extra spaces */
   expect("type spelling", MY, T1("t", ",`a`:{`type`:`varchar(20)`}", ""), "",
          T1("t", ",`a`:{`type`:`VARCHAR( 20 )`}", ""), "", NULL, "--");
+  /* MySQL enums: a list that keeps every old value in its order widens
+  ** (rows convert by value); a value removed, or the old ones reordered
+  ** (which re-sorts rows), is flagged */
+  expect("enum values added", MY,
+         T1("t", ",`e`:{`type`:`enum('a','it''s')`}", ""), "",
+         T1("t", ",`e`:{`type`:`enum('x','a','y','it''s','z')`}", ""), "", NULL,
+         "ALTER TABLE `t` MODIFY COLUMN `e` enum('x','a','y','it''s','z');\n"
+         "-- alter_column_type");
+  expect("enum value removed", MY,
+         T1("t", ",`e`:{`type`:`enum('a','b','c')`}", ""), "",
+         T1("t", ",`e`:{`type`:`enum('a','c')`}", ""), "", NULL,
+         "ALTER TABLE `t` MODIFY COLUMN `e` enum('a','c');\n"
+         "-- alter_column_type!");
+  expect("enum values reordered", MY,
+         T1("t", ",`e`:{`type`:`enum('a','b')`}", ""), "",
+         T1("t", ",`e`:{`type`:`enum('b','a')`}", ""), "", NULL,
+         "ALTER TABLE `t` MODIFY COLUMN `e` enum('b','a');\n"
+         "-- alter_column_type!");
+  expect("enum to varchar", MY, T1("t", ",`e`:{`type`:`enum('a','b')`}", ""),
+         "", T1("t", ",`e`:{`type`:`varchar(10)`}", ""), "", NULL,
+         "ALTER TABLE `t` MODIFY COLUMN `e` varchar(10);\n"
+         "-- alter_column_type!");
   /* column order alone is no change */
   expect("column order", PG,
          T1("t", ",`a`:{`type`:`text`,`order`:2},`b`:{`type`:`text`,`order`:3}",

@@ -733,7 +733,10 @@ static int jbox_gc(lua_State *L) {
 
 /* Pushes the Lua value of j. top: a null here is nil (else sleet.null, to
 ** keep array positions). May raise only on memory errors. */
-static int jdec_value(lua_State *L, json_t *j, int depth, sl_error *err) {
+/* ordered: each object also gets a metatable whose __keys is the list of
+** its keys in document order (a Lua table forgets the order). */
+static int jdec_value(lua_State *L, json_t *j, int depth, int ordered,
+                      sl_error *err) {
   if (depth > SL_JSON_MAX_DEPTH)
     return bad_value(err, NULL, "JSON nested more than %d levels",
                      SL_JSON_MAX_DEPTH);
@@ -748,11 +751,25 @@ static int jdec_value(lua_State *L, json_t *j, int depth, sl_error *err) {
          it = json_object_iter_next(j, it)) {
       lua_pushlstring(L, json_object_iter_key(it),
                       json_object_iter_key_len(it));
-      if (jdec_value(L, json_object_iter_value(it), depth + 1, err) != SL_OK) {
+      if (jdec_value(L, json_object_iter_value(it), depth + 1, ordered, err) !=
+          SL_OK) {
         lua_pop(L, 2);
         return SL_ERROR;
       }
       lua_rawset(L, -3);
+    }
+    if (ordered) {
+      int i = 0;
+      lua_createtable(L, 0, 1);
+      lua_createtable(L, size > INT_MAX ? INT_MAX : (int)size, 0);
+      for (it = json_object_iter(j); it != NULL;
+           it = json_object_iter_next(j, it)) {
+        lua_pushlstring(L, json_object_iter_key(it),
+                        json_object_iter_key_len(it));
+        lua_rawseti(L, -2, ++i);
+      }
+      lua_setfield(L, -2, "__keys");
+      lua_setmetatable(L, -2);
     }
     break;
   }
@@ -761,7 +778,8 @@ static int jdec_value(lua_State *L, json_t *j, int depth, sl_error *err) {
     if (size >= INT_MAX) return bad_value(err, NULL, "JSON array too long");
     lua_createtable(L, (int)size, 0);
     for (i = 0; i < size; i++) {
-      if (jdec_value(L, json_array_get(j, i), depth + 1, err) != SL_OK) {
+      if (jdec_value(L, json_array_get(j, i), depth + 1, ordered, err) !=
+          SL_OK) {
         lua_pop(L, 1);
         return SL_ERROR;
       }
@@ -801,6 +819,13 @@ static int jdec_value(lua_State *L, json_t *j, int depth, sl_error *err) {
 ** SL_ERROR (validation) for invalid JSON, pushing nothing. May raise only
 ** on memory errors; the document is then freed by the collector. */
 int sl_lua_json_decode(lua_State *L, const char *s, size_t n, sl_error *err) {
+  return sl_lua_json_decode_ex(L, s, n, 0, err);
+}
+
+/* As sl_lua_json_decode; ordered: objects keep their key order in a
+** metatable (__keys), for documents whose order means something. */
+int sl_lua_json_decode_ex(lua_State *L, const char *s, size_t n, int ordered,
+                          sl_error *err) {
   json_t **box;
   json_t *root;
   json_error_t jerr;
@@ -821,7 +846,7 @@ int sl_lua_json_decode(lua_State *L, const char *s, size_t n, sl_error *err) {
                      jerr.text, jerr.line, jerr.column);
   }
   *box = root;
-  rc = jdec_value(L, root, 0, err);
+  rc = jdec_value(L, root, 0, ordered, err);
   *box = NULL;
   json_decref(root);
   if (rc != SL_OK) {

@@ -572,17 +572,19 @@ static int core_json_encode(lua_State *L) {
   return 1;
 }
 
-/* core.json_decode(s) -> Lua value (top-level null gives nil) */
+/* core.json_decode(s [, ordered]) -> Lua value (top-level null gives nil);
+** ordered: every object's metatable lists its keys in order (__keys) */
 static int core_json_decode(lua_State *L) {
   size_t n;
   const char *s = lua_tolstring(L, 1, &n);
+  int ordered = lua_toboolean(L, 2);
   sl_error err;
   if (lua_type(L, 1) != LUA_TSTRING)
     return sl_lua_usage(L, "json_decode expects a string, got %s",
                         luaL_typename(L, 1));
   sl_error_clear(&err);
   lua_settop(L, 1);
-  if (sl_lua_json_decode(L, s, n, &err) != SL_OK)
+  if (sl_lua_json_decode_ex(L, s, n, ordered, &err) != SL_OK)
     return sl_lua_raise(L, &err, NULL);
   return 1;
 }

@@ -149,6 +149,8 @@ int sl_lua_json_encode(lua_State *L, int idx, sl_buf *b, sl_error *err);
 /* Pushes the Lua value of JSON text (arrays as sequences, null as
 ** sleet.null inside containers, nil at top level). */
 int sl_lua_json_decode(lua_State *L, const char *s, size_t n, sl_error *err);
+int sl_lua_json_decode_ex(lua_State *L, const char *s, size_t n, int ordered,
+                          sl_error *err);
 
 /* }==================================================================== */
 

@@ -592,7 +592,7 @@ function M.lastSnapshot(out, dialect)
   if not text then
     util.usage(("%s is missing (journal entry %s)"):format(path, last.tag))
   end
-  return snapshot.decode(text, path)
+  return snapshot.readfile(text, path)
 end
 
 local ADJECTIVES = { "amber", "brave", "calm", "dapper", "eager", "fancy",
@@ -691,6 +691,7 @@ function M.generate(config, opts)
     renames = copyrenames(nil)
     down = { statements = {} }
   else
+    snapshot.align(prev, want)
     r, renames = M.diff(dialect, prev, want, opts)
     if #(r.statements or {}) == 0 then
       return { written = false, changes = r.changes or {} }
@@ -722,7 +723,8 @@ function M.generate(config, opts)
     writefile(file, migrationtext(r.statements, r.changes))
     writefile(downfile, migrationtext(down.statements, down.changes))
   end
-  writefile(sfile, snapshot.encode(want) .. "\n")
+  writefile(sfile, snapshot.filetext(want, { schema = schema,
+    casing = resolvecasing(config.casing) }))
   local now = opts.now or math.floor(os.time() * 1000)
   if last and last.when and now <= last.when then now = last.when + 1 end
   journal.version = journal.version or "7"

@@ -404,7 +404,8 @@ local function isarray(t)
 end
 
 -- Pretty JSON (two-space indent, sorted keys, "{}" for an empty table),
--- the way drizzle-kit writes its meta files.
+-- the way drizzle-kit writes its meta files. A table whose metatable has
+-- __keys (a list of its keys) is written in that order.
 function M.encode(v)
   local out = {}
   local function emit(x, indent)
@@ -424,7 +425,9 @@ function M.encode(v)
       out[#out + 1] = indent .. "]"
       return
     end
-    local keys = util.sortedkeys(x)
+    -- a map may say its order (decode's ordered maps, tofile's columns)
+    local mt = getmetatable(x)
+    local keys = mt and rawget(mt, "__keys") or util.sortedkeys(x)
     if #keys == 0 then
       out[#out + 1] = "{}"
       return
@@ -442,9 +445,10 @@ function M.encode(v)
 end
 
 -- The snapshot (or any JSON document) of a text; raises a usage error
--- naming where when it is not JSON.
-function M.decode(text, where)
-  local ok, v = pcall(core.json_decode, text)
+-- naming where when it is not JSON. ordered: each object's metatable
+-- lists its keys in the order of the text (__keys).
+function M.decode(text, where, ordered)
+  local ok, v = pcall(core.json_decode, text, ordered or false)
   if not ok or type(v) ~= "table" then
     util.usage(("%s is not valid JSON: %s"):format(where or "snapshot",
       ok and "not an object" or tostring(v and v.message or v)))
@@ -481,6 +485,402 @@ function M.uuid()
   return ("%s-%s-%s-%s-%s"):format(h:sub(1, 8), h:sub(9, 12), h:sub(13, 16),
     h:sub(17, 20), h:sub(21, 32))
 end
+
+-- {====================================================================
+-- Snapshot files: drizzle-kit's shapes
+-- =====================================================================
+
+-- drizzle-kit checks a snapshot file against a strict shape per dialect
+-- (an unknown key anywhere and it stops: "data is malformed"), and
+-- compares what it reads with what it builds from a TypeScript schema.
+-- tofile writes sleet's snapshot in that shape, as drizzle-kit would
+-- write the same schema; fromfile reads either tool's files back into
+-- sleet's shape. Where they differ:
+--
+--   columns        sleet keeps an `order`; a file has the columns in order
+--                  and no `order` (nor, on PostgreSQL, `autoincrement`)
+--   pg enums       sleet's type is the quoted name ("mood", "s"."mood");
+--                  a file's is the bare name and a typeSchema
+--   defaults       integers, exact decimals and booleans are JSON values
+--   pg indexes     nulls per column, concurrently and with, as drizzle-kit
+--                  writes them; unique constraints: nullsNotDistinct
+--   checks         drizzle-kit qualifies its table's columns ("users"."n")
+--   MySQL, SQLite  index columns are strings (expressions marked in
+--                  internal.indexes), no schema key on tables or
+--                  foreign keys; MySQL's checks are checkConstraint and
+--                  a column's primary key is a one-column composite key
+--                  named <table>_<column>; SQLite's boolean defaults are
+--                  false and true, and a column's unique constraint is a
+--                  unique index (M.align reads either as the other)
+
+local function quoted(name) return '"' .. name:gsub('"', '""') .. '"' end
+
+local function ordered(map, keys) return setmetatable(map, { __keys = keys }) end
+
+-- A default's text as the JSON value drizzle-kit writes for it, where
+-- reading it back gives the same text.
+local function jsondefault(d)
+  if d == "true" then return true end
+  if d == "false" then return false end
+  if d:match("^%-?%d+$") and #d <= 15 then return tonumber(d) end
+  if d:match("^%-?%d+%.%d+$") and ("%.17g"):format(tonumber(d)) == d then
+    return tonumber(d)
+  end
+  return d
+end
+
+-- The identifier quote of a dialect.
+local QUOTE = { postgresql = '"', sqlite = '"', mysql = "`" }
+
+-- SQL text as tokens: quoted identifiers { id = name, text }, string
+-- literals whole and every other character alone ({ text }).
+local function sqltokens(text, q)
+  local toks, i, n = {}, 1, #text
+  while i <= n do
+    local c = text:sub(i, i)
+    if c == "'" or c == q then
+      local j, buf = i + 1, {}
+      while j <= n do
+        local d = text:sub(j, j)
+        if d == c and text:sub(j + 1, j + 1) == c then
+          buf[#buf + 1] = c
+          j = j + 2
+        elseif d == c then
+          break
+        elseif d == "\\" and q == "`" and c == "'" then
+          buf[#buf + 1] = text:sub(j, j + 1)
+          j = j + 2
+        else
+          buf[#buf + 1] = d
+          j = j + 1
+        end
+      end
+      toks[#toks + 1] = { text = text:sub(i, j),
+        id = c == q and table.concat(buf) or nil }
+      i = j + 1
+    else
+      toks[#toks + 1] = { text = c }
+      i = i + 1
+    end
+  end
+  return toks
+end
+
+local function quoteid(q, name) return q .. name:gsub(q, q .. q) .. q end
+
+local function isdot(tok) return tok ~= nil and tok.text == "." end
+
+local function jointokens(toks)
+  local out = {}
+  for i, tok in ipairs(toks) do out[i] = tok.text end
+  return table.concat(out)
+end
+
+-- A check as drizzle-kit spells it: the columns of its table qualified by
+-- the table ("users"."score" > 0).
+local function qualifycheck(dialect, t, value)
+  local q = QUOTE[dialect]
+  local toks = sqltokens(value, q)
+  for i, tok in ipairs(toks) do
+    if tok.id and t.columns[tok.id] and not isdot(toks[i - 1]) and
+      not isdot(toks[i + 1]) then
+      tok.text = quoteid(q, t.name) .. "." .. tok.text
+    end
+  end
+  return jointokens(toks)
+end
+
+-- A check as sleet spells it: "users"."score" is "score" in table users.
+local function unqualifycheck(dialect, t, value)
+  local q = QUOTE[dialect]
+  local toks = sqltokens(value, q)
+  for i, tok in ipairs(toks) do
+    if tok.id == t.name and isdot(toks[i + 1]) and toks[i + 2] and
+      toks[i + 2].id and not isdot(toks[i - 1]) then
+      tok.text, toks[i + 1].text = "", ""
+    end
+  end
+  return jointokens(toks)
+end
+
+-- The SQLite columns of a schema that hold booleans ("table.column"):
+-- their defaults are 0 and 1 to sleet and false and true to drizzle-kit.
+local function sqlitebooleans(schema, f)
+  local set = {}
+  if schema == nil then return set end
+  local tables = M.entities(schema)
+  for _, t in ipairs(tables) do
+    local d = def(t)
+    for _, c in ipairs(d.columns) do
+      if c.codec == "bool" then
+        set[d.name .. "." .. column.sqlname(c, f)] = true
+      end
+    end
+  end
+  return set
+end
+
+-- snapshot.tofile(snap, { schema, casing }) → the snapshot in drizzle-kit's
+-- file shape; the schema it was built from says which SQLite integer
+-- columns hold booleans.
+function M.tofile(snap, opts)
+  local out = M.copy(snap)
+  local dialect = out.dialect
+  local bools = {}
+  if dialect == "sqlite" and opts and opts.schema then
+    local f = opts.casing
+    if type(f) ~= "function" then f = casing.resolve(f, util.usage) end
+    bools = sqlitebooleans(opts.schema, f)
+  end
+  local pg = dialect == "postgresql"
+  local enumtypes = {}
+  for _, e in pairs(out.enums or {}) do
+    local q = quoted(e.name)
+    enumtypes[e.schema == "public" and q or (quoted(e.schema) .. "." .. q)] = e
+  end
+  local internal = { tables = {}, indexes = {} }
+  for _, t in pairs(out.tables or {}) do
+    local list = {}
+    for _, c in pairs(t.columns) do list[#list + 1] = c end
+    table.sort(list, function(a, b)
+      if (a.order or 0) ~= (b.order or 0) then
+        return (a.order or 0) < (b.order or 0)
+      end
+      return a.name < b.name
+    end)
+    local keys = {}
+    for i, c in ipairs(list) do
+      keys[i] = c.name
+      c.order = nil
+      if (dialect == "mysql" and c.type == "boolean" or
+        bools[t.name .. "." .. c.name]) and
+        (c.default == "0" or c.default == "1") then
+        c.default = c.default == "1"
+      elseif c.default ~= nil then
+        c.default = jsondefault(c.default)
+      end
+      if pg then
+        c.autoincrement = nil
+        local e = enumtypes[c.type]
+        if e then c.type, c.typeSchema = e.name, e.schema end
+      end
+    end
+    ordered(t.columns, keys)
+    for _, ck in pairs(t.checkConstraints or {}) do
+      ck.value = qualifycheck(dialect, t, ck.value)
+    end
+    if dialect == "sqlite" then
+      -- a column's unique(): a unique index of drizzle-kit's name
+      for name, u in pairs(t.uniqueConstraints or {}) do
+        if #u.columns == 1 and name == t.name .. "_" .. u.columns[1] ..
+          "_unique" and not (t.indexes or {})[name] then
+          t.uniqueConstraints[name] = nil
+          t.indexes[name] = { name = name, isUnique = true,
+            columns = { { expression = u.columns[1], isExpression = false,
+              asc = true } } }
+        end
+      end
+    end
+    for _, fk in pairs(t.foreignKeys or {}) do
+      if not pg or fk.schemaTo == "" then fk.schemaTo = nil end
+    end
+    if pg then
+      for _, ix in pairs(t.indexes or {}) do
+        ix.concurrently = false
+        ix.with = {}
+        ix.method = ix.method or "btree"
+        for _, c in ipairs(ix.columns) do
+          c.nulls = c.asc == false and "first" or "last"
+        end
+      end
+      for _, u in pairs(t.uniqueConstraints or {}) do
+        u.nullsNotDistinct = false
+      end
+      t.policies = {}
+      t.isRLSEnabled = false
+    else
+      t.schema = nil
+      for name, ix in pairs(t.indexes or {}) do
+        local cols, marks = {}, nil
+        for i, c in ipairs(ix.columns) do
+          cols[i] = c.expression
+          if c.isExpression then
+            marks = marks or {}
+            marks[c.expression] = { isExpression = true }
+          end
+        end
+        ix.columns = cols
+        ix.method = nil
+        if dialect == "mysql" then ix.where = nil end
+        if marks then internal.indexes[name] = { columns = marks } end
+      end
+      if dialect == "mysql" then
+        t.checkConstraint = t.checkConstraints or {}
+        t.checkConstraints = nil
+        for _, c in ipairs(list) do
+          if c.primaryKey then
+            local pk = t.name .. "_" .. c.name
+            c.primaryKey = false
+            t.compositePrimaryKeys[pk] = { name = pk, columns = { c.name } }
+          end
+        end
+      end
+    end
+  end
+  local meta = out._meta or {}
+  if pg then
+    out.sequences, out.roles, out.policies, out.views = {}, {}, {}, {}
+  else
+    out.schemas = nil
+    out.views = {}
+    out._meta = { tables = meta.tables or {}, columns = meta.columns or {} }
+    if dialect == "mysql" then
+      out.enums = nil
+      out.internal = internal
+    else
+      out.enums = {}
+      out.internal = { indexes = internal.indexes }
+    end
+  end
+  return out
+end
+
+-- The snapshot a file holds (decoded with ordered = true, so that columns
+-- without an order take the file's), in sleet's shape: M.tofile undone,
+-- and drizzle-kit's own files read the same way.
+function M.fromfile(v)
+  if type(v) ~= "table" or type(v.tables) ~= "table" then return v end
+  local dialect = v.dialect
+  local marks = type(v.internal) == "table" and
+    type(v.internal.indexes) == "table" and v.internal.indexes or {}
+  for _, t in pairs(v.tables) do
+    if type(t) == "table" and type(t.columns) == "table" then
+      local mt = getmetatable(t.columns)
+      for i, k in ipairs(mt and mt.__keys or {}) do
+        local c = t.columns[k]
+        if type(c) == "table" and c.order == nil then c.order = i end
+      end
+      for _, c in pairs(t.columns) do
+        if type(c) == "table" and type(c.typeSchema) == "string" and
+          type(c.type) == "string" then
+          local q = quoted(c.type)
+          c.type = c.typeSchema == "public" and q or
+            (quoted(c.typeSchema) .. "." .. q)
+          c.typeSchema = nil
+        end
+        -- MySQL and SQLite spell a boolean default 1 or 0
+        if type(c) == "table" and type(c.default) == "boolean" and
+          dialect ~= "postgresql" then
+          c.default = c.default and "1" or "0"
+        end
+      end
+      if type(t.name) == "string" and QUOTE[dialect] then
+        for _, key in ipairs({ "checkConstraints", "checkConstraint" }) do
+          for _, ck in pairs(type(t[key]) == "table" and t[key] or {}) do
+            if type(ck) == "table" and type(ck.value) == "string" then
+              ck.value = unqualifycheck(dialect, t, ck.value)
+            end
+          end
+        end
+      end
+      if dialect == "mysql" then
+        if t.checkConstraints == nil then
+          t.checkConstraints = t.checkConstraint
+        end
+        t.checkConstraint = nil
+        for name, pk in pairs(t.compositePrimaryKeys or {}) do
+          local cols = type(pk) == "table" and pk.columns
+          local c = type(cols) == "table" and #cols == 1 and
+            t.columns[cols[1]]
+          if type(c) == "table" and name == t.name .. "_" .. cols[1] then
+            c.primaryKey = true
+            t.compositePrimaryKeys[name] = nil
+          end
+        end
+      end
+      for name, ix in pairs(type(t.indexes) == "table" and t.indexes or {}) do
+        for i, c in ipairs(type(ix) == "table" and
+          type(ix.columns) == "table" and ix.columns or {}) do
+          if type(c) == "string" then
+            local m = type(marks[name]) == "table" and
+              type(marks[name].columns) == "table" and marks[name].columns[c]
+            ix.columns[i] = { expression = c, asc = true,
+              isExpression = type(m) == "table" and m.isExpression == true }
+          end
+        end
+        -- SQLite: drizzle-kit's index for a column's unique() is sleet's
+        -- unique constraint (M.align makes it an index again where the
+        -- schema has one)
+        local c = dialect == "sqlite" and type(ix) == "table" and
+          ix.isUnique == true and ix.where == nil and
+          type(ix.columns) == "table" and #ix.columns == 1 and ix.columns[1]
+        if type(c) == "table" and not c.isExpression and
+          name == t.name .. "_" .. tostring(c.expression) .. "_unique" then
+          t.uniqueConstraints = type(t.uniqueConstraints) == "table" and
+            t.uniqueConstraints or {}
+          if t.uniqueConstraints[name] == nil then
+            t.indexes[name] = nil
+            t.uniqueConstraints[name] = { name = name,
+              columns = { c.expression } }
+          end
+        end
+      end
+    end
+  end
+  return v
+end
+
+-- snapshot.align(prev, want): on SQLite a one-column unique constraint
+-- and a unique index of the same name and column are one thing (a unique
+-- index; drizzle-kit writes a column's unique() as the index, sleet as the
+-- constraint): where prev holds one and want the other, prev is rewritten
+-- (in place) to want's, so that a diff sees no change. Returns prev.
+function M.align(prev, want)
+  if prev.dialect ~= "sqlite" then return prev end
+  local function plain(ix)
+    if not ix.isUnique or ix.where or #ix.columns ~= 1 or
+      ix.columns[1].isExpression then
+      return nil
+    end
+    return ix.columns[1].expression
+  end
+  for key, wt in pairs(want.tables or {}) do
+    local pt = (prev.tables or {})[key]
+    if pt then
+      pt.indexes = pt.indexes or {}
+      pt.uniqueConstraints = pt.uniqueConstraints or {}
+      for name, u in pairs(wt.uniqueConstraints or {}) do
+        local ix = pt.indexes[name]
+        if ix and not pt.uniqueConstraints[name] and #u.columns == 1 and
+          plain(ix) == u.columns[1] then
+          pt.indexes[name] = nil
+          pt.uniqueConstraints[name] = { name = name, columns = { u.columns[1] } }
+        end
+      end
+      for name, ix in pairs(wt.indexes or {}) do
+        local u = pt.uniqueConstraints[name]
+        if u and not pt.indexes[name] and #u.columns == 1 and
+          plain(ix) == u.columns[1] then
+          pt.uniqueConstraints[name] = nil
+          pt.indexes[name] = M.copy(ix)
+        end
+      end
+    end
+  end
+  return prev
+end
+
+-- The text of a snapshot file (drizzle-kit's shape, M.tofile(snap, opts)).
+function M.filetext(snap, opts)
+  return M.encode(M.tofile(snap, opts)) .. "\n"
+end
+
+-- The snapshot of a file's text (M.fromfile); where names the file.
+function M.readfile(text, where)
+  return M.fromfile(M.decode(text, where, true))
+end
+
+-- }====================================================================
 
 -- A deep copy of a snapshot (or any tree of plain tables).
 function M.copy(v)

@@ -26,6 +26,9 @@
 #   specs     busted under lua5.4, against SQLite and both servers
 #   specs-socket  the same with the servers reached by the wire drivers
 #             over LuaSocket (SLEET_TEST_TRANSPORT=luasocket)
+#   drizzle-kit  spec/kit_drizzle_spec.lua with the real drizzle-kit, which
+#             scripts/drizzle-kit.sh installs from npm into build/node-kit
+#             (skipped, saying why, where npm cannot)
 #   host      examples/host: a C program embedding Lua 5.4 and sleet, a
 #             frame loop of prepared point selects (p50/p99 per call)
 #   host-static the same program linked with build/libsleet.a
@@ -289,6 +292,16 @@ else
   # (drivers/pgwire.c, drivers/mywire.c) over LuaSocket
   suite specs-socket env SLEET_TEST_TRANSPORT=luasocket \
     "${BUSTED[@]}" --run=default
+  # sleet-kit and drizzle-kit working one migrations folder in turn
+  if skipped_by_env drizzle-kit; then
+    report+=("$(printf '%-10s skipped (SLEET_TEST_SKIP)' drizzle-kit)")
+  elif bash scripts/drizzle-kit.sh build/node-kit; then
+    suite drizzle-kit env SLEET_TEST_DRIZZLE_KIT=build/node-kit \
+      "${BUSTED[@]}" --run=default spec/kit_drizzle_spec.lua
+  else
+    report+=("$(printf '%-10s skipped (drizzle-kit could not be installed)' \
+      drizzle-kit)")
+  fi
   # a C program embedding Lua 5.4 and sleet (examples/host)
   check host make --no-print-directory WERROR=1 host
   # the same program with sleet linked in (libsleet.a, package.preload)

@@ -905,6 +905,103 @@ function M.pull(config, opts)
   return r
 end
 
+-- The oldest snapshot version of each dialect kit.up upgrades (older
+-- drizzle-kit folders go through drizzle-kit up first).
+local OLDEST = { postgresql = 5, mysql = 4, sqlite = 5 }
+
+-- A snapshot (decoded, ordered) of an older version in the current one's
+-- shape; path names it in messages.
+local function upgrade(v, dialect, path)
+  local version = tonumber(v.version)
+  local current = tonumber(snapshot.versions[dialect])
+  if v.dialect ~= nil and v.dialect ~= dialect then
+    util.usage(("%s is a %s snapshot; the config says %s"):format(path,
+      tostring(v.dialect), dialect))
+  end
+  if version == nil or version > current then
+    util.usage(("%s has snapshot version %s, newer than this sleet-kit " ..
+      "reads (%d)"):format(path, tostring(v.version), current))
+  end
+  if version < OLDEST[dialect] then
+    util.usage(("%s has snapshot version %d: upgrade it with drizzle-kit " ..
+      "up first (sleet-kit up starts at %d)"):format(path, version,
+      OLDEST[dialect]))
+  end
+  if type(v.tables) ~= "table" then
+    util.usage(("%s has no tables"):format(path))
+  end
+  if dialect == "postgresql" and version < 6 then
+    -- tables and enums were keyed by name alone
+    local tables, enums = {}, {}
+    for _, t in pairs(v.tables) do
+      local s = (t.schema == nil or t.schema == "") and "public" or t.schema
+      tables[s .. "." .. t.name] = t
+    end
+    for key, e in pairs(v.enums or {}) do
+      e.name = e.name or key
+      e.schema = e.schema or "public"
+      if type(e.values) == "table" and e.values[1] == nil then
+        local list = {}
+        for _, val in pairs(e.values) do list[#list + 1] = val end
+        table.sort(list)
+        e.values = list
+      end
+      enums[e.schema .. "." .. e.name] = e
+    end
+    v.tables, v.enums = tables, enums
+  end
+  for _, t in pairs(v.tables) do
+    t.compositePrimaryKeys = t.compositePrimaryKeys or {}
+    t.uniqueConstraints = t.uniqueConstraints or {}
+    t.foreignKeys = t.foreignKeys or {}
+    t.indexes = t.indexes or {}
+  end
+  v.version = snapshot.versions[dialect]
+  v.dialect = dialect
+  v._meta = v._meta or { schemas = {}, tables = {}, columns = {} }
+  return v
+end
+
+-- kit.up(config) rewrites every snapshot of <out> in the shape this
+-- version writes (snapshot.tofile): snapshots of older sleet versions,
+-- and drizzle-kit's of older versions (PostgreSQL 5 and 6, MySQL 4,
+-- SQLite 5). Ids, prevIds and renames (_meta) are kept; nothing else in
+-- the folder changes except the journal entries' version. Returns
+-- { upgraded = { paths }, current = { paths } }.
+function M.up(config)
+  local out = config.out or "drizzle"
+  local dialect = config.dialect
+  local journal, found = M.readJournal(out, dialect)
+  if not found then util.usage(("%s has no migrations"):format(out)) end
+  local r = { upgraded = {}, current = {} }
+  local texts = {}
+  for i, e in ipairs(journal.entries) do
+    local path = snapfile(out, e.idx or (i - 1))
+    local text = migrator.readfile(path)
+    if not text then
+      util.usage(("%s is missing (journal entry %s)"):format(path,
+        tostring(e.tag)))
+    end
+    local v = upgrade(snapshot.decode(text, path, true), dialect, path)
+    local new = snapshot.filetext(snapshot.fromfile(v))
+    texts[#texts + 1] = { path = path, text = text, new = new }
+    e.version = snapshot.versions[dialect]
+  end
+  -- every file is read and checked before one is written
+  for _, f in ipairs(texts) do
+    if f.new ~= f.text then
+      writefile(f.path, f.new)
+      r.upgraded[#r.upgraded + 1] = f.path
+    else
+      r.current[#r.current + 1] = f.path
+    end
+  end
+  if #r.upgraded > 0 then
+    writefile(out .. "/meta/_journal.json", snapshot.encode(journal) .. "\n")
+  end
+  return r
+end
+
 -- kit.check(config, { db }) → a list of problems { kind, message } with
 -- the migrations folder: journal entries without their file or snapshot,
 -- files the journal does not name, two snapshots with the same prevId (two

@@ -405,7 +405,7 @@ end
 
 -- Pretty JSON (two-space indent, sorted keys, "{}" for an empty table),
 -- the way drizzle-kit writes its meta files. A table whose metatable has
--- __keys (a list of its keys) is written in that order.
+-- __keys (a list of keys) has those written first, in that order.
 function M.encode(v)
   local out = {}
   local function emit(x, indent)
@@ -425,9 +425,24 @@ function M.encode(v)
       out[#out + 1] = indent .. "]"
       return
     end
-    -- a map may say its order (decode's ordered maps, tofile's columns)
+    -- a map may say its order (decode's ordered maps, tofile's columns):
+    -- its listed keys come first, any others after them, sorted
+    local keys = util.sortedkeys(x)
     local mt = getmetatable(x)
-    local keys = mt and rawget(mt, "__keys") or util.sortedkeys(x)
+    local listed = type(mt) == "table" and rawget(mt, "__keys")
+    if listed then
+      local seen, first = {}, {}
+      for _, k in ipairs(listed) do
+        if x[k] ~= nil and not seen[k] then
+          seen[k] = true
+          first[#first + 1] = k
+        end
+      end
+      for _, k in ipairs(keys) do
+        if not seen[k] then first[#first + 1] = k end
+      end
+      keys = first
+    end
     if #keys == 0 then
       out[#out + 1] = "{}"
       return

@@ -17,7 +17,8 @@ local kit = require "sleet.kit"
 local migrator = require "sleet.migrator"
 local sleet = require "sleet"
 
-local shq, writefile = shell.shq, shell.writefile
+local readfile, shq, writefile = shell.readfile, shell.shq,
+  shell.writefile
 
 local KITDIR = os.getenv("SLEET_TEST_DRIZZLE_KIT")
 if KITDIR == "" then KITDIR = nil end
@@ -241,20 +242,10 @@ end
 
 -- }====================================================================
 
-local function readfile(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
 -- A project folder for both tools: sleet.config.lua, drizzle.config.ts
 -- (no imports: it needs nothing but node) and the schemas of version v.
 local function project(dialect)
-  local dir = os.tmpname()
-  os.remove(dir)
-  os.execute("mkdir -p " .. shq(dir))
+  local dir = shell.tmpdir()
   os.execute(("ln -s %s %s"):format(shq(KITDIR .. "/node_modules"),
     shq(dir .. "/node_modules")))
   writefile(dir .. "/sleet.config.lua", ([[

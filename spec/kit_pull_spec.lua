@@ -11,7 +11,8 @@ local shell = require "spec.support.shell"
 local kit = require "sleet.kit"
 local sleet = require "sleet"
 
-local shq, writefile = shell.shq, shell.writefile
+local readfile, shq, writefile = shell.readfile, shell.shq,
+  shell.writefile
 
 local TABLES = { "pull_post_tags", "pull_posts", "pull_tags",
   "pull_auth_sessions", "pull_users", "pull_kinds", "pull_other" }
@@ -156,14 +157,6 @@ local function sorted(list)
   for i, v in ipairs(list or {}) do out[i] = v end
   table.sort(out)
   return out
-end
-
-local function readfile(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
 end
 
 for _, d in ipairs(dialects.live()) do
@@ -325,9 +318,7 @@ for _, d in ipairs(dialects.live()) do
 
     it("runs from sleet-kit and writes <out>/schema.lua and relations.lua",
       function()
-        local dir = os.tmpname()
-        os.remove(dir)
-        os.execute("mkdir -p " .. shq(dir))
+        local dir = shell.tmpdir()
         writefile(dir .. "/sleet.config.lua", ([[
 return {
   dialect = %q,
@@ -358,9 +349,7 @@ end
 
 describe("sleet-kit pull", function()
   it("needs dbCredentials, not a schema", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    os.execute("mkdir -p " .. shq(dir))
+    local dir = shell.tmpdir()
     writefile(dir .. "/sleet.config.lua", 'return { dialect = "sqlite" }\n')
     local p = io.popen(("cd %s && %s %s %s pull 2>&1; echo \"EXIT:$?\"")
       :format(shq(dir), shell.env, check.lua(), shq(shell.bin)))

@@ -11,15 +11,8 @@ local core = require "sleet.core"
 local kit = require "sleet.kit"
 local snapshot = require "sleet.snapshot"
 
-local shq, writefile = shell.shq, shell.writefile
-
-local function readfile(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local readfile, shq, writefile = shell.readfile, shell.shq,
+  shell.writefile
 
 local function schema()
   local pg = require "sleet.pg"
@@ -33,12 +26,7 @@ local function schema()
   return { users = users }
 end
 
-local function tmpdir()
-  local dir = os.tmpname()
-  os.remove(dir)
-  os.execute("mkdir -p " .. shq(dir .. "/meta"))
-  return dir
-end
+local function tmpdir() return shell.tmpdir("meta") end
 
 -- A drizzle-kit journal of one entry.
 local function journal(dir, version)
@@ -143,9 +131,7 @@ describe("sleet-kit up", function()
     journal(dir, "6")
     writefile(dir .. "/meta/0000_snapshot.json", drizzlesnap("6",
       "public.users"))
-    local proj = os.tmpname()
-    os.remove(proj)
-    os.execute("mkdir -p " .. shq(proj))
+    local proj = shell.tmpdir()
     writefile(proj .. "/sleet.config.lua", ([[
 return { dialect = "postgresql", out = %q }
 ]]):format(dir))

@@ -42,18 +42,7 @@ local function title(t)
   return t.name
 end
 
--- The columns of a snapshot table in their order.
-local function columns(t)
-  local list = {}
-  for _, c in pairs(t.columns) do list[#list + 1] = c end
-  table.sort(list, function(a, b)
-    if (a.order or 0) ~= (b.order or 0) then
-      return (a.order or 0) < (b.order or 0)
-    end
-    return a.name < b.name
-  end)
-  return list
-end
+local columns = snapshot.columns
 
 local function sortedvalues(map)
   local out = {}

@@ -20,19 +20,12 @@
 -- returns, so that nothing is dropped without a word.
 local casing = require "sleet.casing"
 local introspect = require "sleet.introspect"
+local snapshot = require "sleet.snapshot"
 local util = require "sleet.util"
 
 local M = {}
 
-local KEYWORDS = {}
-for w in ([[and break do else elseif end false for function goto if in
-  local nil not or repeat return then true until while]]):gmatch("%a+") do
-  KEYWORDS[w] = true
-end
-
-local function isident(s)
-  return s:match("^[%a_][%w_]*$") ~= nil and not KEYWORDS[s]
-end
+local KEYWORDS, isident = util.KEYWORDS, util.isident
 
 -- A Lua string literal of s, on one line.
 local function str(s)
@@ -444,9 +437,7 @@ function M.render(snap, opts)
   for _, k in ipairs(order) do
     local t = snap.tables[k]
     local keys, used = {}, {}
-    for _, c in ipairs(sortedvalues(t.columns, function(a, b)
-      return a.order < b.order
-    end)) do
+    for _, c in ipairs(snapshot.columns(t)) do
       keys[c.name] = fresh(camel(c.name), used)
     end
     colkey[k] = keys
@@ -527,9 +518,7 @@ function M.render(snap, opts)
       extras[#extras + 1] = { "index", ix }
     end
 
-    for _, c in ipairs(sortedvalues(t.columns, function(a, b)
-      return a.order < b.order
-    end)) do
+    for _, c in ipairs(snapshot.columns(t)) do
       local key = keys[c.name]
       local typ, aff
       if dialect == "postgresql" then

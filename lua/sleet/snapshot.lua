@@ -530,6 +530,19 @@ end
 
 local function quoted(name) return '"' .. name:gsub('"', '""') .. '"' end
 
+-- The columns of a snapshot table in their order (then by name).
+function M.columns(t)
+  local list = {}
+  for _, c in pairs(t.columns) do list[#list + 1] = c end
+  table.sort(list, function(a, b)
+    if (a.order or 0) ~= (b.order or 0) then
+      return (a.order or 0) < (b.order or 0)
+    end
+    return a.name < b.name
+  end)
+  return list
+end
+
 local function ordered(map, keys) return setmetatable(map, { __keys = keys }) end
 
 -- A default's text as the JSON value drizzle-kit writes for it, where
@@ -655,14 +668,7 @@ function M.tofile(snap, opts)
   end
   local internal = { tables = {}, indexes = {} }
   for _, t in pairs(out.tables or {}) do
-    local list = {}
-    for _, c in pairs(t.columns) do list[#list + 1] = c end
-    table.sort(list, function(a, b)
-      if (a.order or 0) ~= (b.order or 0) then
-        return (a.order or 0) < (b.order or 0)
-      end
-      return a.name < b.name
-    end)
+    local list = M.columns(t)
     local keys = {}
     for i, c in ipairs(list) do
       keys[i] = c.name

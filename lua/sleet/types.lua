@@ -39,15 +39,10 @@ local CODECTYPES = {
 }
 M.codecTypes = CODECTYPES
 
-local KEYWORDS = {}
-for w in ([[and break do else elseif end false for function goto if in
-  local nil not or repeat return then true until while]]):gmatch("%a+") do
-  KEYWORDS[w] = true
-end
 
 -- A name as a LuaLS field: bare when it is an identifier, else ["..."].
 local function fieldname(key)
-  if key:match("^[%a_][%w_]*$") and not KEYWORDS[key] then return key end
+  if util.isident(key) then return key end
   return "[" .. ("%q"):format(key):gsub("\\\n", "\\n") .. "]"
 end
 

@@ -66,6 +66,19 @@ function M.islist(t)
   return type(t) == "table" and M.kind(t) == nil and rawget(t, 1) ~= nil
 end
 
+-- Lua's reserved words, and whether s can be written bare as a name
+-- (a local, a field after a dot).
+M.KEYWORDS = {}
+for w in ([[and break do else elseif end false for function goto if in
+  local nil not or repeat return then true until while]]):gmatch("%a+") do
+  M.KEYWORDS[w] = true
+end
+
+function M.isident(s)
+  return type(s) == "string" and s:match("^[%a_][%w_]*$") ~= nil and
+    not M.KEYWORDS[s]
+end
+
 -- The keys of t in sorted order (strings before other types).
 function M.sortedkeys(t)
   local keys = {}

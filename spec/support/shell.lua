@@ -31,6 +31,26 @@ end
 M.env = ("LUA_PATH=%s LUA_CPATH=%s"):format(M.shq(M.absolute(package.path)),
   M.shq(M.absolute(package.cpath)))
 
+-- The contents of path, or nil when it cannot be read.
+function M.readfile(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- A new empty directory (its subdirectories sub..., when given, made too).
+function M.tmpdir(...)
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p " .. M.shq(dir))
+  for _, sub in ipairs({ ... }) do
+    os.execute("mkdir -p " .. M.shq(dir .. "/" .. sub))
+  end
+  return dir
+end
+
 -- Writes text to path.
 function M.writefile(path, text)
   local f = assert(io.open(path, "wb"))

@@ -577,8 +577,11 @@ static const char *const binop_names[] = {
     "=", "<>", ">", ">=", "<", "<=", "like", "not like", "ilike", "not ilike"};
 static const char *const join_names[] = {"inner", "left", "right", "full",
                                          "cross"};
-static const char *const setop_names[] = {"union", "union all", "intersect",
-                                          "except"};
+static const char *const setop_names[] = {
+    "union", "union all", "intersect", "except", "intersect all", "except all"};
+static const char *const lock_names[] = {"", "update", "share", "no key update",
+                                         "key share"};
+static const char *const lockwait_names[] = {"", "nowait", "skip locked"};
 static const char *const dir_names[] = {"asc", "desc"};
 static const char *const conflict_names[] = {"nothing", "update"};
 static const char *const fk_actions[] = {"cascade", "restrict", "no action",
@@ -683,7 +686,16 @@ static int conv_param(tctx *c, int t, sl_node *nd) {
 static int conv_select(tctx *c, int t, sl_node *nd) {
   const char *kn = "select";
   int n, i, arr, present;
+  int lock, wait;
   if (get_bool(c, t, kn, "distinct", &nd->u.select.distinct) != SL_OK ||
+      get_list(c, t, kn, "distinctOn", 0, 0, C_EXPR,
+               &nd->u.select.distinct_on) != SL_OK ||
+      get_enum(c, t, kn, "lock", 0, lock_names, COUNT(lock_names), 0, &lock) !=
+          SL_OK ||
+      get_enum(c, t, kn, "lockWait", 0, lockwait_names, COUNT(lockwait_names),
+               0, &wait) != SL_OK ||
+      get_list(c, t, kn, "lockOf", 0, 0, C_SOURCE, &nd->u.select.lock_of) !=
+          SL_OK ||
       get_ctes(c, t, kn, &nd->u.select.ctes, &nd->u.select.nctes) != SL_OK ||
       get_groups(c, t, kn, &nd->u.select.groups, &nd->u.select.ngroups) !=
           SL_OK ||
@@ -693,6 +705,8 @@ static int conv_select(tctx *c, int t, sl_node *nd) {
       get_bool(c, t, kn, "alias_fields", &nd->u.select.alias_fields) != SL_OK ||
       get_node(c, t, kn, "from", 0, C_SOURCE, &nd->u.select.from) != SL_OK)
     return SL_ERROR;
+  nd->u.select.lock = (sl_lock)lock;
+  nd->u.select.lock_wait = (sl_lockwait)wait;
   /* joins */
   if (open_array(c, t, kn, "joins", 0, 0, &n) != SL_OK) return SL_ERROR;
   arr = lua_gettop(c->L);

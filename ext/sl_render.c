@@ -496,6 +496,55 @@ static int render_joins(sl_render *r, const sl_join *joins, int n) {
   return SL_OK;
 }
 
+/* The row lock of a select: PostgreSQL's four strengths with OF tables;
+** MySQL and MariaDB's FOR UPDATE and LOCK IN SHARE MODE (which both
+** servers take); NOWAIT or SKIP LOCKED after either. */
+static int render_lock(sl_render *r, const sl_node *n) {
+  static const char *const pgkw[] = {"", " for update", " for share",
+                                     " for no key update", " for key share"};
+  static const char *const waitkw[] = {"", " nowait", " skip locked"};
+  sl_lock lock = n->u.select.lock;
+  sl_lockwait wait = n->u.select.lock_wait;
+  int i;
+  if (lock == SL_LOCK_NONE) {
+    if (wait != SL_LOCK_WAIT || n->u.select.lock_of.n > 0)
+      return sl_render_malformed(r, "lock options without a lock");
+    return SL_OK;
+  }
+  if ((int)lock < 0 || (int)lock > (int)SL_LOCK_KEY_SHARE || (int)wait < 0 ||
+      (int)wait > (int)SL_LOCK_SKIP_LOCKED)
+    return sl_render_malformed(r, "unknown row lock");
+  if (!(r->d->caps & SL_CAP_ROW_LOCKS))
+    return sl_render_failf(r, SL_EK_USAGE,
+                           "row locks (for%s) are not supported by %s",
+                           pgkw[lock] + 4, r->d->name);
+  if (r->fam == SL_FAM_MYSQL) {
+    if (lock != SL_LOCK_UPDATE && lock != SL_LOCK_SHARE)
+      return sl_render_failf(r, SL_EK_USAGE,
+                             "for%s is not supported by %s (update or share)",
+                             pgkw[lock] + 4, r->d->name);
+    if (n->u.select.lock_of.n > 0)
+      return sl_render_failf(r, SL_EK_USAGE,
+                             "a row lock of some tables (of) is not supported "
+                             "by %s",
+                             r->d->name);
+    sl_buf_adds(&r->buf,
+                lock == SL_LOCK_UPDATE ? " for update" : " lock in share mode");
+  } else {
+    sl_buf_adds(&r->buf, pgkw[lock]);
+    for (i = 0; i < n->u.select.lock_of.n; i++) {
+      const sl_node *t = n->u.select.lock_of.v[i];
+      if (t == NULL || t->kind != SL_N_TABLE)
+        return sl_render_malformed(r, "a row lock's of is not a table");
+      sl_buf_adds(&r->buf, i == 0 ? " of " : ", ");
+      sl_quote_ident(&r->buf, r->d->quote,
+                     t->u.table.alias ? t->u.table.alias : t->u.table.name);
+    }
+  }
+  sl_buf_adds(&r->buf, waitkw[wait]);
+  return SL_OK;
+}
+
 static int render_select(sl_render *r, const sl_node *n, int force_alias) {
   render_ctx saved;
   int need_where = r->need_where;
@@ -503,7 +552,18 @@ static int render_select(sl_render *r, const sl_node *n, int force_alias) {
   r->need_where = 0;
   ctx_save(r, &saved);
   if (render_ctes(r, n->u.select.ctes, n->u.select.nctes) != SL_OK) goto done;
-  sl_buf_adds(&r->buf, n->u.select.distinct ? "select distinct " : "select ");
+  if (n->u.select.distinct_on.n > 0) {
+    if (r->fam != SL_FAM_POSTGRESQL) {
+      sl_render_failf(r, SL_EK_USAGE, "distinct on is not supported by %s",
+                      r->d->name);
+      goto done;
+    }
+    sl_buf_adds(&r->buf, "select distinct on (");
+    if (sl_render_list(r, &n->u.select.distinct_on, ", ") != SL_OK) goto done;
+    sl_buf_adds(&r->buf, ") ");
+  } else {
+    sl_buf_adds(&r->buf, n->u.select.distinct ? "select distinct " : "select ");
+  }
   /* a single-table select names its own columns without the table, as
   ** Drizzle does */
   if (n->u.select.njoins == 0) r->field_table = source_name(n->u.select.from);
@@ -539,6 +599,7 @@ static int render_select(sl_render *r, const sl_node *n, int force_alias) {
     if (sl_render_list(r, &n->u.select.order_by, ", ") != SL_OK) goto done;
   }
   rc = render_limit(r, n->u.select.limit, n->u.select.offset);
+  if (rc == SL_OK) rc = render_lock(r, n);
 done:
   ctx_restore(r, &saved);
   return r->failed ? SL_ERROR : rc;
@@ -577,18 +638,23 @@ static int render_operand(sl_render *r, const sl_node *q, int right,
 }
 
 static int render_setop(sl_render *r, const sl_node *n, int force_alias) {
-  static const char *const kw[] = {" union ", " union all ", " intersect ",
-                                   " except "};
+  static const char *const kw[] = {" union ",         " union all ",
+                                   " intersect ",     " except ",
+                                   " intersect all ", " except all "};
   sl_setop op = n->u.setop.op;
   render_ctx saved;
   int rc = SL_ERROR;
-  if ((int)op < 0 || (int)op > (int)SL_SET_EXCEPT)
+  if ((int)op < 0 || (int)op > (int)SL_SET_EXCEPT_ALL)
     return sl_render_malformed(r, "unknown set operation");
-  if ((op == SL_SET_INTERSECT || op == SL_SET_EXCEPT) &&
+  if (op != SL_SET_UNION && op != SL_SET_UNION_ALL &&
       !(r->d->caps & SL_CAP_INTERSECT_EXCEPT))
     return sl_render_failf(r, SL_EK_USAGE, "%s is not supported by %s",
-                           op == SL_SET_INTERSECT ? "intersect" : "except",
-                           r->d->name);
+                           kw[op] + 1, r->d->name);
+  if ((op == SL_SET_INTERSECT_ALL || op == SL_SET_EXCEPT_ALL) &&
+      !(r->d->caps & SL_CAP_SETOP_ALL))
+    return sl_render_failf(r, SL_EK_USAGE,
+                           "%sis not supported by %s (only without all)",
+                           kw[op] + 1, r->d->name);
   if (render_operand(r, n->u.setop.l, 0, force_alias) != SL_OK) return SL_ERROR;
   sl_buf_adds(&r->buf, kw[op]);
   if (render_operand(r, n->u.setop.r, 1, force_alias) != SL_OK) return SL_ERROR;

@@ -251,8 +251,25 @@ typedef enum sl_setop {
   SL_SET_UNION,
   SL_SET_UNION_ALL,
   SL_SET_INTERSECT,
-  SL_SET_EXCEPT
+  SL_SET_EXCEPT,
+  SL_SET_INTERSECT_ALL,
+  SL_SET_EXCEPT_ALL
 } sl_setop;
+
+/* Row locks of a select (FOR UPDATE ...). */
+typedef enum sl_lock {
+  SL_LOCK_NONE,
+  SL_LOCK_UPDATE,
+  SL_LOCK_SHARE,
+  SL_LOCK_NO_KEY_UPDATE,
+  SL_LOCK_KEY_SHARE
+} sl_lock;
+
+typedef enum sl_lockwait {
+  SL_LOCK_WAIT,
+  SL_LOCK_NOWAIT,
+  SL_LOCK_SKIP_LOCKED
+} sl_lockwait;
 
 typedef struct sl_list {
   sl_node **v;
@@ -443,6 +460,10 @@ struct sl_node {
     } subq;
     struct {
       int distinct;
+      sl_list distinct_on; /* PostgreSQL: DISTINCT ON (...) */
+      sl_lock lock;        /* FOR UPDATE / SHARE / ... */
+      sl_lockwait lock_wait;
+      sl_list lock_of; /* SL_N_TABLE nodes: FOR UPDATE OF ... */
       sl_cte *ctes;
       int nctes;
       sl_fields fields; /* never empty: "select *" is spelled out */
@@ -555,7 +576,9 @@ enum {
   SL_CAP_ENUM_TYPES = 1 << 8,     /* CREATE TYPE ... AS ENUM */
   SL_CAP_TRANSACTIONAL_DDL = 1 << 9,
   SL_CAP_INSERT_RETURNING = 1 << 10, /* RETURNING on insert/delete only */
-  SL_CAP_INTERSECT_EXCEPT = 1 << 11
+  SL_CAP_INTERSECT_EXCEPT = 1 << 11,
+  SL_CAP_SETOP_ALL = 1 << 12, /* INTERSECT ALL, EXCEPT ALL */
+  SL_CAP_ROW_LOCKS = 1 << 13  /* SELECT ... FOR UPDATE */
 };
 
 typedef struct sl_dialect {

@@ -50,6 +50,8 @@ M.union = query.union
 M.unionAll = query.unionAll
 M.intersect = query.intersect
 M.except = query.except
+M.intersectAll = query.intersectAll
+M.exceptAll = query.exceptAll
 
 -- sleet.queryBuilder("postgresql" | "mysql" | "sqlite", { casing }):
 -- builders that compile (toSQL) without a database.

@@ -531,7 +531,7 @@ function M.select(owner, fields, opts)
   end
   return setmetatable({ _s = {
     owner = owner, fields = fields, distinct = opts.distinct or nil,
-    with = opts.with, joins = NOJOINS,
+    distinctOn = opts.distinctOn, with = opts.with, joins = NOJOINS,
   } }, Select)
 end
 
@@ -561,6 +561,49 @@ function SelectM:offset(n)
   return with1(self, "offset", checkcount("offset", n))
 end
 function SelectM:distinct() return with1(self, "distinct", true) end
+
+local LOCKS = { update = true, share = true, ["no key update"] = true,
+  ["key share"] = true }
+local LOCKOPTS = { skipLocked = true, noWait = true, of = true }
+
+-- q:for_(strength, { skipLocked, noWait, of }): a row lock (Drizzle's
+-- .for(); for is a Lua keyword). strength "update" or "share" everywhere
+-- locks rows can be (MySQL: FOR UPDATE, LOCK IN SHARE MODE), "no key
+-- update" and "key share" on PostgreSQL; of: a table or a list (PostgreSQL).
+function SelectM:for_(strength, opts)
+  if not LOCKS[strength] then
+    util.usage(("for_: the lock must be \"update\", \"share\", \"no key " ..
+      "update\" or \"key share\", got %s"):format(tostring(strength)))
+  end
+  if opts ~= nil and (type(opts) ~= "table" or kind(opts) ~= nil) then
+    util.usage("for_: options must be a table { skipLocked, noWait, of }")
+  end
+  opts = opts or {}
+  for k in pairs(opts) do
+    if not LOCKOPTS[k] then
+      util.usage(("for_: unknown option %s (skipLocked, noWait, of)")
+        :format(tostring(k)))
+    end
+  end
+  if opts.skipLocked and opts.noWait then
+    util.usage("for_: skipLocked and noWait exclude each other")
+  end
+  local of = opts.of
+  if of ~= nil then
+    if kind(of) == "table" then of = { of } end
+    if type(of) ~= "table" or kind(of) ~= nil or #of == 0 then
+      util.usage("for_: of must be a table or a list of tables")
+    end
+    for i, t in ipairs(of) do
+      if kind(t) ~= "table" then
+        util.usage(("for_: of item %d is not a table"):format(i))
+      end
+    end
+  end
+  return with1(self, "lock", { strength = strength,
+    wait = opts.skipLocked and "skip locked" or opts.noWait and "nowait" or
+      nil, of = of })
+end
 
 local function joiner(jtype)
   return function(self, src, on)
@@ -683,9 +726,17 @@ function SelectM:_build(ctx, sub)
   else
     fields = fieldnodes(entries, ctx, sub)
   end
+  local lock, lockOf = s.lock, nil
+  if lock and lock.of then
+    lockOf = {}
+    for i, t in ipairs(lock.of) do lockOf[i] = sourcenode(t, ctx) end
+  end
   local node = {
     k = "select",
     distinct = s.distinct,
+    distinctOn = listnodes(s.distinctOn, ctx),
+    lock = lock and lock.strength, lockWait = lock and lock.wait,
+    lockOf = lockOf,
     with = ctesnode(s.with, ctx),
     fields = fields,
     groups = (not sub and #groups > 0) and groups or nil,
@@ -722,7 +773,8 @@ end
 function SelectM:_sig(root, vals)
   local s = self._s
   local from = s.from
-  if s.fields ~= nil or s.with ~= nil or getmetatable(from) ~= TableMT then
+  if s.fields ~= nil or s.with ~= nil or getmetatable(from) ~= TableMT or
+    s.lock ~= nil or s.distinctOn ~= nil then
     return nil
   end
   local joins, where, groupBy, having = s.joins, s.where, s.groupBy, s.having
@@ -807,7 +859,8 @@ local function setop(op)
 end
 
 for name, op in pairs({ union = "union", unionAll = "union all",
-  intersect = "intersect", except = "except" }) do
+  intersect = "intersect", except = "except",
+  intersectAll = "intersect all", exceptAll = "except all" }) do
   SelectM[name] = setop(op)
   SetopM[name] = setop(op)
 end
@@ -842,7 +895,8 @@ SetopM._node = SelectM._node
 SetopM.as = SelectM.as
 
 -- sleet.union(q1, q2, ...) and friends.
-for name in pairs({ union = 1, unionAll = 1, intersect = 1, except = 1 }) do
+for name in pairs({ union = 1, unionAll = 1, intersect = 1, except = 1,
+  intersectAll = 1, exceptAll = 1 }) do
   M[name] = function(first, ...)
     if kind(first) ~= "query" or not first[name] then
       util.usage(name .. ": expected select queries")
@@ -1242,6 +1296,26 @@ function M.mixin(C)
   function C:select(fields) return M.select(self, fields) end
   function C:selectDistinct(fields)
     return M.select(self, fields, { distinct = true })
+  end
+  -- db:selectDistinctOn(on, fields): PostgreSQL's DISTINCT ON, on a
+  -- column, an expression or a list of them.
+  function C:selectDistinctOn(on, fields)
+    if kind(on) ~= nil then on = { on } end
+    if type(on) ~= "table" or #on == 0 then
+      util.usage("selectDistinctOn: expected a column or a list of columns")
+    end
+    return M.select(self, fields, {
+      distinctOn = checkitems("selectDistinctOn", on) })
+  end
+  -- db:count(t, where?): the rows of table (or subquery) t that match
+  -- where, as a number (Drizzle's $count).
+  function C:count(t, where)
+    if not issource(t) then
+      util.usage("count: expected a table, a subquery or a CTE")
+    end
+    local q = M.select(self, { n = expr.count() }):from(t)
+    if where ~= nil then q = q:where(where) end
+    return q:get().n
   end
   function C:insert(t) return M.insert(self, t) end
   function C:update(t) return M.update(self, t) end

@@ -1,0 +1,218 @@
+-- Drizzle parity, second round (API.md, "Names of the second round"): row
+-- locks (for_), intersectAll / exceptAll, db:count and selectDistinctOn,
+-- on every live dialect: the same body runs everywhere, and where a
+-- dialect has no such thing the builder says so with a usage error before
+-- anything runs.
+local dialects = require "spec.support.dialects"
+local sleet = require "sleet"
+
+local eq, lte, asc = sleet.eq, sleet.lte, sleet.asc
+
+local function build(m)
+  local jobs = m.table("p2_jobs", {
+    id = (m.serial or m.integer)():primaryKey(),
+    state = m.varchar and m.varchar({ length = 20 }):notNull() or
+      m.text():notNull(),
+    n = m.integer():notNull(),
+  })
+  return { jobs = jobs }
+end
+
+local function ids(rows, key)
+  local out = {}
+  for i, r in ipairs(rows) do out[i] = tonumber(r[key or "id"]) end
+  table.sort(out)
+  return out
+end
+
+local function usage(f, text)
+  local ok, err = pcall(f)
+  assert.is_false(ok)
+  assert.equal("usage", err.kind, tostring(err.message))
+  assert.truthy(err.message:find(text, 1, true), err.message)
+end
+
+for _, d in ipairs(dialects.live()) do
+  describe("second-round parity on " .. d.name, function()
+    local db, s, jobs
+    local locks = d.name ~= "sqlite"
+
+    before_each(function()
+      db, s = d.open(build)
+      jobs = s.jobs
+      db:insert(jobs):values({
+        { state = "new", n = 1 }, { state = "new", n = 1 },
+        { state = "done", n = 2 }, { state = "new", n = 3 },
+      }):run()
+    end)
+
+    after_each(function()
+      d.reset(db, s)
+      db:close()
+    end)
+
+    local function next_job(tx, opts)
+      return tx:select():from(jobs):where(eq(jobs.state, "new"))
+        :orderBy(asc(jobs.id)):limit(1):for_("update", opts):all()
+    end
+
+    it("two workers taking jobs with skipLocked never get the same row",
+      function()
+        if not locks then
+          usage(function() next_job(db, { skipLocked = true }) end,
+            "row locks (for update) are not supported by sqlite")
+          return
+        end
+        local db2 = d.connect(s)
+        local taken = {}
+        db:transaction(function(tx)
+          local a = next_job(tx, { skipLocked = true })
+          assert.equal(1, #a)
+          taken[#taken + 1] = a[1].id
+          db2:transaction(function(tx2)
+            local b = next_job(tx2, { skipLocked = true })
+            assert.equal(1, #b)
+            taken[#taken + 1] = b[1].id
+            -- without skipLocked and with noWait, the locked row refuses
+            local ok, err = pcall(next_job, tx2, { noWait = true })
+            assert.is_false(ok)
+            assert.equal("database", err.kind, tostring(err.message))
+            -- so does a whole locked table
+            ok = pcall(function()
+              return tx2:select():from(jobs):for_("update", { noWait = true })
+                :all()
+            end)
+            assert.is_false(ok)
+          end)
+        end)
+        db2:close()
+        assert.are_not.equal(taken[1], taken[2])
+        assert.same({ 1, 2 }, { taken[1] < taken[2] and 1 or 2,
+          taken[1] < taken[2] and 2 or 1 })
+      end)
+
+    it("shared locks share, and keep an update lock out", function()
+      local function share(tx, opts)
+        return tx:select():from(jobs):where(eq(jobs.n, 2))
+          :for_("share", opts):all()
+      end
+      if not locks then
+        usage(function() share(db) end,
+          "row locks (for share) are not supported by sqlite")
+        return
+      end
+      local db2 = d.connect(s)
+      db:transaction(function(tx)
+        assert.equal(1, #share(tx))
+        db2:transaction(function(tx2)
+          assert.equal(1, #share(tx2, { noWait = true }))
+        end)
+        db2:transaction(function(tx2)
+          local ok = pcall(function()
+            return tx2:select():from(jobs):where(eq(jobs.n, 2))
+              :for_("update", { noWait = true }):all()
+          end)
+          assert.is_false(ok)
+        end)
+      end)
+      db2:close()
+    end)
+
+    it("PostgreSQL's own lock strengths and of; refused elsewhere",
+      function()
+        local q = db:select():from(jobs):where(eq(jobs.n, 3))
+        if d.name == "postgresql" then
+          db:transaction(function(tx)
+            assert.equal(1, #tx:select():from(jobs):where(eq(jobs.n, 3))
+              :for_("no key update", { of = jobs }):all())
+            assert.equal(1, #tx:select():from(jobs):where(eq(jobs.n, 3))
+              :for_("key share", { of = { jobs }, skipLocked = true }):all())
+          end)
+          assert.truthy(q:for_("key share", { of = jobs, noWait = true })
+            :toSQL().sql:find('for key share of "p2_jobs" nowait$'))
+        elseif d.name == "mysql" then
+          usage(function() q:for_("no key update"):all() end,
+            "for no key update is not supported by mysql")
+          usage(function() q:for_("update", { of = jobs }):all() end,
+            "(of) is not supported by mysql")
+          assert.truthy(q:for_("share"):toSQL().sql
+            :find("lock in share mode$"))
+        else
+          usage(function() q:for_("key share"):all() end,
+            "row locks (for key share) are not supported by sqlite")
+        end
+      end)
+
+    it("for_ refuses bad options before anything runs", function()
+      local q = db:select():from(jobs)
+      usage(function() q:for_("exclusive") end, "the lock must be")
+      usage(function() q:for_("update", { skipLocked = true, noWait = true })
+      end, "exclude each other")
+      usage(function() q:for_("update", { wait = 5 }) end,
+        "unknown option wait")
+      usage(function() q:for_("update", { of = "p2_jobs" }) end,
+        "of must be a table")
+      usage(function() q:for_("update", "nowait") end,
+        "options must be a table")
+    end)
+
+    it("intersectAll and exceptAll keep duplicates", function()
+      local all = db:select({ n = jobs.n }):from(jobs)
+      local low = db:select({ n = jobs.n }):from(jobs):where(lte(jobs.n, 2))
+      local one = db:select({ n = jobs.n }):from(jobs):where(eq(jobs.n, 1))
+        :limit(1)
+      if d.name == "sqlite" then
+        usage(function() all:intersectAll(low):all() end,
+          "intersect all is not supported by sqlite (only without all)")
+        usage(function() sleet.exceptAll(all, low):all() end,
+          "except all is not supported by sqlite")
+        return
+      end
+      -- {1, 1, 2, 3} and {1, 1, 2}
+      assert.same({ 1, 1, 2 }, ids(all:intersectAll(low):all(), "n"))
+      -- {1, 1, 2, 3} without one 1
+      assert.same({ 1, 2, 3 }, ids(sleet.exceptAll(all, one):all(), "n"))
+      -- the plain forms still remove duplicates
+      assert.same({ 1, 2 }, ids(all:intersect(low):all(), "n"))
+    end)
+
+    it("db:count counts rows, with a filter, in a transaction too",
+      function()
+        assert.equal(4, db:count(jobs))
+        assert.equal(3, db:count(jobs, eq(jobs.state, "new")))
+        assert.equal(0, db:count(jobs, eq(jobs.n, 42)))
+        local ok, err = pcall(db.transaction, db, function(tx)
+          tx:delete(jobs):where(eq(jobs.n, 1)):run()
+          assert.equal(2, tx:count(jobs))
+          tx:rollback()
+        end)
+        assert.is_false(ok)
+        assert.equal("rollback", err.kind)
+        assert.equal(4, db:count(jobs))
+        usage(function() db:count("p2_jobs") end, "count: expected a table")
+        usage(function() db:count(jobs, "n = 1") end, "where")
+      end)
+
+    it("selectDistinctOn on PostgreSQL; refused elsewhere", function()
+      local q = db:selectDistinctOn(jobs.state, { state = jobs.state,
+        id = jobs.id }):from(jobs):orderBy(jobs.state, jobs.id)
+      if d.name ~= "postgresql" then
+        usage(function() q:all() end, "distinct on is not supported by " ..
+          d.name)
+        return
+      end
+      local rows = q:all()
+      assert.equal(2, #rows)
+      assert.equal("done", rows[1].state)
+      assert.equal("new", rows[2].state)
+      -- the first new job by id
+      local first = db:select({ id = sleet.min(jobs.id) }):from(jobs)
+        :where(eq(jobs.state, "new")):get().id
+      assert.equal(tonumber(first), tonumber(rows[2].id))
+      usage(function() db:selectDistinctOn({}, nil) end,
+        "selectDistinctOn: expected a column")
+      usage(function() db:selectDistinctOn({ "state" }, nil) end,
+        "item 1 must be a column")
+    end)
+  end)
+end

@@ -727,6 +727,7 @@ static int conv_select(tctx *c, int t, sl_node *nd) {
                       &v[i].on);
       if (rc == SL_OK && v[i].type == SL_JOIN_CROSS && v[i].on != NULL)
         rc = fail(c, "join node: a cross join takes no 'on'");
+      if (rc == SL_OK) rc = get_bool(c, e, "join", "lateral", &v[i].lateral);
       lua_pop(c->L, 1);
       if (rc != SL_OK) break;
     }

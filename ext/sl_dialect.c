@@ -213,7 +213,7 @@ const sl_dialect sl_dialect_postgresql = {
         SL_CAP_FULL_JOIN | SL_CAP_RIGHT_JOIN | SL_CAP_ON_CONFLICT |
         SL_CAP_DEFAULT_VALUES | SL_CAP_PAREN_SETOP | SL_CAP_ENUM_TYPES |
         SL_CAP_TRANSACTIONAL_DDL | SL_CAP_INTERSECT_EXCEPT | SL_CAP_SETOP_ALL |
-        SL_CAP_ROW_LOCKS,
+        SL_CAP_ROW_LOCKS | SL_CAP_LATERAL,
     '"',
     placeholder_dollar,
     literal_postgresql,
@@ -221,12 +221,13 @@ const sl_dialect sl_dialect_postgresql = {
 
 /* MariaDB 10.11: RETURNING on INSERT and DELETE only, INTERSECT/EXCEPT
 ** (with ALL), FOR UPDATE and LOCK IN SHARE MODE, no FULL JOIN, no ON
-** CONFLICT (ON DUPLICATE KEY UPDATE instead). */
+** CONFLICT (ON DUPLICATE KEY UPDATE instead). LATERAL is MySQL 8's (the
+** server says so on MariaDB). */
 const sl_dialect sl_dialect_mysql = {
     "mysql",
     SL_CAP_INSERT_RETURNING | SL_CAP_RIGHT_JOIN | SL_CAP_ON_DUPLICATE |
         SL_CAP_DEFAULT_VALUES | SL_CAP_PAREN_SETOP | SL_CAP_INTERSECT_EXCEPT |
-        SL_CAP_SETOP_ALL | SL_CAP_ROW_LOCKS,
+        SL_CAP_SETOP_ALL | SL_CAP_ROW_LOCKS | SL_CAP_LATERAL,
     '`',
     placeholder_question,
     literal_mysql,

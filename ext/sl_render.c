@@ -487,6 +487,15 @@ static int render_joins(sl_render *r, const sl_join *joins, int n) {
       return sl_render_malformed(r, "unknown join type");
     if (check_join(r, j->type) != SL_OK) return SL_ERROR;
     sl_buf_adds(&r->buf, kw[j->type]);
+    if (j->lateral) {
+      if (!(r->d->caps & SL_CAP_LATERAL))
+        return sl_render_failf(r, SL_EK_USAGE,
+                               "lateral joins are not supported by %s",
+                               r->d->name);
+      if (j->source == NULL || j->source->kind != SL_N_SUBQ)
+        return sl_render_malformed(r, "a lateral join needs a subquery");
+      sl_buf_adds(&r->buf, "lateral ");
+    }
     if (render_source(r, j->source) != SL_OK) return SL_ERROR;
     if (j->type == SL_JOIN_CROSS) continue;
     if (j->on == NULL) return sl_render_malformed(r, "join without on");

@@ -322,6 +322,7 @@ typedef struct sl_join {
   sl_jointype type;
   sl_node *source; /* SL_N_TABLE or SL_N_SUBQ */
   sl_node *on;     /* NULL for CROSS */
+  int lateral;     /* JOIN LATERAL (a subquery that sees the tables before) */
 } sl_join;
 
 typedef struct sl_cte {
@@ -578,7 +579,8 @@ enum {
   SL_CAP_INSERT_RETURNING = 1 << 10, /* RETURNING on insert/delete only */
   SL_CAP_INTERSECT_EXCEPT = 1 << 11,
   SL_CAP_SETOP_ALL = 1 << 12, /* INTERSECT ALL, EXCEPT ALL */
-  SL_CAP_ROW_LOCKS = 1 << 13  /* SELECT ... FOR UPDATE */
+  SL_CAP_ROW_LOCKS = 1 << 13, /* SELECT ... FOR UPDATE */
+  SL_CAP_LATERAL = 1 << 14    /* JOIN LATERAL */
 };
 
 typedef struct sl_dialect {

@@ -1,5 +1,6 @@
 -- Drizzle parity, second round (API.md, "Names of the second round"): row
--- locks (for_), intersectAll / exceptAll, db:count and selectDistinctOn,
+-- locks (for_), lateral joins, intersectAll / exceptAll, db:count and
+-- selectDistinctOn,
 -- on every live dialect: the same body runs everywhere, and where a
 -- dialect has no such thing the builder says so with a usage error before
 -- anything runs.
@@ -174,6 +175,40 @@ for _, d in ipairs(dialects.live()) do
       assert.same({ 1, 2, 3 }, ids(sleet.exceptAll(all, one):all(), "n"))
       -- the plain forms still remove duplicates
       assert.same({ 1, 2 }, ids(all:intersect(low):all(), "n"))
+    end)
+
+    it("lateral joins see the tables joined before them", function()
+      -- each job with the n of the job after it
+      local j2 = d.module().alias(jobs, "j2")
+      local nxt = db:select({ n = j2.n }):from(j2)
+        :where(sleet.gt(j2.id, jobs.id)):orderBy(asc(j2.id)):limit(1)
+        :as("nxt")
+      local q = db:select({ id = jobs.id, next = nxt.n }):from(jobs)
+        :leftJoinLateral(nxt, sleet.sql("true")):orderBy(asc(jobs.id))
+      if d.name == "sqlite" then
+        usage(function() q:all() end,
+          "lateral joins are not supported by sqlite")
+        return
+      end
+      local sqltext = q:toSQL().sql
+      assert.truthy(sqltext:find("left join lateral (", 1, true), sqltext)
+      local ok, rows = pcall(q.all, q)
+      if d.name == "mysql" and not ok then
+        -- LATERAL is MySQL 8's: MariaDB refuses it
+        assert.equal("database", rows.kind, tostring(rows.message))
+        return
+      end
+      assert.is_true(ok, tostring(rows and rows.message))
+      local got = {}
+      for i, r in ipairs(rows) do got[i] = r.next and tonumber(r.next) or "-" end
+      assert.same({ 1, 2, 3, "-" }, got)
+      local inner = db:select({ id = jobs.id, next = nxt.n }):from(jobs)
+        :innerJoinLateral(nxt, sleet.sql("true")):all()
+      assert.equal(3, #inner)
+      usage(function() q:leftJoinLateral(jobs, sleet.sql("true")) end,
+        "leftJoinLateral: expected a subquery")
+      usage(function() q:crossJoinLateral(nxt, sleet.sql("true")) end,
+        "a cross join takes no condition")
     end)
 
     it("db:count counts rows, with a filter, in a transaction too",

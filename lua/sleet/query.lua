@@ -605,19 +605,27 @@ function SelectM:for_(strength, opts)
       nil, of = of })
 end
 
-local function joiner(jtype)
+local function joiner(jtype, lateral)
+  local what = jtype .. (lateral and "JoinLateral" or "Join")
   return function(self, src, on)
-    if not issource(src) then
-      util.usage(jtype .. "Join: expected a table, a subquery or a CTE")
+    if lateral then
+      local sd = issource(src) and def(src)
+      if not (sd and sd.kind == "subquery") then
+        util.usage(what .. ": expected a subquery (q:as(name))")
+      end
+    elseif not issource(src) then
+      util.usage(what .. ": expected a table, a subquery or a CTE")
     end
     if jtype ~= "cross" then
       if on == nil then
-        util.usage(jtype .. "Join: a join condition is required")
+        util.usage(what .. ": a join condition is required")
       end
-      checkcond(jtype .. "Join", on)
+      checkcond(what, on)
+    elseif on ~= nil then
+      util.usage(what .. ": a cross join takes no condition")
     end
     return with1(self, "joins", append(self._s.joins,
-      { type = jtype, source = src, on = on }))
+      { type = jtype, source = src, on = on, lateral = lateral or nil }))
   end
 end
 
@@ -626,6 +634,11 @@ SelectM.innerJoin = joiner("inner")
 SelectM.rightJoin = joiner("right")
 SelectM.fullJoin = joiner("full")
 SelectM.crossJoin = joiner("cross")
+-- Lateral joins: the subquery sees the tables joined before it
+-- (PostgreSQL, MySQL 8).
+SelectM.leftJoinLateral = joiner("left", true)
+SelectM.innerJoinLateral = joiner("inner", true)
+SelectM.crossJoinLateral = joiner("cross", true)
 
 -- The sources of a select in order, and which may be all NULL (Drizzle's
 -- rules: left → the joined side; right → every earlier side; full → all).
@@ -713,7 +726,7 @@ function SelectM:_build(ctx, sub)
   for i, j in ipairs(s.joins) do
     joins = joins or {}
     joins[i] = { type = j.type, source = sourcenode(j.source, ctx),
-      on = condnode(j.on, ctx) }
+      on = condnode(j.on, ctx), lateral = j.lateral }
   end
   local fields
   if sub == false and not s.fields and #s.joins == 0 then

@@ -907,7 +907,11 @@ static int conv_update(tctx *c, int t, sl_node *nd) {
       get_target(c, t, kn, &nd->u.update.table) != SL_OK ||
       get_assigns(c, t, kn, "set", 1, &nd->u.update.set, &nd->u.update.nset) !=
           SL_OK ||
-      get_node(c, t, kn, "where", 0, C_EXPR, &nd->u.update.where) != SL_OK)
+      get_node(c, t, kn, "from", 0, C_SOURCE, &nd->u.update.from) != SL_OK ||
+      get_node(c, t, kn, "where", 0, C_EXPR, &nd->u.update.where) != SL_OK ||
+      get_list(c, t, kn, "orderBy", 0, 0, C_EXPR, &nd->u.update.order_by) !=
+          SL_OK ||
+      get_node(c, t, kn, "limit", 0, C_EXPR, &nd->u.update.limit) != SL_OK)
     return SL_ERROR;
   return get_returning(c, t, kn, &nd->u.update.returning,
                        &nd->u.update.has_returning);
@@ -917,7 +921,10 @@ static int conv_delete(tctx *c, int t, sl_node *nd) {
   const char *kn = "delete";
   if (get_ctes(c, t, kn, &nd->u.delete_.ctes, &nd->u.delete_.nctes) != SL_OK ||
       get_target(c, t, kn, &nd->u.delete_.table) != SL_OK ||
-      get_node(c, t, kn, "where", 0, C_EXPR, &nd->u.delete_.where) != SL_OK)
+      get_node(c, t, kn, "where", 0, C_EXPR, &nd->u.delete_.where) != SL_OK ||
+      get_list(c, t, kn, "orderBy", 0, 0, C_EXPR, &nd->u.delete_.order_by) !=
+          SL_OK ||
+      get_node(c, t, kn, "limit", 0, C_EXPR, &nd->u.delete_.limit) != SL_OK)
     return SL_ERROR;
   return get_returning(c, t, kn, &nd->u.delete_.returning,
                        &nd->u.delete_.has_returning);

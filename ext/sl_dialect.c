@@ -195,13 +195,15 @@ static int render_node_mysql(sl_render *r, const sl_node *n) {
 /* }==================================================================== */
 
 /* SQLite >= 3.39 (Debian 12 ships 3.40): RETURNING, UPSERT, RIGHT and FULL
-** joins; no ILIKE (LIKE is already case-insensitive for ASCII), no
+** joins, UPDATE ... FROM, ORDER BY and LIMIT on UPDATE and DELETE (built
+** with SQLITE_ENABLE_UPDATE_DELETE_LIMIT, as Debian's is); no ILIKE (LIKE is
+*already case-insensitive for ASCII), no
 ** DEFAULT inside VALUES, no parenthesised compound members. */
 const sl_dialect sl_dialect_sqlite = {
     "sqlite",
     SL_CAP_RETURNING | SL_CAP_INSERT_RETURNING | SL_CAP_FULL_JOIN |
         SL_CAP_RIGHT_JOIN | SL_CAP_ON_CONFLICT | SL_CAP_TRANSACTIONAL_DDL |
-        SL_CAP_INTERSECT_EXCEPT,
+        SL_CAP_INTERSECT_EXCEPT | SL_CAP_UPDATE_FROM | SL_CAP_DML_LIMIT,
     '"',
     placeholder_question,
     literal_sqlite,
@@ -213,7 +215,7 @@ const sl_dialect sl_dialect_postgresql = {
         SL_CAP_FULL_JOIN | SL_CAP_RIGHT_JOIN | SL_CAP_ON_CONFLICT |
         SL_CAP_DEFAULT_VALUES | SL_CAP_PAREN_SETOP | SL_CAP_ENUM_TYPES |
         SL_CAP_TRANSACTIONAL_DDL | SL_CAP_INTERSECT_EXCEPT | SL_CAP_SETOP_ALL |
-        SL_CAP_ROW_LOCKS | SL_CAP_LATERAL,
+        SL_CAP_ROW_LOCKS | SL_CAP_LATERAL | SL_CAP_UPDATE_FROM,
     '"',
     placeholder_dollar,
     literal_postgresql,
@@ -227,7 +229,7 @@ const sl_dialect sl_dialect_mysql = {
     "mysql",
     SL_CAP_INSERT_RETURNING | SL_CAP_RIGHT_JOIN | SL_CAP_ON_DUPLICATE |
         SL_CAP_DEFAULT_VALUES | SL_CAP_PAREN_SETOP | SL_CAP_INTERSECT_EXCEPT |
-        SL_CAP_SETOP_ALL | SL_CAP_ROW_LOCKS | SL_CAP_LATERAL,
+        SL_CAP_SETOP_ALL | SL_CAP_ROW_LOCKS | SL_CAP_LATERAL | SL_CAP_DML_LIMIT,
     '`',
     placeholder_question,
     literal_mysql,

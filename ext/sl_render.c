@@ -863,6 +863,41 @@ done:
   return r->failed ? SL_ERROR : rc;
 }
 
+/* ORDER BY and LIMIT of an update or delete (MySQL, SQLite). */
+static int render_dml_limit(sl_render *r, const sl_list *order_by,
+                            const sl_node *limit, const char *what) {
+  if (order_by->n == 0 && limit == NULL) return SL_OK;
+  if (!(r->d->caps & SL_CAP_DML_LIMIT))
+    return sl_render_failf(r, SL_EK_USAGE, "%s on %s is not supported by %s",
+                           order_by->n > 0 ? "orderBy" : "limit", what,
+                           r->d->name);
+  if (order_by->n > 0) {
+    sl_buf_adds(&r->buf, " order by ");
+    if (sl_render_list(r, order_by, ", ") != SL_OK) return SL_ERROR;
+  }
+  if (limit != NULL) {
+    sl_buf_adds(&r->buf, " limit ");
+    if (sl_render_expr(r, limit) != SL_OK) return SL_ERROR;
+  }
+  return SL_OK;
+}
+
+/* The tail of an update or delete: SQLite writes RETURNING before ORDER
+** BY and LIMIT, MariaDB after them. */
+static int render_dml_tail(sl_render *r, const sl_list *order_by,
+                           const sl_node *limit, const sl_fields *returning,
+                           int has_returning, int can_return,
+                           const char *what) {
+  if (r->fam == SL_FAM_SQLITE) {
+    if (render_returning(r, returning, has_returning, can_return, what) !=
+        SL_OK)
+      return SL_ERROR;
+    return render_dml_limit(r, order_by, limit, what);
+  }
+  if (render_dml_limit(r, order_by, limit, what) != SL_OK) return SL_ERROR;
+  return render_returning(r, returning, has_returning, can_return, what);
+}
+
 static int render_update(sl_render *r, const sl_node *n) {
   render_ctx saved;
   int rc = SL_ERROR;
@@ -872,12 +907,24 @@ static int render_update(sl_render *r, const sl_node *n) {
   if (render_target(r, n->u.update.table) != SL_OK) goto done;
   sl_buf_adds(&r->buf, " set ");
   if (render_assigns(r, n->u.update.set, n->u.update.nset) != SL_OK) goto done;
+  if (n->u.update.from != NULL) {
+    if (!(r->d->caps & SL_CAP_UPDATE_FROM)) {
+      sl_render_failf(r, SL_EK_USAGE,
+                      "update ... from is not supported by %s (join the "
+                      "tables in a where subquery)",
+                      r->d->name);
+      goto done;
+    }
+    sl_buf_adds(&r->buf, " from ");
+    if (render_source(r, n->u.update.from) != SL_OK) goto done;
+  }
   if (n->u.update.where != NULL) {
     sl_buf_adds(&r->buf, " where ");
     if (sl_render_expr(r, n->u.update.where) != SL_OK) goto done;
   }
-  rc = render_returning(r, &n->u.update.returning, n->u.update.has_returning,
-                        (r->d->caps & SL_CAP_RETURNING) != 0, "update");
+  rc = render_dml_tail(r, &n->u.update.order_by, n->u.update.limit,
+                       &n->u.update.returning, n->u.update.has_returning,
+                       (r->d->caps & SL_CAP_RETURNING) != 0, "update");
 done:
   ctx_restore(r, &saved);
   return r->failed ? SL_ERROR : rc;
@@ -894,8 +941,9 @@ static int render_delete(sl_render *r, const sl_node *n) {
     sl_buf_adds(&r->buf, " where ");
     if (sl_render_expr(r, n->u.delete_.where) != SL_OK) goto done;
   }
-  rc = render_returning(
-      r, &n->u.delete_.returning, n->u.delete_.has_returning,
+  rc = render_dml_tail(
+      r, &n->u.delete_.order_by, n->u.delete_.limit, &n->u.delete_.returning,
+      n->u.delete_.has_returning,
       (r->d->caps & (SL_CAP_RETURNING | SL_CAP_INSERT_RETURNING)) != 0,
       "delete");
 done:

@@ -513,7 +513,10 @@ struct sl_node {
       sl_node *table;
       sl_assign *set;
       int nset;
+      sl_node *from; /* UPDATE ... FROM (PostgreSQL, SQLite) */
       sl_node *where;
+      sl_list order_by; /* ORDER BY / LIMIT (MySQL, SQLite) */
+      sl_node *limit;
       sl_fields returning;
       int has_returning;
     } update;
@@ -522,6 +525,8 @@ struct sl_node {
       int nctes;
       sl_node *table;
       sl_node *where;
+      sl_list order_by; /* ORDER BY / LIMIT (MySQL, SQLite) */
+      sl_node *limit;
       sl_fields returning;
       int has_returning;
     } delete_;
@@ -578,9 +583,11 @@ enum {
   SL_CAP_TRANSACTIONAL_DDL = 1 << 9,
   SL_CAP_INSERT_RETURNING = 1 << 10, /* RETURNING on insert/delete only */
   SL_CAP_INTERSECT_EXCEPT = 1 << 11,
-  SL_CAP_SETOP_ALL = 1 << 12, /* INTERSECT ALL, EXCEPT ALL */
-  SL_CAP_ROW_LOCKS = 1 << 13, /* SELECT ... FOR UPDATE */
-  SL_CAP_LATERAL = 1 << 14    /* JOIN LATERAL */
+  SL_CAP_SETOP_ALL = 1 << 12,   /* INTERSECT ALL, EXCEPT ALL */
+  SL_CAP_ROW_LOCKS = 1 << 13,   /* SELECT ... FOR UPDATE */
+  SL_CAP_LATERAL = 1 << 14,     /* JOIN LATERAL */
+  SL_CAP_UPDATE_FROM = 1 << 15, /* UPDATE ... FROM */
+  SL_CAP_DML_LIMIT = 1 << 16    /* UPDATE / DELETE ... ORDER BY ... LIMIT */
 };
 
 typedef struct sl_dialect {

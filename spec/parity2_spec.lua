@@ -1,6 +1,6 @@
 -- Drizzle parity, second round (API.md, "Names of the second round"): row
--- locks (for_), lateral joins, intersectAll / exceptAll, db:count and
--- selectDistinctOn,
+-- locks (for_), lateral joins, intersectAll / exceptAll, db:count,
+-- selectDistinctOn, update ... from, orderBy and limit on update and delete,
 -- on every live dialect: the same body runs everywhere, and where a
 -- dialect has no such thing the builder says so with a usage error before
 -- anything runs.
@@ -209,6 +209,44 @@ for _, d in ipairs(dialects.live()) do
         "leftJoinLateral: expected a subquery")
       usage(function() q:crossJoinLateral(nxt, sleet.sql("true")) end,
         "a cross join takes no condition")
+    end)
+
+    it("update ... from joins another table's rows into the update",
+      function()
+        -- the job before a job with n = 3
+        local j2 = d.module().alias(jobs, "j2")
+        local q = db:update(jobs):set({ state = "seen" }):from(j2)
+          :where(sleet.and_(eq(j2.id, sleet.sql("? + 1", jobs.id)),
+            eq(j2.n, 3)))
+        if d.name == "mysql" then
+          usage(function() q:run() end,
+            "update ... from is not supported by mysql")
+          return
+        end
+        assert.equal(1, q:run().rowsAffected)
+        local seen = db:select({ id = jobs.id }):from(jobs)
+          :where(eq(jobs.state, "seen")):all()
+        assert.same({ 3 }, ids(seen))
+      end)
+
+    it("orderBy and limit on update and delete", function()
+      local up = db:update(jobs):set({ n = 9 }):orderBy(asc(jobs.id)):limit(2)
+      local del = db:delete(jobs):where(eq(jobs.state, "new"))
+        :orderBy(sleet.desc(jobs.id)):limit(1)
+      if d.name == "postgresql" then
+        usage(function() up:run() end,
+          "orderBy on update is not supported by postgresql")
+        usage(function() del:run() end,
+          "orderBy on delete is not supported by postgresql")
+        return
+      end
+      assert.equal(2, up:run().rowsAffected)
+      assert.same({ 1, 2 }, ids(db:select({ id = jobs.id }):from(jobs)
+        :where(eq(jobs.n, 9)):all()))
+      assert.equal(1, del:run().rowsAffected)
+      assert.same({ 1, 2, 3 }, ids(db:select({ id = jobs.id }):from(jobs)
+        :all()))
+      usage(function() db:delete(jobs):limit(-1) end, "limit")
     end)
 
     it("db:count counts rows, with a filter, in a transaction too",

@@ -1240,6 +1240,24 @@ end
 function UpdateM:where(c)
   return with1(self, "where", checkcond("where", c))
 end
+
+-- update(t):set(v):from(other): other's rows in the where (PostgreSQL,
+-- SQLite).
+function UpdateM:from(src)
+  if not issource(src) then
+    util.usage("update from: expected a table, a subquery or a CTE")
+  end
+  return with1(self, "from", src)
+end
+
+-- orderBy and limit on an update or delete (MySQL, SQLite).
+local function dmlorder(self, ...)
+  return with1(self, "orderBy", checkitems("orderBy", util.varlist(...)))
+end
+local function dmllimit(self, n)
+  return with1(self, "limit", checkcount("limit", n))
+end
+UpdateM.orderBy, UpdateM.limit = dmlorder, dmllimit
 UpdateM.returning = returningspec
 function UpdateM:_returnsrows() return self._s.returning ~= nil end
 
@@ -1254,7 +1272,10 @@ function UpdateM:_build(ctx)
     util.usage(("update %s: no values to set"):format(d.name))
   end
   local node = { k = "update", with = ctesnode(s.with, ctx),
-    table = tablenode(d), set = set, where = condnode(s.where, ctx) }
+    table = tablenode(d), set = set,
+    from = s.from and sourcenode(s.from, ctx) or nil,
+    where = condnode(s.where, ctx), orderBy = listnodes(s.orderBy, ctx),
+    limit = countnode(s.limit, ctx, "limit") }
   local ret, entries = returningnode(s, ctx)
   node.returning = ret
   return node, entries
@@ -1271,6 +1292,7 @@ end
 function DeleteM:where(c)
   return with1(self, "where", checkcond("where", c))
 end
+DeleteM.orderBy, DeleteM.limit = dmlorder, dmllimit
 DeleteM.returning = returningspec
 function DeleteM:_returnsrows() return self._s.returning ~= nil end
 
@@ -1278,7 +1300,9 @@ function DeleteM:_build(ctx)
   local s = self._s
   local d = def(s.table)
   local node = { k = "delete", with = ctesnode(s.with, ctx),
-    table = tablenode(d), where = condnode(s.where, ctx) }
+    table = tablenode(d), where = condnode(s.where, ctx),
+    orderBy = listnodes(s.orderBy, ctx),
+    limit = countnode(s.limit, ctx, "limit") }
   local ret, entries = returningnode(s, ctx)
   node.returning = ret
   return node, entries

@@ -583,6 +583,7 @@ static const char *const lock_names[] = {"", "update", "share", "no key update",
                                          "key share"};
 static const char *const lockwait_names[] = {"", "nowait", "skip locked"};
 static const char *const dir_names[] = {"asc", "desc"};
+static const char *const nulls_names[] = {"", "first", "last"};
 static const char *const conflict_names[] = {"nothing", "update"};
 static const char *const fk_actions[] = {"cascade", "restrict", "no action",
                                          "set null", "set default"};
@@ -1239,13 +1240,18 @@ static int conv_expr(tctx *c, int t, sl_node *nd, const char *kn) {
         get_str(c, t, kn, "name", 1, &nd->u.alias.name) != SL_OK)
       return SL_ERROR;
     return SL_OK;
-  case SL_N_ORDER:
+  case SL_N_ORDER: {
+    int nulls;
     if (get_node(c, t, kn, "e", 1, C_EXPR, &nd->u.order.e) != SL_OK ||
         get_enum(c, t, kn, "dir", 0, dir_names, COUNT(dir_names), 0, &v) !=
-            SL_OK)
+            SL_OK ||
+        get_enum(c, t, kn, "nulls", 0, nulls_names, COUNT(nulls_names), 0,
+                 &nulls) != SL_OK)
       return SL_ERROR;
     nd->u.order.desc = v;
+    nd->u.order.nulls = nulls;
     return SL_OK;
+  }
   case SL_N_SCALAR:
     return get_node(c, t, kn, "q", 1, C_QUERY, &nd->u.scalar.query);
   default:

@@ -755,12 +755,13 @@ static int emit_create_index(dctx *c, const sl_snap_table *t,
       }
     }
     if (e == NULL) return SL_ERROR;
-    if (!ic->asc) {
+    if (!ic->asc || ic->nulls != 0) {
       sl_node *o = scratch(c, 1, sizeof *o);
       if (o == NULL) return SL_ERROR;
       o->kind = SL_N_ORDER;
       o->u.order.e = e;
-      o->u.order.desc = 1;
+      o->u.order.desc = !ic->asc;
+      o->u.order.nulls = ic->nulls;
       e = o;
     }
     n->u.create_index.columns.v[i] = e;
@@ -1161,7 +1162,9 @@ static int index_same(dctx *c, int pi, const sl_snap_index *a,
     return 0;
   for (i = 0; i < a->ncolumns; i++) {
     const sl_snap_index_col *x = &a->columns[i], *y = &b->columns[i];
-    if (x->is_expression != y->is_expression || x->asc != y->asc) return 0;
+    if (x->is_expression != y->is_expression || x->asc != y->asc ||
+        x->nulls != y->nulls)
+      return 0;
     if (x->is_expression) {
       if (strcmp(x->expression, y->expression) != 0) return 0;
     } else {

@@ -1018,6 +1018,13 @@ static int render_node(sl_render *r, const sl_node *n) {
   case SL_N_ORDER:
     if (sl_render_expr(r, n->u.order.e) != SL_OK) return SL_ERROR;
     sl_buf_adds(b, n->u.order.desc ? " desc" : " asc");
+    if (n->u.order.nulls != 0) {
+      if (r->fam == SL_FAM_MYSQL)
+        return sl_render_failf(r, SL_EK_USAGE,
+                               "nulls first / last is not supported by %s",
+                               r->d->name);
+      sl_buf_adds(b, n->u.order.nulls == 1 ? " nulls first" : " nulls last");
+    }
     break;
   case SL_N_SCALAR:
     return render_paren_query(r, n->u.scalar.query);

@@ -446,8 +446,16 @@ static int parse_index(pctx *c, const sl_snap_table *t, const char *key,
       if (get_str(c, e, "expression", 1, 0, &ic->expression) != SL_OK ||
           get_bool(c, e, "isExpression", &ic->is_expression) != SL_OK)
         return SL_ERROR;
+      const char *nulls;
       asc = json_object_get(e, "asc");
       ic->asc = asc == NULL || !json_is_false(asc);
+      if (get_str(c, e, "nulls", 0, 0, &nulls) != SL_OK) return SL_ERROR;
+      if (nulls != NULL && strcmp(nulls, "first") != 0 &&
+          strcmp(nulls, "last") != 0)
+        return fail(c, "\"nulls\" must be \"first\" or \"last\"");
+      /* drizzle-kit writes the default too: asc is last, desc first */
+      if (nulls != NULL && (strcmp(nulls, "first") == 0) == ic->asc)
+        ic->nulls = ic->asc ? 1 : 2;
     }
     if (*ic->expression == '\0') return fail(c, "empty index column");
     if (!ic->is_expression && !has_column(t, t->ncolumns, ic->expression))

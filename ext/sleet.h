@@ -446,6 +446,7 @@ struct sl_node {
     struct {
       sl_node *e;
       int desc;
+      int nulls; /* 0: the direction's default, 1: NULLS FIRST, 2: LAST */
     } order;
     struct {
       sl_node *query;
@@ -756,6 +757,7 @@ typedef struct sl_snap_index_col {
   const char *expression; /* column name, or SQL when is_expression */
   int is_expression;
   int asc;
+  int nulls; /* 0: the direction's default (asc: last), 1: first, 2: last */
 } sl_snap_index_col;
 
 typedef struct sl_snap_index {

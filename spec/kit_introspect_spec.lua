@@ -36,6 +36,7 @@ function build.sqlite(m)
       m.index("ki_users_name_idx"):on(t.name),
       m.uniqueIndex("ki_users_lower_email"):on(sql("lower(?)", t.email)),
       m.index("ki_users_score_idx"):on(t.score):where(sql("? > 0", t.score)),
+      m.index("ki_users_score_desc"):on(t.score:desc(), t.name),
       m.check("ki_users_score_check", sql("? > -10", t.score)),
     }
   end)
@@ -102,6 +103,9 @@ function build.postgresql(m)
       m.uniqueIndex("ki_users_lower_email"):on(sql("lower(?)", t.email)),
       m.index("ki_users_active_idx"):on(t.score):where(sql("? = true",
         t.active)),
+      m.index("ki_users_score_desc"):on(t.score:desc():nullsLast(),
+        t.name:nullsFirst()),
+      m.index("ki_users_data_gin"):using("gin", t.data),
       m.check("ki_users_score_check", sql("? > -10", t.score)),
     }
   end)
@@ -165,6 +169,7 @@ function build.mysql(m)
   }, function(t)
     return {
       m.index("ki_users_name_idx"):on(t.name),
+      m.index("ki_users_score_desc"):on(t.score:desc(), t.name),
       m.uniqueIndex("ki_users_role_email"):on(t.role, t.email),
       m.check("ki_users_score_check", sql("? > -10", t.score)),
     }
@@ -251,6 +256,51 @@ for _, d in ipairs(dialects.live()) do
         assert.equal(r.schema, again.schema)
         assert.equal(r.relations, again.relations)
       end)
+
+    it("index columns keep their direction; NULLS order and using are " ..
+      "PostgreSQL's", function()
+      kit.push(db, schema)
+      local live = introspect.snapshot(db)
+      local ix = live.tables[snapshot.tablekey(d.name, nil, "ki_users")]
+        .indexes.ki_users_score_desc
+      assert.is_false(ix.columns[1].asc)
+      assert.is_true(ix.columns[2].asc)
+      local m = d.module()
+      local function table_with(extra)
+        return { t = m.table("ki_extra", { a = m.integer(), b = m.text() },
+          function(t) return { extra(t) } end) }
+      end
+      if d.name == "postgresql" then
+        assert.equal("last", ix.columns[1].nulls)
+        assert.equal("first", ix.columns[2].nulls)
+        local gin = live.tables["public.ki_users"].indexes.ki_users_data_gin
+        assert.equal("gin", gin.method)
+        local ddl = table.concat(kit.export(table_with(function(t)
+          return m.index("ki_extra_idx"):on(t.a:desc():nullsLast(),
+            t.b:nullsFirst())
+        end), d.name), "\n")
+        assert.truthy(ddl:find('("a" desc nulls last,"b" asc nulls first)',
+          1, true), ddl)
+      else
+        for _, extra in ipairs({
+          function(t) return m.index("ki_extra_idx"):on(t.a:nullsFirst()) end,
+          function(t) return m.index("ki_extra_idx"):using("hash", t.a) end,
+        }) do
+          local ok, err = pcall(kit.export, table_with(extra), d.name)
+          assert.is_false(ok)
+          assert.equal("usage", err.kind)
+          assert.truthy(err.message:find("PostgreSQL's", 1, true),
+            err.message)
+        end
+      end
+      local ok, err = pcall(function()
+        return m.unique("ki_u"):on(m.table("ki_x", { a = m.integer() }).a
+          :desc())
+      end)
+      assert.is_false(ok)
+      assert.truthy(err.message:find("unique: item 1 is not a column", 1,
+        true), err.message)
+    end)
 
     it("reads back the DDL of export with no difference", function()
       for _, stmt in ipairs(kit.export(schema, d.name)) do

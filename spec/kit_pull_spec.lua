@@ -72,6 +72,9 @@ create table pull_posts (id serial primary key,
 create index pull_posts_title_idx on pull_posts (title) where title <> '';
 create index pull_posts_lower_idx on pull_posts (lower(title));
 create index pull_posts_desc_idx on pull_posts (id desc);
+create index pull_posts_nulls_idx on pull_posts (editor_id desc nulls last,
+  parent_id nulls first);
+create index pull_posts_hash_idx on pull_posts using hash (title);
 create table pull_tags (id serial primary key, name text not null,
   constraint pull_tags_name_key unique (name));
 create table pull_post_tags (
@@ -125,8 +128,6 @@ local LEFT = {
   postgresql = {
     'ALTER TABLE "pull_kinds" DROP COLUMN "arr";',
     'ALTER TABLE "pull_kinds" DROP COLUMN "ip";',
-    'CREATE INDEX "pull_posts_desc_idx" ON "pull_posts" USING btree ("id");',
-    'DROP INDEX "pull_posts_desc_idx";',
   },
   mysql = {
     "ALTER TABLE `pull_kinds` DROP COLUMN `bits`;",
@@ -138,8 +139,7 @@ local NOTES = {
     "declared type int written as integer",
     "declared type datetime written as numeric" },
   postgresql = { "column arr: type integer[] is not in sleet.pg",
-    "column ip: type inet is not in sleet.pg",
-    "index pull_posts_desc_idx: column 1 is descending" },
+    "column ip: type inet is not in sleet.pg" },
   mysql = { "column s: type set('x','y') is not in sleet.mysql",
     "column bits: type bit(3) is not in sleet.mysql" },
 }

@@ -220,6 +220,28 @@ M.Column = Column
 
 function Column:getSQLType() return self.sqlType end
 
+-- Index columns in a direction and a NULLS order: t.col:desc(),
+-- t.col:nullsFirst(), t.col:desc():nullsLast() (for index():on() and
+-- using(); queries order with sleet.asc / sleet.desc).
+local IndexCol = { __kind = "indexcol", __name = "sleet.IndexColumn" }
+IndexCol.__index = IndexCol
+M.IndexCol = IndexCol
+
+local function indexcol(c, asc, nulls)
+  return setmetatable({ column = c, asc = asc, nulls = nulls }, IndexCol)
+end
+
+function Column:asc() return indexcol(self, true, nil) end
+function Column:desc() return indexcol(self, false, nil) end
+function Column:nullsFirst() return indexcol(self, true, "first") end
+function Column:nullsLast() return indexcol(self, true, "last") end
+function IndexCol:asc() return indexcol(self.column, true, self.nulls) end
+function IndexCol:desc() return indexcol(self.column, false, self.nulls) end
+function IndexCol:nullsFirst()
+  return indexcol(self.column, self.asc, "first")
+end
+function IndexCol:nullsLast() return indexcol(self.column, self.asc, "last") end
+
 function Column.__tostring(c)
   local src = c.table and c.table[TABLE]
   return ("column %s.%s"):format(src and (src.alias or src.name) or "?", c.key)
@@ -479,13 +501,28 @@ function Extra:on(...)
   for i = 1, n do
     local c = select(i, ...)
     local k = util.kind(c)
-    if k ~= "column" and not (k == "expr" and self.type ~= "unique") then
+    if k ~= "column" and not (k == "expr" and self.type ~= "unique") and
+      not (k == "indexcol" and self.type == "index") then
       util.usage(("%s: item %d is not a column"):format(self.type, i))
     end
     cols[#cols + 1] = c
   end
   if #cols == 0 then util.usage(self.type .. ": on() needs columns") end
   self.columns = cols
+  return self
+end
+
+-- index(name):using("gin", col, ...): an index of another access method
+-- (PostgreSQL's gin, gist, hash, brin, ...).
+function Extra:using(method, ...)
+  if self.type ~= "index" then
+    util.usage("using: only indexes have an access method")
+  end
+  if type(method) ~= "string" or not method:match("^[%a_][%w_]*$") then
+    util.usage("using: the method must be a name like \"gin\"")
+  end
+  self.method = method
+  if select("#", ...) > 0 then return self:on(...) end
   return self
 end
 

@@ -642,7 +642,8 @@ select i.relname as name, t.relname as table_name, n.nspname as schema_name,
       'name', (select a.attname from pg_attribute a
                where a.attrelid = ix.indrelid and a.attnum = k.attnum),
       'expr', pg_get_indexdef(ix.indexrelid, k.ord::int, true),
-      'desc', (ix.indoption[k.ord - 1] & 1) = 1) order by k.ord)
+      'desc', (ix.indoption[k.ord - 1] & 1) = 1,
+      'nullsfirst', (ix.indoption[k.ord - 1] & 2) = 2) order by k.ord)
      from unnest(ix.indkey::int2[]) with ordinality k(attnum, ord)
      where k.ord <= ix.indnkeyatts)::text as cols
 from pg_index ix
@@ -659,12 +660,17 @@ order by n.nspname, t.relname, i.relname]], scope)) do
     if t then
       local icols = {}
       for i, k in ipairs(decodelist(r.cols)) do
+        -- NULLS in the direction's default order is left out
+        local nulls
+        if k.nullsfirst == (not k.desc) then
+          nulls = k.nullsfirst and "first" or "last"
+        end
         if k.attnum ~= 0 and type(k.name) == "string" then
           icols[i] = { expression = k.name, isExpression = false,
-            asc = not k.desc }
+            asc = not k.desc, nulls = nulls }
         else
           icols[i] = { expression = k.expr, isExpression = true,
-            asc = not k.desc }
+            asc = not k.desc, nulls = nulls }
         end
       end
       t.indexes[r.name] = { name = r.name, columns = icols,

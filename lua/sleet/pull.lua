@@ -15,7 +15,7 @@
 -- unchanged database writes the same bytes.
 --
 -- What the schema modules cannot express (a column type they do not have,
--- a descending or non-btree index, a foreign key to a table left out) is
+-- an ordered index expression, a foreign key to a table left out) is
 -- written as a comment where it would be, and listed in the notes pull
 -- returns, so that nothing is dropped without a word.
 local casing = require "sleet.casing"
@@ -650,24 +650,33 @@ function M.render(snap, opts)
       else
         local items = {}
         for i, ic in ipairs(v.columns) do
-          if ic.isExpression or not keys[ic.expression] then
-            items[i] = "sql.raw(" .. str(ic.expression) .. ")"
-          else
+          local plain = not ic.isExpression and keys[ic.expression]
+          if plain then
             items[i] = "t" .. dot(keys[ic.expression])
-          end
-          if ic.asc == false then
-            lines[#lines + 1] = "    -- " .. note(where, ("index %s: column " ..
-              "%d is descending; sleet.%s indexes are ascending"):format(
-              v.name, i, mod))
+            if ic.asc == false then items[i] = items[i] .. ":desc()" end
+            if ic.nulls == "first" then
+              items[i] = items[i] .. ":nullsFirst()"
+            elseif ic.nulls == "last" then
+              items[i] = items[i] .. ":nullsLast()"
+            end
+          else
+            items[i] = "sql.raw(" .. str(ic.expression) .. ")"
+            if ic.asc == false or ic.nulls then
+              lines[#lines + 1] = "    -- " .. note(where, ("index %s: " ..
+                "expression %d is ordered %s; sleet.%s orders only columns " ..
+                "in an index"):format(v.name, i, (ic.asc == false and "desc"
+                or "asc") .. (ic.nulls and (" nulls " .. ic.nulls) or ""),
+                mod))
+            end
           end
         end
+        local on = ":on(" .. table.concat(items, ", ") .. ")"
         if v.method and v.method ~= "btree" then
-          lines[#lines + 1] = "    -- " .. note(where, ("index %s uses %s; " ..
-            "sleet.%s indexes are btree"):format(v.name, v.method, mod))
+          on = (":using(%s, %s)"):format(str(v.method),
+            table.concat(items, ", "))
         end
-        local line = ("    %s.%s(%s):on(%s)"):format(mod,
-          v.isUnique and "uniqueIndex" or "index", str(v.name),
-          table.concat(items, ", "))
+        local line = ("    %s.%s(%s)%s"):format(mod,
+          v.isUnique and "uniqueIndex" or "index", str(v.name), on)
         if v.where then
           line = line .. (":where(sql.raw(%s))"):format(str(v.where))
         end

@@ -282,6 +282,16 @@ local function tableentry(t, dialect, f)
         if kind(c) == "column" then
           cols[j] = { expression = column.sqlname(c, f), isExpression = false,
             asc = true }
+        elseif kind(c) == "indexcol" then
+          -- NULLS in the direction's default order says nothing
+          local nulls = c.nulls
+          if nulls ~= nil and (nulls == "last") == c.asc then nulls = nil end
+          if nulls ~= nil and dialect ~= "postgresql" then
+            util.usage(("%s: index %s: nullsFirst / nullsLast are " ..
+              "PostgreSQL's"):format(d.name, x.name))
+          end
+          cols[j] = { expression = column.sqlname(c.column, f),
+            isExpression = false, asc = c.asc, nulls = nulls }
         else
           cols[j] = { expression = ddl(dialect, expr.tonode(c, uctx)),
             isExpression = true, asc = true }
@@ -291,7 +301,12 @@ local function tableentry(t, dialect, f)
       if x.whereExpr then
         ix.where = ddl(dialect, expr.tonode(x.whereExpr, uctx))
       end
-      if dialect == "postgresql" then ix.method = "btree" end
+      if dialect == "postgresql" then
+        ix.method = x.method or "btree"
+      elseif x.method ~= nil then
+        util.usage(("%s: index %s: using(%q) is PostgreSQL's"):format(d.name,
+          x.name, x.method))
+      end
       add("indexes", entry.indexes, x.name, ix)
     end
   end
@@ -711,7 +726,7 @@ function M.tofile(snap, opts)
         ix.with = {}
         ix.method = ix.method or "btree"
         for _, c in ipairs(ix.columns) do
-          c.nulls = c.asc == false and "first" or "last"
+          c.nulls = c.nulls or (c.asc == false and "first" or "last")
         end
       end
       for _, u in pairs(t.uniqueConstraints or {}) do
@@ -827,6 +842,14 @@ function M.fromfile(v)
               type(marks[name].columns) == "table" and marks[name].columns[c]
             ix.columns[i] = { expression = c, asc = true,
               isExpression = type(m) == "table" and m.isExpression == true }
+          end
+        end
+        for _, c in ipairs(type(ix) == "table" and
+          type(ix.columns) == "table" and ix.columns or {}) do
+          -- drizzle-kit writes NULLS even in the direction's default order
+          if type(c) == "table" and c.nulls ~= nil and
+            (c.nulls == "last") == (c.asc ~= false) then
+            c.nulls = nil
           end
         end
         -- SQLite: drizzle-kit's index for a column's unique() is sleet's

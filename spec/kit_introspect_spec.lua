@@ -95,6 +95,10 @@ function build.postgresql(m)
     span = m.interval(),
     real = m.real(),
     mood = mood(),
+    ip = m.inet(),
+    net = m.cidr(),
+    mac = m.macaddr(),
+    mac8 = m.macaddr8(),
     nameLen = m.integer("name_len"):generatedAlwaysAs(sql("length(?)",
       ident("name"))),
   }, function(t)

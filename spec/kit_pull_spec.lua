@@ -82,6 +82,7 @@ create table pull_post_tags (
   tag_id integer not null references pull_tags(id),
   primary key (post_id, tag_id));
 create table pull_kinds (a integer, b integer, arr integer[], ip inet,
+  net cidr, mac macaddr, mac8 macaddr8,
   constraint pull_kinds_ab unique (a, b),
   constraint pull_kinds_fk foreign key (a, b) references pull_kinds (a, b));
 create table pull_other (id serial primary key);
@@ -127,7 +128,6 @@ local LEFT = {
   sqlite = {},
   postgresql = {
     'ALTER TABLE "pull_kinds" DROP COLUMN "arr";',
-    'ALTER TABLE "pull_kinds" DROP COLUMN "ip";',
   },
   mysql = {
     "ALTER TABLE `pull_kinds` DROP COLUMN `bits`;",
@@ -138,8 +138,7 @@ local NOTES = {
   sqlite = { "declared type varchar(255) written as text",
     "declared type int written as integer",
     "declared type datetime written as numeric" },
-  postgresql = { "column arr: type integer[] is not in sleet.pg",
-    "column ip: type inet is not in sleet.pg" },
+  postgresql = { "column arr: type integer[] is not in sleet.pg" },
   mysql = { "column s: type set('x','y') is not in sleet.mysql",
     "column bits: type bit(3) is not in sleet.mysql" },
 }

@@ -249,6 +249,54 @@ for _, d in ipairs(dialects.live()) do
       usage(function() db:delete(jobs):limit(-1) end, "limit")
     end)
 
+    it("PostgreSQL's network address types read and write as text",
+      function()
+        local m = d.module()
+        if not m.inet then
+          assert.is_nil(m.cidr)
+          return
+        end
+        local db2, s2 = d.open(function(pg)
+          return { hosts = pg.table("p2_hosts", {
+            id = pg.serial():primaryKey(),
+            ip = pg.inet():notNull(), net = pg.cidr(), mac = pg.macaddr(),
+            mac8 = pg.macaddr8(),
+          }) }
+        end)
+        local h = s2.hosts
+        db2:insert(h):values({ ip = "192.168.0.1/24", net = "10.0.0.0/8",
+          mac = "08-00-2B-01-02-03", mac8 = "08:00:2b:01:02:03:04:05" }):run()
+        local row = db2:select():from(h):where(eq(h.ip, "192.168.0.1/24"))
+          :get()
+        assert.same({ id = row.id, ip = "192.168.0.1/24", net = "10.0.0.0/8",
+          mac = "08:00:2b:01:02:03", mac8 = "08:00:2b:01:02:03:04:05" }, row)
+        local ok, err = pcall(function()
+          db2:insert(h):values({ ip = "10.0.0.1", net = "10.1.2.3/8" }):run()
+        end)
+        assert.is_false(ok)
+        assert.equal("database", err.kind)
+        assert.equal("22P02", err.sqlstate)
+        -- seeding asks for the addresses to write
+        local seed = require "sleet.seed"
+        ok, err = pcall(seed.seed, db2, s2, { count = 2 })
+        assert.is_false(ok)
+        assert.equal("validation", err.kind)
+        assert.truthy(err.message:find("no generator for", 1, true),
+          err.message)
+        seed.reset(db2, s2)
+        seed.seed(db2, s2, { count = 2, refine = function(f) return {
+          hosts = { columns = {
+            ip = f.valuesFromArray({ values = { "10.0.0.1", "10.0.0.2" } }),
+            net = f.valuesFromArray({ values = { "10.0.0.0/8" } }),
+            mac = f.valuesFromArray({ values = { "08:00:2b:01:02:03" } }),
+            mac8 = f.valuesFromArray({ values = { "08:00:2b:01:02:03:04:05" } }),
+          } },
+        } end })
+        assert.equal(2, db2:count(h))
+        d.reset(db2, s2)
+        db2:close()
+      end)
+
     it("db:count counts rows, with a filter, in a transaction too",
       function()
         assert.equal(4, db:count(jobs))

@@ -117,6 +117,15 @@ function M.uuid(a, b)
 end
 function M.bytea(a, b) return (new("bytea", a, b, "bytea", "blob")) end
 
+-- Network addresses, read and written as text ("192.168.0.1/24",
+-- "08:00:2b:01:02:03"); PostgreSQL checks and normalizes them.
+function M.inet(a, b) return (new("inet", a, b, "inet", "text")) end
+function M.cidr(a, b) return (new("cidr", a, b, "cidr", "text")) end
+function M.macaddr(a, b) return (new("macaddr", a, b, "macaddr", "text")) end
+function M.macaddr8(a, b)
+  return (new("macaddr8", a, b, "macaddr8", "text"))
+end
+
 local function datecodec(fname, opts)
   if opts.mode == nil or opts.mode == "string" or opts.mode == "date" then
     return nil

@@ -78,6 +78,9 @@ local PG = {
   real = ty("real"), ["double precision"] = ty("doublePrecision"),
   json = ty("json"), jsonb = ty("jsonb"), uuid = ty("uuid"),
   bytea = ty("bytea"), date = ty("date"), numeric = ty("numeric"),
+  inet = ty("inet", nil, "text"), cidr = ty("cidr", nil, "text"),
+  macaddr = ty("macaddr", nil, "text"),
+  macaddr8 = ty("macaddr8", nil, "text"),
   varchar = ty("varchar", nil, "text"), char = ty("char", nil, "text"),
   interval = ty("interval"), time = ty("time"), timestamp = ty("timestamp"),
 }

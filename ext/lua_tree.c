@@ -1023,7 +1023,9 @@ static int get_fk(tctx *c, int e, sl_fk *fk) {
 
 static int get_keydef(tctx *c, int e, const char *kn, sl_keydef *k) {
   if (get_str(c, e, kn, "name", 0, &k->name) != SL_OK ||
-      get_names(c, e, kn, "columns", 1, 1, &k->columns, &k->ncolumns) != SL_OK)
+      get_names(c, e, kn, "columns", 1, 1, &k->columns, &k->ncolumns) !=
+          SL_OK ||
+      get_bool(c, e, kn, "nullsNotDistinct", &k->nulls_not_distinct) != SL_OK)
     return SL_ERROR;
   return SL_OK;
 }

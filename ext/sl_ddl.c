@@ -319,16 +319,23 @@ static int render_foreign_key(sl_render *r, const char *table, const sl_fk *fk,
 }
 
 static int render_unique(sl_render *r, const char *table, const char *name,
-                         const char *const *cols, int ncols, const char *sep) {
+                         const char *const *cols, int ncols, const char *sep,
+                         int nulls_not_distinct) {
   if (!names_ok(cols, ncols))
     return sl_render_malformed(r, "unique constraint without columns");
+  if (nulls_not_distinct && r->fam != SL_FAM_POSTGRESQL)
+    return sl_render_failf(r, SL_EK_USAGE,
+                           "unique ... nulls not distinct is not supported "
+                           "by %s",
+                           r->d->name);
   sl_buf_adds(&r->buf, sep);
   sl_buf_adds(&r->buf, "CONSTRAINT ");
   if (name != NULL && name[0] != '\0')
     sl_render_ident(r, name);
   else
     generated_name(r, table, cols, ncols, NULL, NULL, 0, "unique");
-  sl_buf_adds(&r->buf, " UNIQUE");
+  sl_buf_adds(&r->buf,
+              nulls_not_distinct ? " UNIQUE NULLS NOT DISTINCT" : " UNIQUE");
   return render_name_list(r, cols, ncols);
 }
 
@@ -378,13 +385,13 @@ int sl_ddl_create_table(sl_render *r, const sl_node *n) {
   for (i = 0; i < ncols; i++) {
     const char *col = cols[i].name;
     if (cols[i].unique == NULL) continue;
-    if (render_unique(r, table, cols[i].unique, &col, 1, IN_TABLE) != SL_OK)
+    if (render_unique(r, table, cols[i].unique, &col, 1, IN_TABLE, 0) != SL_OK)
       return SL_ERROR;
   }
   for (i = 0; i < n->u.create_table.nuniques; i++) {
     const sl_keydef *u = &n->u.create_table.uniques[i];
-    if (render_unique(r, table, u->name, u->columns, u->ncolumns, IN_TABLE) !=
-        SL_OK)
+    if (render_unique(r, table, u->name, u->columns, u->ncolumns, IN_TABLE,
+                      u->nulls_not_distinct) != SL_OK)
       return SL_ERROR;
   }
   for (i = 0; i < n->u.create_table.nchecks; i++)
@@ -705,7 +712,7 @@ static int ddl_add_constraint(sl_render *r, const sl_ddl *s) {
   case SL_DDL_ADD_UNIQUE:
     if (s->key == NULL) return sl_render_malformed(r, "missing key");
     return render_unique(r, s->table, s->key->name, s->key->columns,
-                         s->key->ncolumns, "");
+                         s->key->ncolumns, "", s->key->nulls_not_distinct);
   default:
     if (s->check == NULL) return sl_render_malformed(r, "missing check");
     if (s->check->name == NULL)

@@ -648,6 +648,7 @@ static void key_of(const sl_snap_key *k, sl_keydef *out) {
   out->name = k->name;
   out->columns = k->columns;
   out->ncolumns = k->ncolumns;
+  out->nulls_not_distinct = k->nulls_not_distinct;
 }
 
 /* CREATE TABLE for t under name (t->name when NULL), without the foreign
@@ -1214,7 +1215,9 @@ static int obj_same(dctx *c, int pi, int ni, int kind, int i, int j) {
   case OBJ_FK:
     return fk_same(c, pi, &pt->fks[i], &nt->fks[j]);
   case OBJ_UNIQUE:
-    return same_cols(c, pi, pt->uniques[i].columns, pt->uniques[i].ncolumns,
+    return pt->uniques[i].nulls_not_distinct ==
+               nt->uniques[j].nulls_not_distinct &&
+           same_cols(c, pi, pt->uniques[i].columns, pt->uniques[i].ncolumns,
                      nt->uniques[j].columns, nt->uniques[j].ncolumns);
   case OBJ_CHECK:
     return strcmp(pt->checks[i].value, nt->checks[j].value) == 0;

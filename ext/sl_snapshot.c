@@ -494,7 +494,8 @@ static int parse_key(pctx *c, const sl_snap_table *t, const char *key,
   if (!json_is_object(o))
     return fail(c, "a key must be an object, got %s", json_kind(o));
   if (get_name(c, o, "name", key, &k->name) != SL_OK ||
-      get_names(c, o, "columns", 1, &k->columns, &k->ncolumns) != SL_OK)
+      get_names(c, o, "columns", 1, &k->columns, &k->ncolumns) != SL_OK ||
+      get_bool(c, o, "nullsNotDistinct", &k->nulls_not_distinct) != SL_OK)
     return SL_ERROR;
   return check_columns(c, t, "\"columns\"", k->columns, k->ncolumns);
 }

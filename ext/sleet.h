@@ -366,6 +366,7 @@ typedef struct sl_keydef {
   const char *name; /* may be NULL */
   const char **columns;
   int ncolumns;
+  int nulls_not_distinct; /* unique: NULLS NOT DISTINCT (PostgreSQL 15) */
 } sl_keydef;
 
 typedef struct sl_checkdef {
@@ -786,6 +787,7 @@ typedef struct sl_snap_key {
   const char *name;
   const char **columns;
   int ncolumns;
+  int nulls_not_distinct; /* unique constraints: NULLS NOT DISTINCT */
 } sl_snap_key;
 
 typedef struct sl_snap_check {

@@ -120,7 +120,10 @@ function build.postgresql(m)
         onUpdate = "restrict" }),
     slug = m.text():notNull(),
   }, function(t)
-    return { m.unique("ki_posts_author_slug"):on(t.authorId, t.slug) }
+    return {
+      m.unique("ki_posts_author_slug"):on(t.authorId, t.slug),
+      m.unique("ki_posts_slug_nnd"):on(t.slug):nullsNotDistinct(),
+    }
   end)
   local tags = m.table("ki_post_tags", {
     postId = m.integer("post_id"):notNull(),
@@ -285,10 +288,17 @@ for _, d in ipairs(dialects.live()) do
         end), d.name), "\n")
         assert.truthy(ddl:find('("a" desc nulls last,"b" asc nulls first)',
           1, true), ddl)
+        local posts = live.tables["public.ki_posts"]
+        assert.is_true(posts.uniqueConstraints.ki_posts_slug_nnd
+          .nullsNotDistinct)
+        assert.is_nil(posts.uniqueConstraints.ki_posts_author_slug
+          .nullsNotDistinct)
       else
         for _, extra in ipairs({
           function(t) return m.index("ki_extra_idx"):on(t.a:nullsFirst()) end,
           function(t) return m.index("ki_extra_idx"):using("hash", t.a) end,
+          function(t) return m.unique("ki_extra_u"):on(t.a):nullsNotDistinct()
+          end,
         }) do
           local ok, err = pcall(kit.export, table_with(extra), d.name)
           assert.is_false(ok)

@@ -227,20 +227,26 @@ local IndexCol = { __kind = "indexcol", __name = "sleet.IndexColumn" }
 IndexCol.__index = IndexCol
 M.IndexCol = IndexCol
 
+-- (fields: column, ascending, nullsOrder; the methods have the short names)
 local function indexcol(c, asc, nulls)
-  return setmetatable({ column = c, asc = asc, nulls = nulls }, IndexCol)
+  return setmetatable({ column = c, ascending = asc, nullsOrder = nulls },
+    IndexCol)
 end
 
 function Column:asc() return indexcol(self, true, nil) end
 function Column:desc() return indexcol(self, false, nil) end
 function Column:nullsFirst() return indexcol(self, true, "first") end
 function Column:nullsLast() return indexcol(self, true, "last") end
-function IndexCol:asc() return indexcol(self.column, true, self.nulls) end
-function IndexCol:desc() return indexcol(self.column, false, self.nulls) end
-function IndexCol:nullsFirst()
-  return indexcol(self.column, self.asc, "first")
+function IndexCol:asc() return indexcol(self.column, true, self.nullsOrder) end
+function IndexCol:desc()
+  return indexcol(self.column, false, self.nullsOrder)
 end
-function IndexCol:nullsLast() return indexcol(self.column, self.asc, "last") end
+function IndexCol:nullsFirst()
+  return indexcol(self.column, self.ascending, "first")
+end
+function IndexCol:nullsLast()
+  return indexcol(self.column, self.ascending, "last")
+end
 
 function Column.__tostring(c)
   local src = c.table and c.table[TABLE]
@@ -509,6 +515,16 @@ function Extra:on(...)
   end
   if #cols == 0 then util.usage(self.type .. ": on() needs columns") end
   self.columns = cols
+  return self
+end
+
+-- unique(name):on(...):nullsNotDistinct(): rows whose columns are NULL
+-- count as equal (PostgreSQL 15).
+function Extra:nullsNotDistinct()
+  if self.type ~= "unique" then
+    util.usage("nullsNotDistinct: only unique constraints have it")
+  end
+  self.nnd = true
   return self
 end
 

@@ -510,6 +510,9 @@ local pgactions = { a = "no action", r = "restrict", c = "cascade",
 
 local function pg_snapshot(db, opts)
   local snap = snapshot.empty("postgresql")
+  -- NULLS NOT DISTINCT is PostgreSQL 15's
+  local v15 = tonumber(rows(db, "select current_setting(" ..
+    "'server_version_num') as v")[1].v) >= 150000
   local scope = { "public" }
   local seen = { public = true }
   for _, s in ipairs(opts.schemas or {}) do
@@ -591,6 +594,8 @@ select con.conname as name, con.contype as type, n.nspname as schema_name,
   cl.relname as table_name, fc.relname as ftable, fn.nspname as fschema,
   con.confdeltype as ondelete, con.confupdtype as onupdate,
   pg_get_constraintdef(con.oid) as def,
+  ]] .. (v15 and [[(select i.indnullsnotdistinct from pg_index i
+    where i.indexrelid = con.conindid)]] or "false") .. [[ as nnd,
   (select json_agg(a.attname order by k.ord)
      from unnest(con.conkey) with ordinality k(attnum, ord)
      join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum
@@ -616,7 +621,8 @@ order by n.nspname, cl.relname, con.conname]], scope)) do
           t.compositePrimaryKeys[r.name] = { name = r.name, columns = cols }
         end
       elseif r.type == "u" then
-        t.uniqueConstraints[r.name] = { name = r.name, columns = cols }
+        t.uniqueConstraints[r.name] = { name = r.name, columns = cols,
+          nullsNotDistinct = r.nnd == true or nil }
       elseif r.type == "c" then
         local v = r.def:match("^CHECK %((.*)%)") or r.def
         v = v:gsub("%s+NOT VALID$", "")

@@ -491,7 +491,8 @@ function M.render(snap, opts)
     -- single-column unique constraints and foreign keys go on the column
     local uniq, refs, extras = {}, {}, {}
     for _, u in ipairs(sortedvalues(t.uniqueConstraints)) do
-      if #u.columns == 1 and not uniq[u.columns[1]] then
+      if #u.columns == 1 and not uniq[u.columns[1]] and
+        not u.nullsNotDistinct then
         uniq[u.columns[1]] = u
       else
         extras[#extras + 1] = { "unique", u }
@@ -629,8 +630,9 @@ function M.render(snap, opts)
       if kindname == "comment" then
         lines[#lines + 1] = "    -- " .. v
       elseif kindname == "unique" then
-        lines[#lines + 1] = ("    %s.unique(%s):on(%s),"):format(mod,
-          str(v.name), cols(v.columns))
+        lines[#lines + 1] = ("    %s.unique(%s):on(%s)%s,"):format(mod,
+          str(v.name), cols(v.columns),
+          v.nullsNotDistinct and ":nullsNotDistinct()" or "")
       elseif kindname == "pk" then
         lines[#lines + 1] = ("    %s.primaryKey({ name = %s, columns = { %s } }),")
           :format(mod, str(v.name), cols(v.columns))

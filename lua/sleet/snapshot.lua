@@ -268,8 +268,13 @@ local function tableentry(t, dialect, f)
       end
       local cols = colnames(x.columns, f)
       local un = x.name or (d.name .. "_" .. joinnames(cols) .. "_unique")
+      if x.nnd and dialect ~= "postgresql" then
+        util.usage(("%s: unique %s: nullsNotDistinct is PostgreSQL's")
+          :format(d.name, un))
+      end
       add("unique constraints", entry.uniqueConstraints, un,
-        { name = un, columns = cols })
+        { name = un, columns = cols,
+          nullsNotDistinct = x.nnd or nil })
     elseif x.type == "check" then
       add("checks", entry.checkConstraints, x.name,
         { name = x.name, value = ddl(dialect, x.e.build(uctx)) })
@@ -284,14 +289,16 @@ local function tableentry(t, dialect, f)
             asc = true }
         elseif kind(c) == "indexcol" then
           -- NULLS in the direction's default order says nothing
-          local nulls = c.nulls
-          if nulls ~= nil and (nulls == "last") == c.asc then nulls = nil end
+          local nulls = c.nullsOrder
+          if nulls ~= nil and (nulls == "last") == c.ascending then
+            nulls = nil
+          end
           if nulls ~= nil and dialect ~= "postgresql" then
             util.usage(("%s: index %s: nullsFirst / nullsLast are " ..
               "PostgreSQL's"):format(d.name, x.name))
           end
           cols[j] = { expression = column.sqlname(c.column, f),
-            isExpression = false, asc = c.asc, nulls = nulls }
+            isExpression = false, asc = c.ascending, nulls = nulls }
         else
           cols[j] = { expression = ddl(dialect, expr.tonode(c, uctx)),
             isExpression = true, asc = true }
@@ -730,7 +737,7 @@ function M.tofile(snap, opts)
         end
       end
       for _, u in pairs(t.uniqueConstraints or {}) do
-        u.nullsNotDistinct = false
+        u.nullsNotDistinct = u.nullsNotDistinct or false
       end
       t.policies = {}
       t.isRLSEnabled = false
@@ -817,6 +824,12 @@ function M.fromfile(v)
               ck.value = unqualifycheck(dialect, t, ck.value)
             end
           end
+        end
+      end
+      for _, u in pairs(type(t.uniqueConstraints) == "table" and
+        t.uniqueConstraints or {}) do
+        if type(u) == "table" and u.nullsNotDistinct == false then
+          u.nullsNotDistinct = nil
         end
       end
       if dialect == "mysql" then

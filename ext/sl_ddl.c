@@ -229,6 +229,9 @@ static int render_column(sl_render *r, const sl_coldef *c) {
   sl_render_ident(r, c->name);
   sl_buf_addc(b, ' ');
   sl_buf_adds(b, c->type);
+  if (c->on_update_now && r->fam != SL_FAM_MYSQL)
+    return sl_render_failf(r, SL_EK_USAGE,
+                           "on update now is not supported by %s", r->d->name);
   switch (r->fam) {
   case SL_FAM_MYSQL:
     /* MariaDB's SERIAL already means AUTO_INCREMENT and refuses it
@@ -241,6 +244,16 @@ static int render_column(sl_render *r, const sl_coldef *c) {
     if (c->not_null) sl_buf_adds(b, " NOT NULL");
     if (c->default_ != NULL && render_default(r, c->default_) != SL_OK)
       return SL_ERROR;
+    if (c->on_update_now) {
+      /* the precision of the type: timestamp(3) updates to now(3) */
+      const char *p = strchr(c->type, '(');
+      sl_buf_adds(b, " ON UPDATE CURRENT_TIMESTAMP");
+      if (p != NULL) {
+        const char *e = strchr(p, ')');
+        if (e == NULL) return sl_render_malformed(r, "column type");
+        sl_buf_add(b, p, (size_t)(e - p) + 1);
+      }
+    }
     break;
   case SL_FAM_SQLITE:
     if (c->primary_key) sl_buf_adds(b, " PRIMARY KEY");

@@ -618,6 +618,7 @@ static int coldef_of(dctx *c, const sl_snap_column *col, sl_coldef *cd) {
   cd->not_null = col->not_null;
   cd->primary_key = col->primary_key;
   cd->autoincrement = col->autoincrement;
+  cd->on_update_now = col->on_update_now;
   if (col->default_ != NULL &&
       (cd->default_ = raw_node(c, col->default_)) == NULL)
     return SL_ERROR;
@@ -1023,7 +1024,7 @@ static int same_cols(dctx *c, int pi, const char **prev, int np,
 ** ===================================================================== */
 
 typedef struct colchg {
-  int type, default_, not_null, autoinc, generated;
+  int type, default_, not_null, autoinc, generated, on_update;
 } colchg;
 
 static const sl_snap_column *prev_col(dctx *c, int ni, int k) {
@@ -1047,6 +1048,7 @@ static void column_changes(dctx *c, int ni, int k, colchg *ch) {
   ch->not_null = pc->not_null != nc->not_null;
   /* serial types are their own autoincrement on PostgreSQL */
   ch->autoinc = pc->autoincrement != nc->autoincrement && !is_pg(c);
+  ch->on_update = pc->on_update_now != nc->on_update_now;
   ch->generated =
       !str_eq(pc->generated, nc->generated) ||
       (nc->generated && pc->generated_stored != nc->generated_stored);
@@ -2045,6 +2047,10 @@ static void record_column_changes(dctx *c, const sl_snap_table *nt,
       change(c, "alter_column_notnull", nt, col, NULL, 0,
              "drop NOT NULL on %s.%s", t, col);
   }
+  if (ch->on_update)
+    change(c, "alter_column_on_update", nt, col, NULL, 0,
+           "%s on update now on %s.%s", nc->on_update_now ? "set" : "drop", t,
+           col);
   if (ch->autoinc)
     change(c, "alter_column_autoincrement", nt, col, NULL, 0,
            "%s autoincrement on %s.%s", nc->autoincrement ? "set" : "drop", t,
@@ -2153,7 +2159,8 @@ static int table_columns(dctx *c, int ni) {
       continue;
     }
     column_changes(c, ni, k, &ch);
-    if (!(ch.type || ch.default_ || ch.not_null || ch.autoinc || ch.generated))
+    if (!(ch.type || ch.default_ || ch.not_null || ch.autoinc || ch.generated ||
+          ch.on_update))
       continue;
     record_column_changes(c, nt, pc, nc, &ch);
     if (c->fam == SL_FAM_POSTGRESQL) {

@@ -341,6 +341,7 @@ static int parse_column(pctx *c, const char *key, const json_t *o,
       get_bool(c, o, "primaryKey", &col->primary_key) != SL_OK ||
       get_bool(c, o, "notNull", &col->not_null) != SL_OK ||
       get_bool(c, o, "autoincrement", &col->autoincrement) != SL_OK ||
+      get_bool(c, o, "onUpdate", &col->on_update_now) != SL_OK ||
       get_str(c, o, "default", 0, 1, &col->default_) != SL_OK)
     return SL_ERROR;
   if (*col->type == '\0') return fail(c, "\"type\" must not be empty");

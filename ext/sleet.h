@@ -360,6 +360,7 @@ typedef struct sl_coldef {
   const char *unique; /* NULL, "" (unnamed) or a constraint name */
   sl_node *generated; /* GENERATED ALWAYS AS (expr) */
   int generated_stored;
+  int on_update_now; /* MySQL: ON UPDATE CURRENT_TIMESTAMP */
 } sl_coldef;
 
 typedef struct sl_keydef {
@@ -751,7 +752,8 @@ typedef struct sl_snap_column {
   int primary_key; /* single-column primary key */
   int not_null;
   int autoincrement;
-  int order; /* 1-based position in the table */
+  int on_update_now; /* MySQL: ON UPDATE CURRENT_TIMESTAMP ("onUpdate") */
+  int order;         /* 1-based position in the table */
 } sl_snap_column;
 
 typedef struct sl_snap_index_col {

@@ -169,6 +169,7 @@ function build.mysql(m)
     day = m.date(),
     dt = m.datetime({ fsp = 3 }),
     created = m.timestamp():notNull():defaultNow(),
+    touched = m.timestamp({ fsp = 3 }):notNull():defaultNow():onUpdateNow(),
     at = m.time(),
     mood = m.enum({ "sad", "ok" }):default("ok"),
     nameLen = m.int("name_len"):generatedAlwaysAs(sql("char_length(?)",
@@ -350,6 +351,8 @@ for _, d in ipairs(dialects.live()) do
           live.enums["public.ki_mood"].values)
         assert.truthy(live.tables["ki_auth.ki_sessions"])
       elseif d.name == "mysql" then
+        assert.is_true(users.columns.touched.onUpdate)
+        assert.is_nil(users.columns.created.onUpdate)
         assert.equal("serial", users.columns.id.type)
         assert.equal("json", users.columns.data.type)
         assert.equal("boolean", users.columns.active.type)

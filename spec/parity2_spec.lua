@@ -297,6 +297,35 @@ for _, d in ipairs(dialects.live()) do
         db2:close()
       end)
 
+    it("onUpdateNow: MySQL sets the column whenever the row changes",
+      function()
+        local m = d.module()
+        if d.name ~= "mysql" then
+          usage(function() (m.timestamp or m.integer)():onUpdateNow() end,
+            "onUpdateNow is MySQL's")
+          return
+        end
+        usage(function() m.int():onUpdateNow() end, "onUpdateNow is MySQL's")
+        local db2, s2 = d.open(function(my)
+          return { notes = my.table("p2_notes", {
+            id = my.serial():primaryKey(),
+            body = my.text():notNull(),
+            updated = my.timestamp({ fsp = 3 }):notNull():defaultNow()
+              :onUpdateNow(),
+          }) }
+        end)
+        local n = s2.notes
+        db2:insert(n):values({ body = "a",
+          updated = "2001-02-03 04:05:06.000" }):run()
+        local before = db2:select():from(n):get().updated
+        assert.equal("2001-02-03T04:05:06", before:sub(1, 19))
+        db2:update(n):set({ body = "b" }):run()
+        local after = db2:select():from(n):get().updated
+        assert.truthy(after > "2020", after)
+        d.reset(db2, s2)
+        db2:close()
+      end)
+
     it("db:count counts rows, with a filter, in a transaction too",
       function()
         assert.equal(4, db:count(jobs))

@@ -198,6 +198,19 @@ function Builder:generatedAlwaysAs(e, opts)
   return self
 end
 
+-- MySQL's ON UPDATE CURRENT_TIMESTAMP on a timestamp or datetime column:
+-- the database sets it to now whenever the row changes.
+function Builder:onUpdateNow()
+  local c = self.c
+  if c.dialect ~= "mysql" or (c.columnType ~= "timestamp" and
+    c.columnType ~= "datetime") then
+    util.usage(("onUpdateNow is MySQL's, for timestamp and datetime " ..
+      "columns (not %s %s)"):format(c.dialect, c.sqlType))
+  end
+  c.onUpdateNow = true
+  return self
+end
+
 -- MySQL AUTO_INCREMENT.
 function Builder:autoincrement()
   self.c.autoIncrement = true
@@ -258,7 +271,7 @@ local copied = {
   "dialect", "sqlType", "ddlType", "codec", "notNull", "primary",
   "autoIncrement", "auto", "isUnique", "uniqueName", "hasDefault",
   "defaultValue", "defaultFn", "onUpdateFn", "refs", "generated",
-  "enumValues", "seq", "decoder", "enum",
+  "enumValues", "seq", "decoder", "enum", "onUpdateNow",
 }
 
 local function newcolumn(b, t, key)

@@ -780,6 +780,9 @@ order by TABLE_NAME, ORDINAL_POSITION]])) do
         ce.default = mydefault(r.def, ctype, extra, mariadb)
       end
       if ce.autoincrement then autoinc[r.tbl .. "." .. r.name] = ce end
+      if extra:lower():find("on update current_timestamp", 1, true) then
+        ce.onUpdate = true
+      end
       t.columns[r.name] = ce
     end
   end

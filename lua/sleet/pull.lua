@@ -574,6 +574,7 @@ function M.render(snap, opts)
         if c.autoincrement and dialect == "mysql" and not serial then
           call = call .. ":autoincrement()"
         end
+        if c.onUpdate then call = call .. ":onUpdateNow()" end
         if c.notNull and not c.primaryKey and not serial then
           call = call .. ":notNull()"
         end

@@ -212,6 +212,7 @@ local function tableentry(t, dialect, f)
     if c.default ~= nil then
       ce.default = defaulttext(dialect, c, d, name, uctx)
     end
+    if c.onUpdateNow then ce.onUpdate = true end
     if c.generated then
       ce.generated = {
         as = ddl(dialect, c.generated.e.build(uctx)),

@@ -1265,6 +1265,11 @@ static void test_determinism(void) {
          "", T1("t", ",`e`:{`type`:`varchar(10)`}", ""), "", NULL,
          "ALTER TABLE `t` MODIFY COLUMN `e` varchar(10);\n"
          "-- alter_column_type!");
+  /* MySQL: ON UPDATE CURRENT_TIMESTAMP at the type's precision */
+  expect("on update now", MY, T1("t", ",`u`:{`type`:`timestamp(3)`}", ""), "",
+         T1("t", ",`u`:{`type`:`timestamp(3)`,`onUpdate`:true}", ""), "", NULL,
+         "ALTER TABLE `t` MODIFY COLUMN `u` timestamp(3) ON UPDATE "
+         "CURRENT_TIMESTAMP(3);\n-- alter_column_on_update");
   /* column order alone is no change */
   expect("column order", PG,
          T1("t", ",`a`:{`type`:`text`,`order`:2},`b`:{`type`:`text`,`order`:3}",

@@ -833,7 +833,8 @@ static int conv_insert(tctx *c, int t, sl_node *nd) {
       get_rows(c, t, nd->u.insert.ncolumns, &nd->u.insert.rows,
                &nd->u.insert.nrows) != SL_OK ||
       get_node(c, t, kn, "select", 0, C_QUERY, &nd->u.insert.select) != SL_OK ||
-      get_bool(c, t, kn, "ignore", &nd->u.insert.ignore) != SL_OK)
+      get_bool(c, t, kn, "ignore", &nd->u.insert.ignore) != SL_OK ||
+      get_bool(c, t, kn, "overriding", &nd->u.insert.overriding) != SL_OK)
     return SL_ERROR;
   if ((nd->u.insert.nrows > 0) == (nd->u.insert.select != NULL))
     return fail(c, "insert node: exactly one of 'rows' and 'select' is "

@@ -831,6 +831,15 @@ static int render_insert(sl_render *r, const sl_node *n) {
       goto done;
     sl_buf_addc(&r->buf, ')');
   }
+  if (n->u.insert.overriding) {
+    if (r->fam != SL_FAM_POSTGRESQL) {
+      sl_render_failf(r, SL_EK_USAGE,
+                      "overriding system value is not supported by %s",
+                      r->d->name);
+      goto done;
+    }
+    sl_buf_adds(&r->buf, " overriding system value");
+  }
   if (n->u.insert.select != NULL) {
     sl_buf_addc(&r->buf, ' ');
     /* SQLite parses "select ... from t on conflict" as a join constraint

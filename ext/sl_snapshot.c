@@ -330,6 +330,58 @@ static int check_unique_names(pctx *c, const void *v, size_t n, size_t size,
 ** Tables
 ** ===================================================================== */
 
+/* An integer sequence option: text of an integer, or an integer. */
+static int get_seqopt(pctx *c, const json_t *o, const char *key,
+                      const char *dflt, const char **out) {
+  const char *s;
+  size_t i;
+  if (get_str(c, o, key, 0, 1, &s) != SL_OK) return SL_ERROR;
+  if (s == NULL) s = dflt;
+  for (i = s[0] == '-' ? 1 : 0; s[i] != '\0'; i++)
+    if (s[i] < '0' || s[i] > '9') break;
+  if (s[i] != '\0' || i == 0 || (s[0] == '-' && i == 1))
+    return fail(c, "\"%s\" must be an integer", key);
+  *out = s;
+  return SL_OK;
+}
+
+/* "identity": { type, name, schema, increment, startWith, minValue,
+** maxValue, cache, cycle } (drizzle-kit's shape). */
+static int parse_identity(pctx *c, const json_t *o, sl_snap_column *col) {
+  const json_t *id = json_object_get(o, "identity");
+  const char *type;
+  sl_identity *x;
+  size_t len;
+  if (id == NULL || json_is_null(id)) return SL_OK;
+  if (!json_is_object(id))
+    return fail(c, "\"identity\" must be an object, got %s", json_kind(id));
+  x = alloc(c, 1, sizeof *x);
+  if (x == NULL) return SL_ERROR;
+  len = path_push(c, "identity");
+  if (get_str(c, id, "type", 1, 0, &type) != SL_OK ||
+      get_str(c, id, "name", 0, 0, &x->name) != SL_OK ||
+      get_str(c, id, "schema", 0, 0, &x->schema) != SL_OK ||
+      get_seqopt(c, id, "increment", "1", &x->increment) != SL_OK ||
+      get_seqopt(c, id, "startWith", "1", &x->start) != SL_OK ||
+      get_seqopt(c, id, "minValue", "1", &x->min) != SL_OK ||
+      get_seqopt(c, id, "maxValue", "2147483647", &x->max) != SL_OK ||
+      get_seqopt(c, id, "cache", "1", &x->cache) != SL_OK ||
+      get_bool(c, id, "cycle", &x->cycle) != SL_OK)
+    return SL_ERROR;
+  if (strcmp(type, "always") == 0)
+    x->by_default = 0;
+  else if (strcmp(type, "byDefault") == 0)
+    x->by_default = 1;
+  else
+    return fail(c, "\"type\" must be \"always\" or \"byDefault\"");
+  if (x->schema != NULL &&
+      (*x->schema == '\0' || strcmp(x->schema, "public") == 0))
+    x->schema = NULL;
+  path_pop(c, len);
+  col->identity = x;
+  return SL_OK;
+}
+
 static int parse_column(pctx *c, const char *key, const json_t *o,
                         ordered_col *out) {
   const json_t *gen, *order;
@@ -354,6 +406,7 @@ static int parse_column(pctx *c, const char *key, const json_t *o,
       return fail(c, "\"order\" must be a positive integer");
     col->order = (int)json_integer_value(order);
   }
+  if (parse_identity(c, o, col) != SL_OK) return SL_ERROR;
   gen = json_object_get(o, "generated");
   if (gen != NULL && !json_is_null(gen)) {
     const char *type;

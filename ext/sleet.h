@@ -350,6 +350,15 @@ typedef struct sl_fk {
   const char *on_update;
 } sl_fk;
 
+/* A PostgreSQL identity column: GENERATED ALWAYS | BY DEFAULT AS IDENTITY
+** with its sequence's options (integers as text, as snapshots keep them). */
+typedef struct sl_identity {
+  int by_default; /* 0: ALWAYS, 1: BY DEFAULT */
+  const char *name, *schema;
+  const char *increment, *start, *min, *max, *cache;
+  int cycle;
+} sl_identity;
+
 typedef struct sl_coldef {
   const char *name;
   const char *type; /* SQL type text from the schema ("varchar(255)") */
@@ -360,7 +369,8 @@ typedef struct sl_coldef {
   const char *unique; /* NULL, "" (unnamed) or a constraint name */
   sl_node *generated; /* GENERATED ALWAYS AS (expr) */
   int generated_stored;
-  int on_update_now; /* MySQL: ON UPDATE CURRENT_TIMESTAMP */
+  int on_update_now;           /* MySQL: ON UPDATE CURRENT_TIMESTAMP */
+  const sl_identity *identity; /* PostgreSQL identity, or NULL */
 } sl_coldef;
 
 typedef struct sl_keydef {
@@ -499,6 +509,7 @@ struct sl_node {
       int nrows;               /* rows[r][c], c < ncolumns */
       sl_node *select;         /* INSERT ... SELECT instead of rows */
       int ignore;              /* mysql INSERT IGNORE */
+      int overriding;          /* pg: OVERRIDING SYSTEM VALUE (identity) */
       int conflict;            /* 0 none, 1 do nothing, 2 do update */
       sl_list conflict_target; /* SL_N_COL nodes */
       sl_node *conflict_where; /* target WHERE (partial index) */
@@ -752,8 +763,9 @@ typedef struct sl_snap_column {
   int primary_key; /* single-column primary key */
   int not_null;
   int autoincrement;
-  int on_update_now; /* MySQL: ON UPDATE CURRENT_TIMESTAMP ("onUpdate") */
-  int order;         /* 1-based position in the table */
+  int on_update_now;     /* MySQL: ON UPDATE CURRENT_TIMESTAMP ("onUpdate") */
+  sl_identity *identity; /* PostgreSQL "identity", or NULL */
+  int order;             /* 1-based position in the table */
 } sl_snap_column;
 
 typedef struct sl_snap_index_col {

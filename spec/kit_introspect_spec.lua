@@ -96,6 +96,8 @@ function build.postgresql(m)
     real = m.real(),
     mood = mood(),
     ip = m.inet(),
+    seqno = m.bigint():generatedByDefaultAsIdentity({ startWith = 10,
+      increment = 2, cycle = true }),
     net = m.cidr(),
     mac = m.macaddr(),
     mac8 = m.macaddr8(),
@@ -119,6 +121,7 @@ function build.postgresql(m)
       :references(function() return users.id end, { onDelete = "cascade",
         onUpdate = "restrict" }),
     slug = m.text():notNull(),
+    rank = m.integer():generatedAlwaysAsIdentity(),
   }, function(t)
     return {
       m.unique("ki_posts_author_slug"):on(t.authorId, t.slug),
@@ -345,6 +348,11 @@ for _, d in ipairs(dialects.live()) do
       assert.same({ "author_id", "slug" },
         posts.uniqueConstraints.ki_posts_author_slug.columns)
       if d.name == "postgresql" then
+        assert.same({ type = "byDefault", name = "ki_users_seqno_seq",
+          schema = "public", increment = "2", startWith = "10",
+          minValue = "1", maxValue = "9223372036854775807", cache = "1",
+          cycle = true }, users.columns.seqno.identity)
+        assert.equal("always", posts.columns.rank.identity.type)
         assert.equal("serial", users.columns.id.type)
         assert.equal("varchar(255)", users.columns.email.type)
         assert.same({ "sad", "ok", "happy" },

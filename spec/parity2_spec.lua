@@ -297,6 +297,62 @@ for _, d in ipairs(dialects.live()) do
         db2:close()
       end)
 
+    it("identity columns: the database numbers the rows; always refuses " ..
+      "a value", function()
+        local m = d.module()
+        if d.name ~= "postgresql" then
+          usage(function() m.integer():generatedAlwaysAsIdentity() end,
+            "generatedAlwaysAsIdentity is PostgreSQL's")
+          return
+        end
+        usage(function() m.text():generatedAlwaysAsIdentity() end,
+          "for integer, smallint and bigint columns")
+        usage(function() m.integer():generatedAlwaysAsIdentity({ step = 2 })
+        end, "unknown option step")
+        usage(function()
+          m.integer():generatedByDefaultAsIdentity({ increment = 0 })
+        end, "increment must not be 0")
+        local db2, s2 = d.open(function(pg)
+          return { t = pg.table("p2_ids", {
+            id = pg.integer():primaryKey():generatedAlwaysAsIdentity(),
+            code = pg.bigint():notNull():generatedByDefaultAsIdentity({
+              startWith = 100, increment = 10 }),
+            note = pg.text(),
+          }) }
+        end)
+        local t = s2.t
+        db2:insert(t):values({ { note = "a" }, { note = "b" } }):run()
+        db2:insert(t):values({ note = "c", code = 7 }):run()
+        local rows = db2:select():from(t):orderBy(asc(t.id)):all()
+        assert.same({ 1, 2, 3 }, ids(rows))
+        assert.same({ 100, 110, 7 }, { tonumber(rows[1].code),
+          tonumber(rows[2].code), tonumber(rows[3].code) })
+        local ok, err = pcall(function()
+          db2:insert(t):values({ id = 9, note = "d" }):run()
+        end)
+        assert.is_false(ok)
+        assert.equal("validation", err.kind)
+        assert.truthy(err.message:find("generated always as identity", 1,
+          true), err.message)
+        ok = pcall(function() db2:update(t):set({ id = 5 }):run() end)
+        assert.is_false(ok)
+        assert.equal(3, db2:count(t))
+        -- push after push changes nothing
+        local kit = require "sleet.kit"
+        assert.same({}, kit.plan(db2, s2).statements)
+        -- seeding writes the keys (overriding the identity) and the
+        -- sequences go on after them
+        local seed = require "sleet.seed"
+        seed.reset(db2, s2)
+        seed.seed(db2, s2, { count = 3 })
+        db2:insert(t):values({ note = "after" }):run()
+        local last = db2:select():from(t):orderBy(sleet.desc(t.id)):get()
+        assert.equal(4, tonumber(last.id))
+        assert.equal(4, tonumber(last.code))
+        d.reset(db2, s2)
+        db2:close()
+      end)
+
     it("onUpdateNow: MySQL sets the column whenever the row changes",
       function()
         local m = d.module()

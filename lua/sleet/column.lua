@@ -198,6 +198,53 @@ function Builder:generatedAlwaysAs(e, opts)
   return self
 end
 
+-- PostgreSQL identity columns: generatedAlwaysAsIdentity(opts) (the
+-- database always assigns the value; writing one is a validation error) and
+-- generatedByDefaultAsIdentity(opts) (assigned when none is given). opts:
+-- name (of the sequence), startWith, increment, minValue, maxValue, cache,
+-- cycle.
+local IDENTITY_OPTS = { name = "string", startWith = "number",
+  increment = "number", minValue = "number", maxValue = "number",
+  cache = "number", cycle = "boolean" }
+local IDENTITY_TYPES = { integer = true, smallint = true, bigint = true }
+
+local function identity(self, kind, what, opts)
+  local c = self.c
+  if c.dialect ~= "postgresql" or not IDENTITY_TYPES[c.columnType] then
+    util.usage(("%s is PostgreSQL's, for integer, smallint and bigint " ..
+      "columns (not %s %s)"):format(what, c.dialect, c.sqlType))
+  end
+  if opts ~= nil and (type(opts) ~= "table" or util.kind(opts) ~= nil) then
+    util.usage(what .. ": options must be a table")
+  end
+  local o = {}
+  for k, v in pairs(opts or {}) do
+    local want = IDENTITY_OPTS[k]
+    if not want then
+      util.usage(("%s: unknown option %s (name, startWith, increment, " ..
+        "minValue, maxValue, cache, cycle)"):format(what, tostring(k)))
+    end
+    if type(v) ~= want or (want == "number" and not util.isinteger(v)) then
+      util.usage(("%s: %s must be %s"):format(what, k,
+        want == "number" and "an integer" or ("a " .. want)))
+    end
+    o[k] = v
+  end
+  if o.increment == 0 then util.usage(what .. ": increment must not be 0") end
+  c.identity = { type = kind, opts = o }
+  c.notNull = true
+  c.hasDefault = true
+  c.auto = true
+  return self
+end
+
+function Builder:generatedAlwaysAsIdentity(opts)
+  return identity(self, "always", "generatedAlwaysAsIdentity", opts)
+end
+function Builder:generatedByDefaultAsIdentity(opts)
+  return identity(self, "byDefault", "generatedByDefaultAsIdentity", opts)
+end
+
 -- MySQL's ON UPDATE CURRENT_TIMESTAMP on a timestamp or datetime column:
 -- the database sets it to now whenever the row changes.
 function Builder:onUpdateNow()
@@ -271,7 +318,7 @@ local copied = {
   "dialect", "sqlType", "ddlType", "codec", "notNull", "primary",
   "autoIncrement", "auto", "isUnique", "uniqueName", "hasDefault",
   "defaultValue", "defaultFn", "onUpdateFn", "refs", "generated",
-  "enumValues", "seq", "decoder", "enum", "onUpdateNow",
+  "enumValues", "seq", "decoder", "enum", "onUpdateNow", "identity",
 }
 
 local function newcolumn(b, t, key)

@@ -586,7 +586,36 @@ order by n.nspname, c.relname, a.attnum]], scope)) do
       else
         ce.default = pgdefault(d, ctype)
       end
+      if r.identity == "a" or r.identity == "d" then
+        ce.identity = { type = r.identity == "a" and "always" or "byDefault" }
+      end
       t.columns[r.name] = ce
+    end
+  end
+  -- the sequences of identity columns
+  for _, r in ipairs(rows(db, [[
+select n.nspname as schema_name, c.relname as table_name, a.attname as name,
+  sc.relname as seqname, sn.nspname as seqschema,
+  s.seqstart::text as start, s.seqincrement::text as inc,
+  s.seqmin::text as min, s.seqmax::text as max, s.seqcache::text as cache,
+  s.seqcycle as cycle
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_depend dep on dep.refobjid = c.oid and dep.refobjsubid = a.attnum
+  and dep.classid = 'pg_class'::regclass and dep.deptype = 'i'
+join pg_class sc on sc.oid = dep.objid and sc.relkind = 'S'
+join pg_namespace sn on sn.oid = sc.relnamespace
+join pg_sequence s on s.seqrelid = sc.oid
+where a.attidentity in ('a', 'd') and n.nspname in ]] .. inlist, scope)) do
+    local t = tables[r.schema_name .. "." .. r.table_name]
+    local ce = t and t.columns[r.name]
+    if ce and ce.identity then
+      local id = ce.identity
+      id.name, id.schema = r.seqname, r.seqschema
+      id.increment, id.startWith = r.inc, r.start
+      id.minValue, id.maxValue, id.cache = r.min, r.max, r.cache
+      id.cycle = r.cycle == true
     end
   end
   for _, r in ipairs(rows(db, [[

@@ -575,6 +575,23 @@ function M.render(snap, opts)
           call = call .. ":autoincrement()"
         end
         if c.onUpdate then call = call .. ":onUpdateNow()" end
+        if c.identity then
+          local id = c.identity
+          local dflt = snapshot.identity({ type = id.type, opts = {} },
+            c.type, { name = t.name, schema = t.schema }, c.name)
+          local o = {}
+          if id.name ~= dflt.name then o[#o + 1] = "name = " .. str(id.name) end
+          for _, opt in ipairs({ "increment", "startWith", "minValue",
+            "maxValue", "cache" }) do
+            if tostring(id[opt]) ~= dflt[opt] then
+              o[#o + 1] = opt .. " = " .. tostring(id[opt])
+            end
+          end
+          if id.cycle then o[#o + 1] = "cycle = true" end
+          call = call .. (":generated%sAsIdentity(%s)"):format(
+            id.type == "always" and "Always" or "ByDefault",
+            optlist(o) or "")
+        end
         if c.notNull and not c.primaryKey and not serial then
           call = call .. ":notNull()"
         end

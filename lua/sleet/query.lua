@@ -985,6 +985,11 @@ local function checkvalues(d, row, what)
       util.validation(("%s: %s.%s is a generated column"):format(what, d.name,
         key), { table = d.name, column = c.name })
     end
+    if c.identity and c.identity.type == "always" then
+      util.validation(("%s: %s.%s is generated always as identity: the " ..
+        "database assigns it"):format(what, d.name, key),
+        { table = d.name, column = c.name })
+    end
     if v == core.null and c.notNull then
       util.validation(("%s: %s.%s is NOT NULL and cannot be set to "
         .. "sleet.null"):format(what, d.name, key),

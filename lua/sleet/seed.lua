@@ -861,7 +861,11 @@ local function plan(schema, opts)
         end
       else
         local dg
-        if c.primary and (codecof(c) == "int" or codecof(c) == "bigint")
+        local bt = basetype(c)
+        -- a key, or a column a sequence numbers (serial, identity): 1..n
+        local numbered = c.primary or c.identity ~= nil or bt == "serial" or
+          bt == "bigserial" or bt == "smallserial"
+        if numbered and (codecof(c) == "int" or codecof(c) == "bigint")
           and not colgroup[c] then
           dg = makegen("intPrimaryKey")
         else
@@ -964,8 +968,14 @@ local function insertstmt(session, e, n, vals)
     end
     rows[r] = row
   end
+  -- identity columns generated always take the seeded keys only when told
+  local overriding
+  for _, c in ipairs(cols) do
+    if c.identity and c.identity.type == "always" then overriding = true end
+  end
   local node = { k = "insert", table = { k = "table", name = d.name,
-    schema = d.schema }, columns = names, rows = rows }
+    schema = d.schema }, columns = names, rows = rows,
+    overriding = overriding }
   return core.compile(ctx.dialect, node)
 end
 
@@ -1022,12 +1032,13 @@ local function fillafter(tx, e)
   end
 end
 
--- PostgreSQL: serial sequences continue after the seeded keys.
+-- PostgreSQL: serial and identity sequences continue after the seeded
+-- keys.
 local function fixsequences(tx, e)
   for i, c in ipairs(e.d.columns) do
     local t = basetype(c)
     if e.cols[i].gen and (t == "serial" or t == "bigserial" or
-      t == "smallserial") then
+      t == "smallserial" or c.identity) then
       local qt = (e.d.schema and ('"' .. e.d.schema:gsub('"', '""') .. '".')
         or "") .. '"' .. e.d.name:gsub('"', '""') .. '"'
       tx:execute(expr.sql("select setval(pg_get_serial_sequence(?, ?), " ..

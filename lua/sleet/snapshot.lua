@@ -175,6 +175,37 @@ local function schemato(dialect, s)
   return s
 end
 
+-- The largest value of each identity column type.
+local IDENTITY_MAX = { smallint = "32767", integer = "2147483647",
+  bigint = "9223372036854775807" }
+
+-- The snapshot "identity" of a column (drizzle-kit's shape and defaults:
+-- a sequence named <table>_<column>_seq counting up from 1 to the type's
+-- largest value, or down from -1).
+function M.identity(id, ctype, d, colname)
+  local o = id.opts or {}
+  local inc = o.increment or 1
+  local top = IDENTITY_MAX[ctype] or IDENTITY_MAX.integer
+  local minv, maxv
+  if inc > 0 then
+    minv = o.minValue and ("%d"):format(o.minValue) or "1"
+    maxv = o.maxValue and ("%d"):format(o.maxValue) or top
+  else
+    minv = o.minValue and ("%d"):format(o.minValue) or ("-" .. top)
+    maxv = o.maxValue and ("%d"):format(o.maxValue) or "-1"
+  end
+  return {
+    type = id.type, name = o.name or (d.name .. "_" .. colname .. "_seq"),
+    schema = (d.schema and d.schema ~= "") and d.schema or "public",
+    increment = ("%d"):format(inc),
+    startWith = o.startWith and ("%d"):format(o.startWith) or
+      (inc > 0 and minv or maxv),
+    minValue = minv, maxValue = maxv,
+    cache = o.cache and ("%d"):format(o.cache) or "1",
+    cycle = o.cycle or false,
+  }
+end
+
 -- The snapshot entry of table t and its key.
 local function tableentry(t, dialect, f)
   local d = def(t)
@@ -213,6 +244,9 @@ local function tableentry(t, dialect, f)
       ce.default = defaulttext(dialect, c, d, name, uctx)
     end
     if c.onUpdateNow then ce.onUpdate = true end
+    if c.identity then
+      ce.identity = M.identity(c.identity, c.columnType, d, name)
+    end
     if c.generated then
       ce.generated = {
         as = ddl(dialect, c.generated.e.build(uctx)),

@@ -105,6 +105,9 @@ local function describe(c, f)
   if c.notNull and not c.primary then parts[#parts + 1] = "not null" end
   if c.generated then
     parts[#parts + 1] = "generated"
+  elseif c.identity then
+    parts[#parts + 1] = "identity (" .. (c.identity.type == "always" and
+      "always" or "by default") .. ")"
   elseif c.auto or c.autoIncrement then
     parts[#parts + 1] = "set by the database"
   elseif c.default ~= nil then
@@ -227,7 +230,9 @@ function M.generate(schema, opts)
     line(("---The values of a row to insert into %s."):format(t.key))
     line(("---@class %sInsert"):format(name))
     for _, c in ipairs(d.columns) do
-      if not c.generated then
+      -- what the database always computes cannot be written
+      if not c.generated and not (c.identity and c.identity.type == "always")
+      then
         local opt = optional(c)
         line(("---@field %s%s %s %s"):format(fieldname(c.key),
           opt and "?" or "", luatype(c, aliases), describe(c, f)))

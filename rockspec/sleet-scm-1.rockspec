@@ -88,6 +88,7 @@ build = {
     ["sleet.pg"] = "lua/sleet/pg.lua",
     ["sleet.pull"] = "lua/sleet/pull.lua",
     ["sleet.query"] = "lua/sleet/query.lua",
+    ["sleet.replicas"] = "lua/sleet/replicas.lua",
     ["sleet.relations"] = "lua/sleet/relations.lua",
     ["sleet.seed"] = "lua/sleet/seed.lua",
     ["sleet.seed.words"] = "lua/sleet/seed/words.lua",

@@ -91,8 +91,8 @@ pg_bindir() {
 # specs run it from a process that may have the sanitizer runtimes
 # preloaded; they must not leak into the server.
 # shellcheck disable=SC2016 # the script's own $1, $0 and $* stay literal
-write_pgctl() {
-  local port=$1 bindir=$2 dir=$SLEET_PG_DIR
+write_pgctl() { # port bindir [dir]
+  local port=$1 bindir=$2 dir=${3:-$SLEET_PG_DIR}
   local opts="-p $port -c listen_addresses=127.0.0.1"
   opts+=" -c unix_socket_directories=$dir -c fsync=off"
   opts+=" -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC"
@@ -296,6 +296,80 @@ stop_postgresql() {
     SLEET_TEST_PG_SCRAM_URL SLEET_TEST_PG_PASSWORD_URL
 }
 
+# Starts a streaming replica of the PostgreSQL server (pg_basebackup of it,
+# hot standby) on another loopback port, once it serves reads, and exports
+# SLEET_TEST_PG_REPLICA_URL and SLEET_TEST_PG_REPLICA_CTL (its pgctl: the
+# specs stop and start it). Returns non-zero, with the reason on stderr,
+# when it cannot.
+start_pg_replica() {
+  local bindir port primary attempt i dir
+  if [[ -z ${SLEET_TEST_PG_URL:-} ]]; then
+    echo "servers: no PostgreSQL server to replicate" >&2
+    return 1
+  fi
+  bindir=$(pg_bindir) || return 1
+  primary=${SLEET_TEST_PG_URL##*:}
+  primary=${primary%%/*}
+  SLEET_PG_REPLICA_DIR=$(mktemp -d /tmp/sleet-pgr.XXXXXX) || return 1
+  dir=$SLEET_PG_REPLICA_DIR
+  if ((${#SLEET_AS_PG[@]} > 0)); then
+    chown postgres: "$dir" || return 1
+  fi
+  if ! (cd "$dir" && timeout 120 "${SLEET_AS_PG[@]}" "$bindir/pg_basebackup" \
+    -h 127.0.0.1 -p "$primary" -U postgres -D data -R -X stream -c fast \
+    --no-sync >basebackup.log 2>&1); then
+    echo "servers: pg_basebackup failed:" >&2
+    tail -n 20 "$dir/basebackup.log" >&2
+    return 1
+  fi
+  for ((attempt = 1; attempt <= 5; attempt++)); do
+    port=$(pick_port) || return 1
+    write_pgctl "$port" "$bindir" "$dir"
+    if "$dir/pgctl" start 2>/dev/null; then
+      # a hot standby answers once it has replayed to a consistent state
+      for ((i = 0; i < 100; i++)); do
+        if [[ $(env -u LD_PRELOAD "$bindir/psql" -h 127.0.0.1 -p "$port" \
+          -U postgres -d postgres -Atc 'select pg_is_in_recovery()' \
+          2>/dev/null) == t ]]; then
+          export SLEET_TEST_PG_REPLICA_URL="postgres://postgres@127.0.0.1:$port/postgres"
+          export SLEET_TEST_PG_REPLICA_CTL="$dir/pgctl"
+          echo "servers: PostgreSQL replica listens on 127.0.0.1:$port"
+          return 0
+        fi
+        sleep 0.1
+      done
+      echo "servers: the PostgreSQL replica does not answer as a standby" >&2
+      tail -n 20 "$dir/server.log" >&2
+      return 1
+    fi
+    if ! grep -q 'could not bind' "$dir/server.log" 2>/dev/null; then
+      break
+    fi
+    echo "servers: port $port was taken, trying another"
+  done
+  echo "servers: the PostgreSQL replica did not start:" >&2
+  tail -n 20 "$dir/pg_ctl.log" "$dir/server.log" >&2
+  return 1
+}
+
+stop_pg_replica() {
+  local dir=${SLEET_PG_REPLICA_DIR:-} pid
+  [[ -n "$dir" && -d "$dir" ]] || return 0
+  if [[ -f "$dir/data/postmaster.pid" ]]; then
+    pid=$(head -n 1 "$dir/data/postmaster.pid")
+    if ! "$dir/pgctl" stop 2>/dev/null; then
+      "${SLEET_AS_PG[@]}" "$(pg_bindir)/pg_ctl" -D "$dir/data" -m immediate \
+        -w -t 10 stop >/dev/null 2>&1
+    fi
+    if [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid"; then
+      kill -KILL "$pid" 2>/dev/null
+    fi
+  fi
+  rm -rf "$dir"
+  SLEET_PG_REPLICA_DIR=
+  unset SLEET_TEST_PG_REPLICA_URL SLEET_TEST_PG_REPLICA_CTL
+}
+
 # Stops the MariaDB server this run started: SIGTERM to its pid, SIGKILL
 # after 30 s. Its directory stays (start_mysql retries in it);
 # stop_servers removes it.
@@ -319,6 +393,7 @@ stop_mysql() {
 
 # Stops both servers and removes their directories; safe to call again.
 stop_servers() {
+  stop_pg_replica
   stop_postgresql
   stop_mysql
   if [[ -n "$SLEET_MY_DIR" ]]; then
@@ -335,9 +410,12 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   trap 'exit 143' TERM
   trap 'exit 129' HUP
   start_postgresql || exit 1
+  start_pg_replica || exit 1
   start_mysql || exit 1
   echo
   echo "export SLEET_TEST_PG_URL=$SLEET_TEST_PG_URL"
+  echo "export SLEET_TEST_PG_REPLICA_URL=$SLEET_TEST_PG_REPLICA_URL"
+  echo "export SLEET_TEST_PG_REPLICA_CTL=$SLEET_TEST_PG_REPLICA_CTL"
   echo "export SLEET_TEST_PG_CTL=$SLEET_TEST_PG_CTL"
   echo "export SLEET_TEST_PG_MD5_URL=$SLEET_TEST_PG_MD5_URL"
   echo "export SLEET_TEST_PG_SCRAM_URL=$SLEET_TEST_PG_SCRAM_URL"

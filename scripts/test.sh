@@ -15,6 +15,7 @@
 #   rock      luarocks builds the three rockspecs offline into one tree;
 #             sleet and both drivers load from it
 #   pg-server a throwaway PostgreSQL on 127.0.0.1 (scripts/servers.sh)
+#   pg-replica  a streaming replica of it (pg_basebackup, hot standby)
 #   my-server a throwaway MariaDB on 127.0.0.1
 #   check-c-live  the C tests that need a server: the MySQL wire driver
 #             over a real socket, and its parity with the libmariadb driver
@@ -203,8 +204,13 @@ start_servers() {
     esac
   done
   if wants_dialect postgresql; then
-    check pg-server start_postgresql ||
+    if check pg-server start_postgresql; then
+      # a streaming replica for the read-replica specs
+      check pg-replica start_pg_replica ||
+        echo "pg-replica: the replica did not start; its specs fail"
+    else
       echo "pg-server: PostgreSQL did not start; its specs cannot run"
+    fi
   else
     report+=("$(printf '%-10s skipped (SLEET_TEST_DIALECTS)' pg-server)")
   fi

@@ -57,6 +57,12 @@ M.exceptAll = query.exceptAll
 -- builders that compile (toSQL) without a database.
 M.queryBuilder = query.builder
 
+-- sleet.withReplicas(primary, replicas, { getReplica }): reads on a
+-- replica, writes and transactions on the primary (sleet.replicas).
+function M.withReplicas(primary, replicas, opts)
+  return require("sleet.replicas").withReplicas(primary, replicas, opts)
+end
+
 -- Relational queries: sleet.defineRelations(schema, function(r) ... end),
 -- then sleet.connect(url, { relations = ... }) gives db.query.
 M.defineRelations = relations.defineRelations

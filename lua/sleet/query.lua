@@ -783,10 +783,42 @@ local function listsig(list, cur, vals)
   return cur
 end
 
+local ColumnMT = column.Column
+local FIELDS = setmetatable({}, { __name = "FIELDS" })
+
+-- The shape of a partial selection of columns and expressions without
+-- values, aliases or mapWith (whose decoders a template could not tell
+-- apart); nil for anything else (nested objects, subqueries). Keys come
+-- in the table's own order: the same fields in another order only make
+-- a second path to an equal template.
+local function fieldsig(fields, cur, vals)
+  local n = 0
+  for _ in pairs(fields) do n = n + 1 end
+  cur = cur[FIELDS] or step(cur, FIELDS)
+  cur = cur and (cur[n] or step(cur, n))
+  for key, v in pairs(fields) do
+    if cur == nil or type(key) ~= "string" then return nil end
+    cur = cur[key] or step(cur, key)
+    if cur == nil then return nil end
+    local mt = getmetatable(v)
+    if mt == ColumnMT then
+      cur = cur[v] or step(cur, v)
+    elseif mt == Expr and rawget(v, "alias") == nil and
+      rawget(v, "mapped") == nil and rawget(v, "_op") ~= nil then
+      local before = #vals
+      cur = sig(v, cur, vals)
+      if #vals ~= before then return nil end
+    else
+      return nil
+    end
+  end
+  return cur
+end
+
 function SelectM:_sig(root, vals)
   local s = self._s
   local from = s.from
-  if s.fields ~= nil or s.with ~= nil or getmetatable(from) ~= TableMT or
+  if s.with ~= nil or getmetatable(from) ~= TableMT or
     s.lock ~= nil or s.distinctOn ~= nil then
     return nil
   end
@@ -800,6 +832,7 @@ function SelectM:_sig(root, vals)
     + (limit ~= nil and 32 or 0) + (offset ~= nil and 64 or 0)
   local cur = root[from] or step(root, from)
   cur = cur and (cur[mask] or step(cur, mask))
+  if cur and s.fields ~= nil then cur = fieldsig(s.fields, cur, vals) end
   for i = 1, #joins do
     local j = joins[i]
     if cur == nil or getmetatable(j.source) ~= TableMT then return nil end
@@ -1137,6 +1170,64 @@ local function missingnode(c, ctx)
   return { k = "param", v = dv, ty = c.codec, col = expr.label(c, ctx) }
 end
 
+-- Whether inserts into table definition d can share compiled shapes: no
+-- column computes a value in Lua (defaultFn, onUpdateFn run per insert).
+local function plaininsert(d)
+  local ok = d.plainInsert
+  if ok == nil then
+    ok = true
+    for _, c in ipairs(d.columns) do
+      if c.defaultFn or c.onUpdateFn then ok = false end
+    end
+    d.plainInsert = ok
+  end
+  return ok
+end
+
+local INSERT = setmetatable({}, { __name = "INSERT" })
+
+-- The shape of an insert of rows that all give the same columns, with
+-- returning of nothing or of every column: the table, the row count and
+-- the columns given, then each value (expr.lua, "Shapes"). nil for the
+-- rest (insert ... select, upserts, ignore, with, partial returning).
+function InsertM:_sig(root, vals)
+  local s = self._s
+  local rows = s.rows
+  if rows == nil or s.select or s.with or s.conflict or s.dup or s.ignore or
+    (s.returning ~= nil and s.returning ~= true) then
+    return nil
+  end
+  local t = s.table
+  local d = def(t)
+  if not plaininsert(d) then return nil end
+  local first = rows[1]
+  local cur = root[INSERT] or step(root, INSERT)
+  cur = cur and (cur[t] or step(cur, t))
+  cur = cur and step(cur, #rows)
+  cur = cur and step(cur, s.returning == true)
+  local cols = d.columns
+  for i = 1, #cols do
+    if cur == nil then return nil end
+    local c = cols[i]
+    if first[c.key] ~= nil then cur = cur[c] or step(cur, c) end
+  end
+  if cur == nil then return nil end
+  cur = cur[INSERT] or step(cur, INSERT)
+  for r = 1, #rows do
+    local row = rows[r]
+    for i = 1, #cols do
+      local c = cols[i]
+      local v = row[c.key]
+      if (v == nil) ~= (first[c.key] == nil) then return nil end
+      if v ~= nil then
+        cur = valsig(v, cur, vals)
+        if cur == nil then return nil end
+      end
+    end
+  end
+  return cur
+end
+
 function InsertM:_build(ctx)
   local s = self._s
   local d = def(s.table)
@@ -1265,6 +1356,49 @@ end
 UpdateM.orderBy, UpdateM.limit = dmlorder, dmllimit
 UpdateM.returning = returningspec
 function UpdateM:_returnsrows() return self._s.returning ~= nil end
+
+local UPDATE = setmetatable({}, { __name = "UPDATE" })
+local DELETE = setmetatable({}, { __name = "DELETE" })
+
+-- The shape of an update or delete of one table with a where (or none)
+-- and no from, orderBy, limit, with or partial returning: the set columns
+-- and their values, then the where. nil for the rest.
+local function dmlsig(self, root, vals, token)
+  local s = self._s
+  if s.with or s.from or s.orderBy or s.limit or
+    (s.returning ~= nil and s.returning ~= true) then
+    return nil
+  end
+  local t = s.table
+  local d = def(t)
+  if not plaininsert(d) then return nil end
+  local cur = root[token] or step(root, token)
+  cur = cur and (cur[t] or step(cur, t))
+  cur = cur and step(cur, s.returning == true)
+  local set = s.set
+  if set ~= nil then
+    local cols = d.columns
+    for i = 1, #cols do
+      if cur == nil then return nil end
+      local c = cols[i]
+      local v = set[c.key]
+      if v ~= nil then
+        cur = cur[c] or step(cur, c)
+        cur = cur and valsig(v, cur, vals)
+      end
+    end
+  end
+  if cur == nil then return nil end
+  cur = cur[token] or step(cur, token)
+  if cur and s.where ~= nil then cur = sig(s.where, cur, vals) end
+  return cur
+end
+
+function UpdateM:_sig(root, vals)
+  if self._s.set == nil then return nil end
+  return dmlsig(self, root, vals, UPDATE)
+end
+function DeleteM:_sig(root, vals) return dmlsig(self, root, vals, DELETE) end
 
 function UpdateM:_build(ctx)
   local s = self._s

@@ -48,6 +48,10 @@ local ROWS = {
   { label = "point select, builder on every call (ns/op)", raw = "point",
     sleet = "builder", luasql = "point",
     target = { sqlite = 3 } },
+  { label = "point select, partial select built on every call (ns/op)",
+    raw = "point", sleet = "partial", luasql = "point" },
+  { label = "insert, builder on every call, 1 transaction (ns/row)",
+    raw = "insert", sleet = "insertb", luasql = "insert" },
   { label = "scan into Lua tables (ns/row)", raw = "scan",
     sleet = "scan", luasql = "scan",
     target = { sqlite = 2 } },
@@ -177,7 +181,7 @@ local function main_tables(best, ops)
       local jit = best[d .. " sleet-jit " .. row.sleet]
       local lq = best[d .. " luasql " .. row.luasql]
       if raw or sl or lq then
-        local target = row.target[d]
+        local target = row.target and row.target[d]
         local verdict = "–"
         if target and raw and sl then
           verdict = ("≤ %.2f× %s"):format(target,

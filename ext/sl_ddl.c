@@ -235,6 +235,12 @@ void sl_identity_options(sl_buf *b, char quote, const sl_identity *id) {
     sl_quote_ident(b, quote, id->name);
     sl_buf_addc(b, ' ');
   }
+  sl_sequence_options(b, id);
+  sl_buf_addc(b, ')');
+}
+
+/* INCREMENT BY ... CACHE n [CYCLE] of a sequence or an identity. */
+void sl_sequence_options(sl_buf *b, const sl_identity *id) {
   sl_buf_adds(b, "INCREMENT BY ");
   sl_buf_adds(b, id->increment);
   sl_buf_adds(b, " MINVALUE ");
@@ -246,7 +252,6 @@ void sl_identity_options(sl_buf *b, char quote, const sl_identity *id) {
   sl_buf_adds(b, " CACHE ");
   sl_buf_adds(b, id->cache);
   if (id->cycle) sl_buf_adds(b, " CYCLE");
-  sl_buf_addc(b, ')');
 }
 
 static int render_column(sl_render *r, const sl_coldef *c) {

@@ -2448,6 +2448,76 @@ static int sqlite_rebuild(dctx *c, int ni) {
 ** The diff
 ** ===================================================================== */
 
+/* {====================================================================
+** Sequences (PostgreSQL)
+** ===================================================================== */
+
+static const sl_identity *find_sequence(const sl_snapshot *s,
+                                        const sl_identity *q) {
+  int i;
+  for (i = 0; i < s->nsequences; i++)
+    if (strcmp(s->sequences[i].schema, q->schema) == 0 &&
+        strcmp(s->sequences[i].name, q->name) == 0)
+      return &s->sequences[i];
+  return NULL;
+}
+
+static const char *sequence_display(dctx *c, const sl_identity *q) {
+  return strcmp(q->schema, "public") == 0
+             ? q->name
+             : outf(c, "%s.%s", q->schema, q->name);
+}
+
+/* New sequences are created, changed ones altered (before the tables,
+** whose defaults may call nextval). */
+static int phase_create_sequences(dctx *c) {
+  int i;
+  sl_buf b;
+  for (i = 0; i < c->n->nsequences && !c->failed; i++) {
+    const sl_identity *q = &c->n->sequences[i], *pq = find_sequence(c->p, q);
+    const char *name = sequence_display(c, q);
+    if (pq != NULL && identity_eq(pq, q)) continue;
+    sl_buf_init(&b);
+    sl_buf_adds(&b, pq == NULL ? "CREATE SEQUENCE " : "ALTER SEQUENCE ");
+    add_qualified(&b, q->schema, q->name);
+    sl_buf_addc(&b, ' ');
+    sl_sequence_options(&b, q);
+    if (pq != NULL && pq->cycle && !q->cycle) sl_buf_adds(&b, " NO CYCLE");
+    sl_buf_addc(&b, ';');
+    if (emit_raw(c, &b) != SL_OK) return SL_ERROR;
+    if (pq == NULL)
+      change(c, "create_sequence", NULL, NULL, name, 0, "create sequence %s",
+             name);
+    else
+      change(c, "alter_sequence", NULL, NULL, name, 0, "alter sequence %s",
+             name);
+  }
+  return c->failed ? SL_ERROR : SL_OK;
+}
+
+/* Sequences the next snapshot lacks are dropped (after the tables that
+** may use them); their current value is lost. */
+static int phase_drop_sequences(dctx *c) {
+  int i;
+  sl_buf b;
+  for (i = 0; i < c->p->nsequences && !c->failed; i++) {
+    const sl_identity *q = &c->p->sequences[i];
+    const char *name;
+    if (find_sequence(c->n, q) != NULL) continue;
+    name = sequence_display(c, q);
+    sl_buf_init(&b);
+    sl_buf_adds(&b, "DROP SEQUENCE ");
+    add_qualified(&b, q->schema, q->name);
+    sl_buf_addc(&b, ';');
+    if (emit_raw(c, &b) != SL_OK) return SL_ERROR;
+    change(c, "drop_sequence", NULL, NULL, name, 1,
+           "drop sequence %s (its current value is lost)", name);
+  }
+  return c->failed ? SL_ERROR : SL_OK;
+}
+
+/* }==================================================================== */
+
 /* Every phase of the file comment, in order. */
 static int run_phases(dctx *c) {
   int ni, sq = c->fam == SL_FAM_SQLITE;
@@ -2457,6 +2527,7 @@ static int run_phases(dctx *c) {
       body; \
     }
   if (is_pg(c) && phase_create_schemas_enums(c) != SL_OK) return SL_ERROR;
+  if (is_pg(c) && phase_create_sequences(c) != SL_OK) return SL_ERROR;
   if (phase_renames(c) != SL_OK) return SL_ERROR;
   EACH_MATCHED(if (!sq) table_drop_constraints(c, ni));
   EACH_MATCHED(table_drop_indexes(c, ni));
@@ -2471,6 +2542,7 @@ static int run_phases(dctx *c) {
     table_create_indexes(c, ni);
   for (ni = 0; ni < c->n->ntables && !c->failed; ni++)
     if (!sq) table_add_fks(c, ni);
+  if (is_pg(c) && phase_drop_sequences(c) != SL_OK) return SL_ERROR;
   if (is_pg(c) && phase_drop_enums_schemas(c) != SL_OK) return SL_ERROR;
 #undef EACH_MATCHED
   return c->failed ? SL_ERROR : SL_OK;

@@ -62,6 +62,7 @@ int sl_render_names(sl_render *r, const char *const *names, int n,
 /* Appends "schema"."name" (schema may be NULL). */
 int sl_render_qualified(sl_render *r, const char *schema, const char *name);
 void sl_identity_options(sl_buf *b, char quote, const sl_identity *id);
+void sl_sequence_options(sl_buf *b, const sl_identity *id);
 
 /* DDL statements (sl_ddl.c). */
 int sl_ddl_create_table(sl_render *r, const sl_node *n);

@@ -742,6 +742,52 @@ static int parse_enums(pctx *c, const json_t *root, sl_snapshot *s) {
   return SL_OK;
 }
 
+static int cmp_sequence(const void *x, const void *y) {
+  const sl_identity *a = x, *b = y;
+  int r = strcmp(a->schema, b->schema);
+  return r != 0 ? r : strcmp(a->name, b->name);
+}
+
+/* "sequences": { "schema.name": { name, schema, increment, startWith,
+** minValue, maxValue, cache, cycle } } (PostgreSQL). */
+static int parse_sequences(pctx *c, const json_t *root, sl_snapshot *s) {
+  const json_t *seqs, *v;
+  const char *key;
+  size_t n, i = 0, len;
+  if (get_object(c, root, "sequences", &seqs) != SL_OK) return SL_ERROR;
+  n = seqs ? json_object_size(seqs) : 0;
+  if (n == 0 || !c->pg) return SL_OK;
+  s->sequences = alloc(c, n, sizeof *s->sequences);
+  if (s->sequences == NULL) return SL_ERROR;
+  len = path_push(c, "sequences");
+  json_object_foreach((json_t *)seqs, key, v) {
+    sl_identity *q = &s->sequences[i++];
+    size_t len2 = path_push(c, key);
+    const char *fallback = strchr(key, '.') ? strchr(key, '.') + 1 : key;
+    if (!json_is_object(v))
+      return fail(c, "a sequence must be an object, got %s", json_kind(v));
+    if (get_name(c, v, "name", fallback, &q->name) != SL_OK ||
+        get_str(c, v, "schema", 0, 0, &q->schema) != SL_OK ||
+        get_seqopt(c, v, "increment", "1", &q->increment) != SL_OK ||
+        get_seqopt(c, v, "startWith", "1", &q->start) != SL_OK ||
+        get_seqopt(c, v, "minValue", "1", &q->min) != SL_OK ||
+        get_seqopt(c, v, "maxValue", "9223372036854775807", &q->max) != SL_OK ||
+        get_seqopt(c, v, "cache", "1", &q->cache) != SL_OK ||
+        get_bool(c, v, "cycle", &q->cycle) != SL_OK)
+      return SL_ERROR;
+    if (q->schema == NULL || *q->schema == '\0') q->schema = "public";
+    path_pop(c, len2);
+  }
+  path_pop(c, len);
+  s->nsequences = (int)n;
+  qsort(s->sequences, n, sizeof *s->sequences, cmp_sequence);
+  for (i = 1; i < n; i++)
+    if (cmp_sequence(&s->sequences[i - 1], &s->sequences[i]) == 0)
+      return fail(c, "two sequences named \"%s.%s\"", s->sequences[i].schema,
+                  s->sequences[i].name);
+  return SL_OK;
+}
+
 static int parse_schemas(pctx *c, const json_t *root, sl_snapshot *s) {
   const json_t *schemas, *v;
   const char *key;
@@ -803,6 +849,7 @@ static int parse_root(pctx *c, const json_t *root, sl_snapshot *s) {
         return fail(c, "two tables named \"%s\"", s->tables[i].key);
   }
   if (parse_enums(c, root, s) != SL_OK) return SL_ERROR;
+  if (parse_sequences(c, root, s) != SL_OK) return SL_ERROR;
   return parse_schemas(c, root, s);
 }
 

@@ -843,6 +843,8 @@ typedef struct sl_snapshot {
   int ntables;
   sl_snap_enum *enums; /* postgresql only */
   int nenums;
+  sl_identity *sequences; /* postgresql only: schema, name and options */
+  int nsequences;
   const char **schemas; /* pg schemas other than public, sorted */
   int nschemas;
 } sl_snapshot;

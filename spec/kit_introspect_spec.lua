@@ -143,7 +143,10 @@ function build.postgresql(m)
     userId = m.integer("user_id"):notNull()
       :references(function() return users.id end),
   })
-  return { users = users, posts = posts, tags = tags, sessions = sessions,
+  return { counter = m.sequence("ki_counter", { startWith = 100,
+      increment = 5, cycle = true }),
+    authSeq = auth.sequence("ki_auth_seq"),
+    users = users, posts = posts, tags = tags, sessions = sessions,
     mood = mood }
 end
 
@@ -223,6 +226,7 @@ for _, d in ipairs(dialects.live()) do
       if d.name == "postgresql" then
         db:run('drop schema if exists "ki_auth" cascade')
         db:run('drop type if exists "ki_mood" cascade')
+        db:run('drop sequence if exists "ki_counter"')
       end
       schema = build[d.name](d.module())
     end)
@@ -232,6 +236,7 @@ for _, d in ipairs(dialects.live()) do
       if d.name == "postgresql" then
         db:run('drop schema if exists "ki_auth" cascade')
         db:run('drop type if exists "ki_mood" cascade')
+        db:run('drop sequence if exists "ki_counter"')
       end
       db:close()
     end)
@@ -353,6 +358,11 @@ for _, d in ipairs(dialects.live()) do
           minValue = "1", maxValue = "9223372036854775807", cache = "1",
           cycle = true }, users.columns.seqno.identity)
         assert.equal("always", posts.columns.rank.identity.type)
+        assert.same({ name = "ki_counter", schema = "public",
+          increment = "5", startWith = "100", minValue = "1",
+          maxValue = "9223372036854775807", cache = "1", cycle = true },
+          live.sequences["public.ki_counter"])
+        assert.truthy(live.sequences["ki_auth.ki_auth_seq"])
         assert.equal("serial", users.columns.id.type)
         assert.equal("varchar(255)", users.columns.email.type)
         assert.same({ "sad", "ok", "happy" },

@@ -47,6 +47,8 @@ create table pull_other (id integer primary key);
 
 DDL.postgresql = [[
 create schema pull_auth;
+create sequence pull_seq start with 10 increment by 3;
+create sequence pull_auth.pull_auth_seq;
 create type pull_mood as enum ('sad', 'ok', 'it''s');
 create type pull_auth.level as enum ('low', 'high');
 create table pull_users (id serial primary key, full_name text not null,
@@ -169,6 +171,7 @@ for _, d in ipairs(dialects.live()) do
       if d.name == "postgresql" then
         db:run('drop schema if exists "pull_auth" cascade')
         db:run('drop type if exists "pull_mood" cascade')
+        db:run('drop sequence if exists "pull_seq"')
       end
     end
 
@@ -218,6 +221,10 @@ for _, d in ipairs(dialects.live()) do
         end
         assert.equal("full_name", pulled.pullUsers.fullName.name)
         if d.name == "postgresql" then
+          assert.truthy(pulled.pullSeq)
+          assert.equal("sequence", getmetatable(pulled.pullSeq).__kind)
+          assert.same({ startWith = 10, increment = 3 }, pulled.pullSeq.opts)
+          assert.truthy(pulled.pullAuthSeq)
           assert.truthy(pulled.pullAuthSessions)
           assert.same({ "sad", "ok", "it's" }, pulled.pullMood.enumValues)
         end

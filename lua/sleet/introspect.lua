@@ -725,6 +725,25 @@ order by n.nspname, t.typname]], scope)) do
     snap.enums[r.schema_name .. "." .. r.name] = { name = r.name,
       schema = r.schema_name, values = decodelist(r.vals) }
   end
+  -- sequences of their own (not a serial's or an identity's)
+  for _, r in ipairs(rows(db, [[
+select n.nspname as schema_name, c.relname as name,
+  s.seqstart::text as start, s.seqincrement::text as inc,
+  s.seqmin::text as min, s.seqmax::text as max, s.seqcache::text as cache,
+  s.seqcycle as cycle
+from pg_sequence s
+join pg_class c on c.oid = s.seqrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname in ]] .. inlist .. [[
+  and not exists (select 1 from pg_depend d
+    where d.classid = 'pg_class'::regclass and d.objid = c.oid
+      and d.deptype in ('a', 'i'))
+order by n.nspname, c.relname]], scope)) do
+    snap.sequences[r.schema_name .. "." .. r.name] = { name = r.name,
+      schema = r.schema_name, increment = r.inc, startWith = r.start,
+      minValue = r.min, maxValue = r.max, cache = r.cache,
+      cycle = r.cycle == true }
+  end
   return snap
 end
 
@@ -1204,6 +1223,9 @@ function M.restrict(live, want, keep)
   end
   for key in pairs(live.enums or {}) do
     if not (want.enums or {})[key] then live.enums[key] = nil end
+  end
+  for key in pairs(live.sequences or {}) do
+    if not (want.sequences or {})[key] then live.sequences[key] = nil end
   end
   for key in pairs(live.schemas or {}) do
     if not (want.schemas or {})[key] then live.schemas[key] = nil end

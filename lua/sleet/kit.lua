@@ -440,7 +440,8 @@ end
 
 -- What a schema file may hold: tables, enums and relations (what
 -- drizzle-kit reads; relations matter to queries only).
-local SCHEMAKINDS = { table = true, enum = true, relations = true }
+local SCHEMAKINDS = { table = true, enum = true, relations = true,
+  sequence = true }
 
 -- The schema table of a config: its schema field is a file name, a list of
 -- them (each returning a table of tables, merged) or the table itself. A
@@ -477,8 +478,9 @@ function M.loadSchema(config)
     end
     for k, v in pairs(t) do
       if not SCHEMAKINDS[util.kind(v)] then
-        util.usage(("schema %s: %s is not a table, an enum or relations " ..
-          "(got a %s)"):format(file, tostring(k), util.kind(v) or type(v)))
+        util.usage(("schema %s: %s is not a table, an enum, a sequence or " ..
+          "relations (got a %s)"):format(file, tostring(k),
+          util.kind(v) or type(v)))
       end
       schema[k] = v
     end
@@ -867,6 +869,9 @@ function M.pull(config, opts)
     end
     for key, e in pairs(live.enums) do
       if not keep[e.schema] then live.enums[key] = nil end
+    end
+    for key, q in pairs(live.sequences or {}) do
+      if not keep[q.schema] then live.sequences[key] = nil end
     end
     for s in pairs(live.schemas) do
       if not keep[s] then live.schemas[s] = nil end

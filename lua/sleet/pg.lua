@@ -217,6 +217,43 @@ end
 function M.enum(name, values) return makeenum(nil, name, values) end
 M.pgEnum = M.enum
 
+-- Sequences: pg.sequence("counter", { startWith, increment, minValue,
+-- maxValue, cache, cycle }), a schema object of its own (CREATE SEQUENCE).
+local Sequence = { __kind = "sequence", __name = "sleet.Sequence" }
+Sequence.__index = Sequence
+
+local SEQOPTS = { startWith = true, increment = true, minValue = true,
+  maxValue = true, cache = true, cycle = true }
+
+local function makesequence(schema, name, opts)
+  column.checkname("sequence", name)
+  if opts ~= nil and (type(opts) ~= "table" or util.kind(opts) ~= nil) then
+    util.usage(("sequence %s: options must be a table"):format(name))
+  end
+  local o = {}
+  for k, v in pairs(opts or {}) do
+    if not SEQOPTS[k] then
+      util.usage(("sequence %s: unknown option %s (startWith, increment, " ..
+        "minValue, maxValue, cache, cycle)"):format(name, tostring(k)))
+    end
+    if k == "cycle" then
+      if type(v) ~= "boolean" then
+        util.usage(("sequence %s: cycle must be a boolean"):format(name))
+      end
+    elseif not util.isinteger(v) then
+      util.usage(("sequence %s: %s must be an integer"):format(name, k))
+    end
+    o[k] = v
+  end
+  if o.increment == 0 then
+    util.usage(("sequence %s: increment must not be 0"):format(name))
+  end
+  return setmetatable({ seqName = name, schema = schema, opts = o }, Sequence)
+end
+
+function M.sequence(name, opts) return makesequence(nil, name, opts) end
+M.pgSequence = M.sequence
+
 -- pgTable(name, columns, extras).
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
@@ -232,6 +269,7 @@ function M.schema(sname)
       return column.table(D, name, columns, extras, sname)
     end,
     enum = function(name, values) return makeenum(sname, name, values) end,
+    sequence = function(name, opts) return makesequence(sname, name, opts) end,
   }
 end
 M.pgSchema = M.schema

@@ -419,11 +419,20 @@ function M.render(snap, opts)
     for _, e in pairs(snap.enums or {}) do
       if e.schema ~= "public" then seen[e.schema] = true end
     end
+    for _, q in pairs(snap.sequences or {}) do
+      if q.schema ~= "public" then seen[q.schema] = true end
+    end
     for s in pairs(seen) do schemanames[#schemanames + 1] = s end
     table.sort(schemanames)
     for _, s in ipairs(schemanames) do
       schemalocal[s] = localname(camel(s) .. "Schema", taken)
     end
+  end
+  local seqlist = {}
+  for _, key in ipairs(util.sortedkeys(snap.sequences or {})) do
+    local q = snap.sequences[key]
+    seqlist[#seqlist + 1] = { name = localname(camel(q.name) ..
+      (taken[camel(q.name)] and "Seq" or ""), taken), q = q }
   end
   local enums, enumlist = {}, {}
   for _, key in ipairs(util.sortedkeys(snap.enums or {})) do
@@ -472,6 +481,23 @@ function M.render(snap, opts)
       (schemalocal[e.schema] .. ".enum")
     w(("local %s = %s(%s, { %s })"):format(en.name, maker, str(e.name),
       table.concat(vals, ", ")))
+  end
+  if #seqlist > 0 then w("") end
+  for _, sq in ipairs(seqlist) do
+    local q = sq.q
+    local dflt = snapshot.sequence({ seqName = q.name, opts = {} })
+    local o = {}
+    for _, opt in ipairs({ "increment", "startWith", "minValue", "maxValue",
+      "cache" }) do
+      if tostring(q[opt]) ~= dflt[opt] then
+        o[#o + 1] = opt .. " = " .. tostring(q[opt])
+      end
+    end
+    if q.cycle then o[#o + 1] = "cycle = true" end
+    local maker = q.schema == "public" and (mod .. ".sequence") or
+      (schemalocal[q.schema] .. ".sequence")
+    w(("local %s = %s(%s%s)"):format(sq.name, maker, str(q.name),
+      #o > 0 and (", " .. optlist(o)) or ""))
   end
   if #order > 0 then
     w("")
@@ -719,6 +745,7 @@ function M.render(snap, opts)
   w("return {")
   local exports = {}
   for _, en in ipairs(enumlist) do exports[#exports + 1] = en.name end
+  for _, sq in ipairs(seqlist) do exports[#exports + 1] = sq.name end
   for _, k in ipairs(order) do exports[#exports + 1] = tkey[k] end
   table.sort(exports)
   for _, name in ipairs(exports) do

@@ -39,9 +39,13 @@ function M.entities(schema)
     util.usage("kit: the schema must be a table of tables")
   end
   local tables, enums, seen = {}, {}, {}
+  local sequences = {}
   for _, v in pairs(schema) do
     local k = kind(v)
-    if k == "table" and not seen[v] then
+    if k == "sequence" and not seen[v] then
+      seen[v] = true
+      sequences[#sequences + 1] = v
+    elseif k == "table" and not seen[v] then
       local d = def(v)
       if d.kind == "table" and not d.alias then
         seen[v] = true
@@ -107,7 +111,11 @@ function M.entities(schema)
     order[#order + 1] = t
   end
   for _, t in ipairs(tables) do visit(t) end
-  return order, enums
+  table.sort(sequences, function(a, b)
+    return (a.schema or "") .. "." .. a.seqName <
+      (b.schema or "") .. "." .. b.seqName
+  end)
+  return order, enums, sequences
 end
 
 -- }====================================================================
@@ -132,7 +140,7 @@ function M.empty(dialect)
   return {
     version = M.versions[dialect], dialect = dialect,
     id = M.ZERO, prevId = M.ZERO,
-    tables = {}, enums = {}, schemas = {},
+    tables = {}, enums = {}, schemas = {}, sequences = {},
     _meta = { schemas = {}, tables = {}, columns = {} },
   }
 end
@@ -179,13 +187,11 @@ end
 local IDENTITY_MAX = { smallint = "32767", integer = "2147483647",
   bigint = "9223372036854775807" }
 
--- The snapshot "identity" of a column (drizzle-kit's shape and defaults:
--- a sequence named <table>_<column>_seq counting up from 1 to the type's
--- largest value, or down from -1).
-function M.identity(id, ctype, d, colname)
-  local o = id.opts or {}
+-- The options of a sequence as snapshots keep them (integers as text),
+-- drizzle-kit's defaults filled in: counting up from 1 to top, or down from
+-- -1 to -top.
+local function seqoptions(o, top)
   local inc = o.increment or 1
-  local top = IDENTITY_MAX[ctype] or IDENTITY_MAX.integer
   local minv, maxv
   if inc > 0 then
     minv = o.minValue and ("%d"):format(o.minValue) or "1"
@@ -195,8 +201,6 @@ function M.identity(id, ctype, d, colname)
     maxv = o.maxValue and ("%d"):format(o.maxValue) or "-1"
   end
   return {
-    type = id.type, name = o.name or (d.name .. "_" .. colname .. "_seq"),
-    schema = (d.schema and d.schema ~= "") and d.schema or "public",
     increment = ("%d"):format(inc),
     startWith = o.startWith and ("%d"):format(o.startWith) or
       (inc > 0 and minv or maxv),
@@ -204,6 +208,25 @@ function M.identity(id, ctype, d, colname)
     cache = o.cache and ("%d"):format(o.cache) or "1",
     cycle = o.cycle or false,
   }
+end
+
+-- The snapshot "identity" of a column (drizzle-kit's shape and defaults:
+-- a sequence named <table>_<column>_seq up to the type's largest value).
+function M.identity(id, ctype, d, colname)
+  local o = id.opts or {}
+  local e = seqoptions(o, IDENTITY_MAX[ctype] or IDENTITY_MAX.integer)
+  e.type = id.type
+  e.name = o.name or (d.name .. "_" .. colname .. "_seq")
+  e.schema = (d.schema and d.schema ~= "") and d.schema or "public"
+  return e
+end
+
+-- The snapshot entry of a pg.sequence.
+function M.sequence(q)
+  local e = seqoptions(q.opts or {}, IDENTITY_MAX.bigint)
+  e.name = q.seqName
+  e.schema = q.schema or "public"
+  return e
 end
 
 -- The snapshot entry of table t and its key.
@@ -408,7 +431,20 @@ function M.build(schema, dialect, opts)
   local f = opts.casing
   if type(f) ~= "function" then f = casing.resolve(f, util.usage) end
   local snap = M.empty(dialect)
-  local tables, enums = M.entities(schema)
+  local tables, enums, sequences = M.entities(schema)
+  if #sequences > 0 and dialect ~= "postgresql" then
+    util.usage(("sequence %s: sequences are PostgreSQL's"):format(
+      sequences[1].seqName))
+  end
+  for _, q in ipairs(sequences) do
+    local e = M.sequence(q)
+    local key = e.schema .. "." .. e.name
+    if snap.sequences[key] then
+      util.usage(("two sequences named %s"):format(key))
+    end
+    snap.sequences[key] = e
+    if e.schema ~= "public" then snap.schemas[e.schema] = e.schema end
+  end
   for _, t in ipairs(tables) do
     local d = def(t)
     if d.dialect ~= dialect then
@@ -577,8 +613,9 @@ end
 --   pg indexes     nulls per column, concurrently and with, as drizzle-kit
 --                  writes them; unique constraints: nullsNotDistinct
 --   checks         drizzle-kit qualifies its table's columns ("users"."n")
---   MySQL, SQLite  index columns are strings (expressions marked in
---                  internal.indexes), no schema key on tables or
+--   MySQL, SQLite  index columns are strings (expressions and descending
+--                  columns marked in internal.indexes), no schema key on
+--                  tables or
 --                  foreign keys; MySQL's checks are checkConstraint and
 --                  a column's primary key is a one-column composite key
 --                  named <table>_<column>; SQLite's boolean defaults are
@@ -782,9 +819,11 @@ function M.tofile(snap, opts)
         local cols, marks = {}, nil
         for i, c in ipairs(ix.columns) do
           cols[i] = c.expression
-          if c.isExpression then
+          -- drizzle-kit keeps expressions here; sleet also the direction
+          if c.isExpression or c.asc == false then
             marks = marks or {}
-            marks[c.expression] = { isExpression = true }
+            marks[c.expression] = { isExpression = c.isExpression or nil,
+              desc = c.asc == false or nil }
           end
         end
         ix.columns = cols
@@ -807,9 +846,11 @@ function M.tofile(snap, opts)
   end
   local meta = out._meta or {}
   if pg then
-    out.sequences, out.roles, out.policies, out.views = {}, {}, {}, {}
+    out.sequences = out.sequences or {}
+    out.roles, out.policies, out.views = {}, {}, {}
   else
     out.schemas = nil
+    out.sequences = nil
     out.views = {}
     out._meta = { tables = meta.tables or {}, columns = meta.columns or {} }
     if dialect == "mysql" then
@@ -888,7 +929,8 @@ function M.fromfile(v)
           if type(c) == "string" then
             local m = type(marks[name]) == "table" and
               type(marks[name].columns) == "table" and marks[name].columns[c]
-            ix.columns[i] = { expression = c, asc = true,
+            ix.columns[i] = { expression = c,
+              asc = not (type(m) == "table" and m.desc == true),
               isExpression = type(m) == "table" and m.isExpression == true }
           end
         end
@@ -987,7 +1029,8 @@ end
 -- same database when their fingerprints are equal.
 function M.fingerprint(snap)
   return core.json_encode({ dialect = snap.dialect, tables = snap.tables,
-    enums = snap.enums or {}, schemas = snap.schemas or {} })
+    enums = snap.enums or {}, schemas = snap.schemas or {},
+    sequences = snap.sequences or {} })
 end
 
 -- }====================================================================

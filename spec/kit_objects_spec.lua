@@ -1,0 +1,169 @@
+-- Migrations of the schema objects of the second round, on the dialects
+-- that have them: identity columns, sequences, NULLS NOT DISTINCT, index
+-- direction, NULLS order and access method (PostgreSQL), onUpdateNow and
+-- descending indexes (MySQL), descending indexes (SQLite). For each version: generate writes a
+-- migration, migrate applies it, push finds nothing and generate again
+-- writes nothing; then every migration rolls back and the database is as
+-- it was before it.
+local dialects = require "spec.support.dialects"
+local introspect = require "sleet.introspect"
+local kit = require "sleet.kit"
+local migrator = require "sleet.migrator"
+local snapshot = require "sleet.snapshot"
+
+local TABLE = "__kit_objects_migrations"
+
+local VERSIONS = {}
+
+VERSIONS.postgresql = {
+  function(m)
+    return {
+      counter = m.sequence("obj_counter"),
+      things = m.table("obj_things", {
+        id = m.integer():primaryKey():generatedByDefaultAsIdentity(),
+        code = m.text(),
+        score = m.integer(),
+        data = m.jsonb(),
+      }, function(t) return {
+        m.unique("obj_things_code"):on(t.code):nullsNotDistinct(),
+        m.index("obj_things_score"):on(t.score:desc():nullsLast()),
+      } end),
+    }
+  end,
+  function(m)
+    return {
+      counter = m.sequence("obj_counter", { startWith = 10, increment = 2,
+        cycle = true }),
+      other = m.sequence("obj_other"),
+      things = m.table("obj_things", {
+        id = m.integer():primaryKey():generatedAlwaysAsIdentity({
+          increment = 3 }),
+        code = m.text(),
+        score = m.integer(),
+        data = m.jsonb(),
+      }, function(t) return {
+        m.unique("obj_things_code"):on(t.code),
+        m.index("obj_things_score"):on(t.score:desc()),
+        m.index("obj_things_data"):using("gin", t.data),
+      } end),
+    }
+  end,
+  function(m)
+    return {
+      things = m.table("obj_things", {
+        id = m.integer():primaryKey(),
+        code = m.text(),
+        score = m.integer(),
+        data = m.jsonb(),
+      }),
+    }
+  end,
+}
+
+VERSIONS.mysql = {
+  function(m)
+    return { things = m.table("obj_things", {
+      id = m.int():primaryKey(),
+      score = m.int(),
+      touched = m.timestamp({ fsp = 3 }),
+    }, function(t) return {
+      m.index("obj_things_score"):on(t.score:desc()),
+    } end) }
+  end,
+  function(m)
+    return { things = m.table("obj_things", {
+      id = m.int():primaryKey(),
+      score = m.int(),
+      touched = m.timestamp({ fsp = 3 }):notNull():defaultNow():onUpdateNow(),
+    }, function(t) return {
+      m.index("obj_things_score"):on(t.score),
+    } end) }
+  end,
+}
+
+VERSIONS.sqlite = {
+  function(m)
+    return { things = m.table("obj_things", {
+      id = m.integer():primaryKey(), score = m.integer(), name = m.text(),
+    }, function(t) return {
+      m.index("obj_things_score"):on(t.score:desc(), t.name),
+    } end) }
+  end,
+  function(m)
+    return { things = m.table("obj_things", {
+      id = m.integer():primaryKey(), score = m.integer(), name = m.text(),
+    }, function(t) return {
+      m.index("obj_things_score"):on(t.score, t.name:desc()),
+    } end) }
+  end,
+}
+
+local function fingerprint(db)
+  local live = introspect.snapshot(db)
+  for key, t in pairs(live.tables) do
+    if t.name ~= "obj_things" then
+      live.tables[key] = nil
+    else
+      for _, c in pairs(t.columns) do c.order = nil end
+    end
+  end
+  for key, q in pairs(live.sequences or {}) do
+    if not q.name:match("^obj_") then live.sequences[key] = nil end
+  end
+  live.enums = {}
+  return snapshot.fingerprint(live)
+end
+
+for _, d in ipairs(dialects.live()) do
+  local versions = VERSIONS[d.name]
+  if versions then
+    describe("migrations of second-round objects on " .. d.name, function()
+      local db, dir, config
+
+      local function clean()
+        d.drop(db, "obj_things", TABLE)
+        if d.name == "postgresql" then
+          db:run('drop sequence if exists "obj_counter"')
+          db:run('drop sequence if exists "obj_other"')
+        end
+      end
+
+      setup(function()
+        db = d.connect()
+        clean()
+        dir = os.tmpname()
+        os.remove(dir)
+        config = { dialect = d.name, out = dir, migrations = { table = TABLE } }
+      end)
+
+      teardown(function()
+        clean()
+        db:close()
+        os.execute("rm -rf '" .. dir .. "'")
+      end)
+
+      it("generate, migrate, and roll every step back", function()
+        local prints = { [0] = fingerprint(db) }
+        for i, v in ipairs(versions) do
+          local schema = v(d.module())
+          local r = kit.generate(config, { schema = schema,
+            name = ("v%d"):format(i), now = 1700000000000 + i })
+          assert.is_true(r.written, "version " .. i)
+          assert.is_false(kit.generate(config, { schema = schema }).written,
+            "version " .. i .. " again")
+          migrator.migrate(db, kit.migratorOptions(config))
+          assert.same({}, kit.plan(db, schema,
+            { migrationsTable = TABLE }).statements or {}, "version " .. i)
+          prints[i] = fingerprint(db)
+        end
+        for i = #versions, 1, -1 do
+          local done = migrator.rollback(db, { migrationsFolder = dir,
+            migrationsTable = TABLE, steps = 1 })
+          assert.equal(1, #done)
+          assert.equal(prints[i - 1], fingerprint(db),
+            "after rolling back version " .. i)
+        end
+      end)
+    end)
+  end
+end

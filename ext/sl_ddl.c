@@ -472,6 +472,12 @@ static int create_index(sl_render *r, const sl_node *n, const char *method) {
   r->unqualify = 1;
   sl_buf_adds(&r->buf, n->u.create_index.unique ? "CREATE UNIQUE INDEX "
                                                 : "CREATE INDEX ");
+  if (n->u.create_index.concurrently) {
+    if (r->fam != SL_FAM_POSTGRESQL)
+      return sl_render_failf(r, SL_EK_USAGE,
+                             "concurrently is not supported by %s", r->d->name);
+    sl_buf_adds(&r->buf, "CONCURRENTLY ");
+  }
   if (n->u.create_index.if_not_exists) sl_buf_adds(&r->buf, "IF NOT EXISTS ");
   /* SQLite qualifies the index with its database, the others the table */
   if (r->fam == SL_FAM_SQLITE) {

@@ -743,6 +743,7 @@ static int emit_create_index(dctx *c, const sl_snap_table *t,
   n->u.create_index.columns.v =
       scratch(c, (size_t)ix->ncolumns, sizeof(sl_node *));
   if (n->u.create_index.columns.v == NULL) return SL_ERROR;
+  n->u.create_index.concurrently = ix->concurrently;
   n->u.create_index.columns.n = ix->ncolumns;
   for (i = 0; i < ix->ncolumns; i++) {
     const sl_snap_index_col *ic = &ix->columns[i];

@@ -564,8 +564,9 @@ struct sl_node {
       const char *table;
       int unique;
       int if_not_exists;
-      sl_list columns; /* SL_N_COL (rendered unqualified) or SQL */
-      sl_node *where;  /* partial index */
+      int concurrently; /* PostgreSQL: CREATE INDEX CONCURRENTLY */
+      sl_list columns;  /* SL_N_COL (rendered unqualified) or SQL */
+      sl_node *where;   /* partial index */
     } create_index;
     struct {
       const char *schema;
@@ -782,6 +783,7 @@ typedef struct sl_snap_index {
   int unique;
   const char *where;  /* NULL: not partial */
   const char *method; /* access method (pg), "btree" when absent */
+  int concurrently;   /* pg: CREATE INDEX CONCURRENTLY (not compared) */
 } sl_snap_index;
 
 typedef struct sl_snap_fk {

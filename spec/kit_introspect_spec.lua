@@ -308,6 +308,8 @@ for _, d in ipairs(dialects.live()) do
           function(t) return m.index("ki_extra_idx"):using("hash", t.a) end,
           function(t) return m.unique("ki_extra_u"):on(t.a):nullsNotDistinct()
           end,
+          function(t) return m.index("ki_extra_idx"):on(t.a):concurrently()
+          end,
         }) do
           local ok, err = pcall(kit.export, table_with(extra), d.name)
           assert.is_false(ok)

@@ -45,6 +45,8 @@ VERSIONS.postgresql = {
         m.unique("obj_things_code"):on(t.code),
         m.index("obj_things_score"):on(t.score:desc()),
         m.index("obj_things_data"):using("gin", t.data),
+        -- built outside the migration's transaction
+        m.index("obj_things_code_idx"):on(t.code):concurrently(),
       } end),
     }
   end,

@@ -578,6 +578,17 @@ function Extra:on(...)
   return self
 end
 
+-- index(name):on(...):concurrently(): PostgreSQL builds it without locking
+-- out writes (CREATE INDEX CONCURRENTLY; the migration holding it runs
+-- outside a transaction, as PostgreSQL requires).
+function Extra:concurrently()
+  if self.type ~= "index" then
+    util.usage("concurrently: only indexes are built concurrently")
+  end
+  self.conc = true
+  return self
+end
+
 -- unique(name):on(...):nullsNotDistinct(): rows whose columns are NULL
 -- count as equal (PostgreSQL 15).
 function Extra:nullsNotDistinct()

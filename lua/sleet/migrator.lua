@@ -390,8 +390,10 @@ function M.rununit(db, statements, unit)
     if applied then
       extra.applied = applied
       if #applied > 0 then
-        msg = msg .. "\n  already applied (MySQL commits DDL as it " ..
-          "goes):\n    " .. table.concat(applied, "\n    ")
+        msg = msg .. (dialect == "mysql" and
+          "\n  already applied (MySQL commits DDL as it goes):\n    " or
+          "\n  already applied (an index built concurrently runs outside " ..
+          "a transaction):\n    ") .. table.concat(applied, "\n    ")
       else
         msg = msg .. "\n  no statement of it was applied"
       end
@@ -401,7 +403,20 @@ function M.rununit(db, statements, unit)
     end
     migerror(msg, extra)
   end
-  if dialect == "mysql" then
+  -- PostgreSQL builds an index CONCURRENTLY only outside a transaction:
+  -- such a unit runs statement by statement, as on MySQL
+  local notx = dialect == "mysql"
+  if dialect == "postgresql" then
+    for _, stmt in ipairs(statements) do
+      local u = stmt:upper()
+      if u:match("^%s*CREATE%s+INDEX%s+CONCURRENTLY%s") or
+        u:match("^%s*CREATE%s+UNIQUE%s+INDEX%s+CONCURRENTLY%s") or
+        u:match("^%s*DROP%s+INDEX%s+CONCURRENTLY%s") then
+        notx = true
+      end
+    end
+  end
+  if notx then
     if unit.before and unit.before(c) then return false end
     if unit.start then unit.start() end
     local applied = {}

@@ -366,6 +366,11 @@ local function tableentry(t, dialect, f)
       if x.whereExpr then
         ix.where = ddl(dialect, expr.tonode(x.whereExpr, uctx))
       end
+      if x.conc and dialect ~= "postgresql" then
+        util.usage(("%s: index %s: concurrently is PostgreSQL's"):format(
+          d.name, x.name))
+      end
+      ix.concurrently = x.conc or nil
       if dialect == "postgresql" then
         ix.method = x.method or "btree"
       elseif x.method ~= nil then
@@ -801,7 +806,7 @@ function M.tofile(snap, opts)
     end
     if pg then
       for _, ix in pairs(t.indexes or {}) do
-        ix.concurrently = false
+        ix.concurrently = ix.concurrently or false
         ix.with = {}
         ix.method = ix.method or "btree"
         for _, c in ipairs(ix.columns) do
@@ -941,6 +946,9 @@ function M.fromfile(v)
             (c.nulls == "last") == (c.asc ~= false) then
             c.nulls = nil
           end
+        end
+        if type(ix) == "table" and ix.concurrently == false then
+          ix.concurrently = nil
         end
         -- SQLite: drizzle-kit's index for a column's unique() is sleet's
         -- unique constraint (M.align makes it an index again where the

@@ -503,6 +503,14 @@ static int create_index(sl_render *r, const sl_node *n, const char *method) {
   if (sl_render_list(r, &n->u.create_index.columns, ",") != SL_OK)
     return SL_ERROR;
   sl_buf_addc(&r->buf, ')');
+  if (n->u.create_index.nulls_not_distinct) {
+    if (r->fam != SL_FAM_POSTGRESQL || !n->u.create_index.unique)
+      return sl_render_failf(r, SL_EK_USAGE,
+                             "nulls not distinct needs a unique index on "
+                             "PostgreSQL (not %s)",
+                             r->d->name);
+    sl_buf_adds(&r->buf, " NULLS NOT DISTINCT");
+  }
   if (n->u.create_index.where != NULL) {
     sl_buf_adds(&r->buf, " WHERE ");
     if (sl_render_expr(r, n->u.create_index.where) != SL_OK) return SL_ERROR;

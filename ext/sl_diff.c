@@ -744,6 +744,7 @@ static int emit_create_index(dctx *c, const sl_snap_table *t,
       scratch(c, (size_t)ix->ncolumns, sizeof(sl_node *));
   if (n->u.create_index.columns.v == NULL) return SL_ERROR;
   n->u.create_index.concurrently = ix->concurrently;
+  n->u.create_index.nulls_not_distinct = ix->nulls_not_distinct;
   n->u.create_index.columns.n = ix->ncolumns;
   for (i = 0; i < ix->ncolumns; i++) {
     const sl_snap_index_col *ic = &ix->columns[i];
@@ -1175,6 +1176,7 @@ static int index_same(dctx *c, int pi, const sl_snap_index *a,
                       const sl_snap_index *b) {
   int i;
   if (a->unique != b->unique || !str_eq(a->where, b->where) ||
+      a->nulls_not_distinct != b->nulls_not_distinct ||
       strcmp(a->method, b->method) != 0 || a->ncolumns != b->ncolumns)
     return 0;
   for (i = 0; i < a->ncolumns; i++) {

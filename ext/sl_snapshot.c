@@ -474,7 +474,8 @@ static int parse_index(pctx *c, const sl_snap_table *t, const char *key,
       get_bool(c, o, "isUnique", &ix->unique) != SL_OK ||
       get_str(c, o, "where", 0, 0, &ix->where) != SL_OK ||
       get_str(c, o, "method", 0, 0, &ix->method) != SL_OK ||
-      get_bool(c, o, "concurrently", &ix->concurrently) != SL_OK)
+      get_bool(c, o, "concurrently", &ix->concurrently) != SL_OK ||
+      get_bool(c, o, "nullsNotDistinct", &ix->nulls_not_distinct) != SL_OK)
     return SL_ERROR;
   if (ix->where != NULL && *ix->where == '\0') ix->where = NULL;
   if (ix->method == NULL || *ix->method == '\0' || !c->pg) ix->method = "btree";

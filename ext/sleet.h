@@ -564,9 +564,10 @@ struct sl_node {
       const char *table;
       int unique;
       int if_not_exists;
-      int concurrently; /* PostgreSQL: CREATE INDEX CONCURRENTLY */
-      sl_list columns;  /* SL_N_COL (rendered unqualified) or SQL */
-      sl_node *where;   /* partial index */
+      int concurrently;       /* PostgreSQL: CREATE INDEX CONCURRENTLY */
+      int nulls_not_distinct; /* PostgreSQL 15: unique NULLS NOT DISTINCT */
+      sl_list columns;        /* SL_N_COL (rendered unqualified) or SQL */
+      sl_node *where;         /* partial index */
     } create_index;
     struct {
       const char *schema;
@@ -781,9 +782,10 @@ typedef struct sl_snap_index {
   sl_snap_index_col *columns;
   int ncolumns;
   int unique;
-  const char *where;  /* NULL: not partial */
-  const char *method; /* access method (pg), "btree" when absent */
-  int concurrently;   /* pg: CREATE INDEX CONCURRENTLY (not compared) */
+  const char *where;      /* NULL: not partial */
+  const char *method;     /* access method (pg), "btree" when absent */
+  int concurrently;       /* pg: CREATE INDEX CONCURRENTLY (not compared) */
+  int nulls_not_distinct; /* pg: unique ... NULLS NOT DISTINCT */
 } sl_snap_index;
 
 typedef struct sl_snap_fk {

@@ -112,6 +112,7 @@ function build.postgresql(m)
       m.index("ki_users_score_desc"):on(t.score:desc():nullsLast(),
         t.name:nullsFirst()),
       m.index("ki_users_data_gin"):using("gin", t.data),
+      m.uniqueIndex("ki_users_short_nnd"):on(t.short):nullsNotDistinct(),
       m.check("ki_users_score_check", sql("? > -10", t.score)),
     }
   end)
@@ -291,6 +292,9 @@ for _, d in ipairs(dialects.live()) do
         assert.equal("first", ix.columns[2].nulls)
         local gin = live.tables["public.ki_users"].indexes.ki_users_data_gin
         assert.equal("gin", gin.method)
+        assert.is_true(live.tables["public.ki_users"].indexes
+          .ki_users_short_nnd.nullsNotDistinct)
+        assert.is_nil(gin.nullsNotDistinct)
         local ddl = table.concat(kit.export(table_with(function(t)
           return m.index("ki_extra_idx"):on(t.a:desc():nullsLast(),
             t.b:nullsFirst())

@@ -27,6 +27,7 @@ VERSIONS.postgresql = {
       }, function(t) return {
         m.unique("obj_things_code"):on(t.code):nullsNotDistinct(),
         m.index("obj_things_score"):on(t.score:desc():nullsLast()),
+        m.uniqueIndex("obj_things_sc"):on(t.score, t.code):nullsNotDistinct(),
       } end),
     }
   end,
@@ -45,6 +46,7 @@ VERSIONS.postgresql = {
         m.unique("obj_things_code"):on(t.code),
         m.index("obj_things_score"):on(t.score:desc()),
         m.index("obj_things_data"):using("gin", t.data),
+        m.uniqueIndex("obj_things_sc"):on(t.score, t.code),
         -- built outside the migration's transaction
         m.index("obj_things_code_idx"):on(t.code):concurrently(),
       } end),

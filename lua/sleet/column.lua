@@ -592,8 +592,9 @@ end
 -- unique(name):on(...):nullsNotDistinct(): rows whose columns are NULL
 -- count as equal (PostgreSQL 15).
 function Extra:nullsNotDistinct()
-  if self.type ~= "unique" then
-    util.usage("nullsNotDistinct: only unique constraints have it")
+  if self.type ~= "unique" and not (self.type == "index" and self.unique) then
+    util.usage("nullsNotDistinct: only unique constraints and unique " ..
+      "indexes have it")
   end
   self.nnd = true
   return self

@@ -671,6 +671,7 @@ order by n.nspname, cl.relname, con.conname]], scope)) do
   for _, r in ipairs(rows(db, [[
 select i.relname as name, t.relname as table_name, n.nspname as schema_name,
   ix.indisunique as isunique, am.amname as method,
+  ]] .. (v15 and "ix.indnullsnotdistinct" or "false") .. [[ as nnd,
   pg_get_expr(ix.indpred, ix.indrelid) as pred,
   (select json_agg(json_build_object(
       'attnum', k.attnum,
@@ -710,7 +711,8 @@ order by n.nspname, t.relname, i.relname]], scope)) do
       end
       t.indexes[r.name] = { name = r.name, columns = icols,
         isUnique = r.isunique == true, method = r.method,
-        where = r.pred ~= core.null and r.pred or nil }
+        where = r.pred ~= core.null and r.pred or nil,
+        nullsNotDistinct = r.nnd == true or nil }
     end
   end
   for _, r in ipairs(rows(db, [[

@@ -726,6 +726,7 @@ function M.render(snap, opts)
         end
         local line = ("    %s.%s(%s)%s"):format(mod,
           v.isUnique and "uniqueIndex" or "index", str(v.name), on)
+        if v.nullsNotDistinct then line = line .. ":nullsNotDistinct()" end
         if v.where then
           line = line .. (":where(sql.raw(%s))"):format(str(v.where))
         end

@@ -371,6 +371,11 @@ local function tableentry(t, dialect, f)
           d.name, x.name))
       end
       ix.concurrently = x.conc or nil
+      if x.nnd and dialect ~= "postgresql" then
+        util.usage(("%s: index %s: nullsNotDistinct is PostgreSQL's")
+          :format(d.name, x.name))
+      end
+      ix.nullsNotDistinct = x.nnd or nil
       if dialect == "postgresql" then
         ix.method = x.method or "btree"
       elseif x.method ~= nil then
@@ -949,6 +954,9 @@ function M.fromfile(v)
         end
         if type(ix) == "table" and ix.concurrently == false then
           ix.concurrently = nil
+        end
+        if type(ix) == "table" and ix.nullsNotDistinct == false then
+          ix.nullsNotDistinct = nil
         end
         -- SQLite: drizzle-kit's index for a column's unique() is sleet's
         -- unique constraint (M.align makes it an index again where the

@@ -298,6 +298,8 @@ stop_postgresql() {
 
 # Starts a streaming replica of the PostgreSQL server (pg_basebackup of it,
 # hot standby) on another loopback port, once it serves reads, and exports
+# (a replication slot keeps the WAL it has not received: the specs restart
+# the primary, and without one the standby could fall behind for good);
 # SLEET_TEST_PG_REPLICA_URL and SLEET_TEST_PG_REPLICA_CTL (its pgctl: the
 # specs stop and start it). Returns non-zero, with the reason on stderr,
 # when it cannot.
@@ -317,6 +319,7 @@ start_pg_replica() {
   fi
   if ! (cd "$dir" && timeout 120 "${SLEET_AS_PG[@]}" "$bindir/pg_basebackup" \
     -h 127.0.0.1 -p "$primary" -U postgres -D data -R -X stream -c fast \
+    -C -S "sleet_replica_$$" \
     --no-sync >basebackup.log 2>&1); then
     echo "servers: pg_basebackup failed:" >&2
     tail -n 20 "$dir/basebackup.log" >&2

@@ -166,8 +166,8 @@ describe("sleet.config.lua", function()
       writefile(dir .. "/schema.lua", "return { x = 1 }")
       local e = schemaerror()
       assert.equal("usage", e.kind)
-      assert.equal(("schema %s/schema.lua: x is not a table, an enum or " ..
-        "relations (got a number)"):format(dir), e.message)
+      assert.equal(("schema %s/schema.lua: x is not a table, an enum, a " ..
+        "sequence or relations (got a number)"):format(dir), e.message)
       writefile(dir .. "/schema.lua", "return {}")
       e = schemaerror()
       assert.equal(("schema %s/schema.lua, %s/more.lua has no tables")
@@ -180,8 +180,8 @@ local s = require "sleet.sqlite"
 return { id = s.integer() }
 ]])
       local e = schemaerror()
-      assert.equal(("schema %s/more.lua: id is not a table, an enum or " ..
-        "relations (got a builder)"):format(dir), e.message)
+      assert.equal(("schema %s/more.lua: id is not a table, an enum, a " ..
+        "sequence or relations (got a builder)"):format(dir), e.message)
     end)
 
     it("returning something else than a table of tables", function()
@@ -214,8 +214,8 @@ return { id = s.integer() }
       local code, out, err = run(dir, "export")
       assert.equal(2, code, out .. err)
       assert.equal("", out)
-      assert.equal("sleet-kit: schema schema.lua: x is not a table, an enum " ..
-        "or relations (got a number)\n", err)
+      assert.equal("sleet-kit: schema schema.lua: x is not a table, an enum, " ..
+        "a sequence or relations (got a number)\n", err)
     end)
   end)
 end)

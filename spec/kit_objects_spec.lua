@@ -146,6 +146,34 @@ for _, d in ipairs(dialects.live()) do
         os.execute("rm -rf '" .. dir .. "'")
       end)
 
+      if d.name == "postgresql" then
+        it("a renamed table's identity keeps counting; a dropped identity " ..
+          "goes before the new default", function()
+            local m = d.module()
+            local a = { t = m.table("obj_things", {
+              id = m.integer():primaryKey():generatedAlwaysAsIdentity(),
+              x = m.integer():generatedByDefaultAsIdentity({
+                increment = -1 }),
+              n = m.text(),
+            }) }
+            kit.push(db, a)
+            db:insert(a.t):values({ { n = "a" }, { n = "b" } }):run()
+            local b = { t = m.table("obj_items", {
+              id = m.integer():primaryKey():generatedAlwaysAsIdentity(),
+              x = m.integer():default(0),
+              n = m.text(),
+            }) }
+            kit.push(db, b, { renames = { tables = {
+              obj_things = "obj_items" } }, force = true })
+            db:insert(b.t):values({ n = "c" }):run()
+            local rows = db:select():from(b.t):orderBy(b.t.id):all()
+            assert.same({ { id = 1, x = -1, n = "a" }, { id = 2, x = -2, n = "b" },
+              { id = 3, x = 0, n = "c" } }, rows)
+            assert.same({}, kit.plan(db, b).statements or {})
+            d.drop(db, "obj_items")
+          end)
+      end
+
       it("generate, migrate, and roll every step back", function()
         local prints = { [0] = fingerprint(db) }
         for i, v in ipairs(versions) do

@@ -16,6 +16,7 @@ local readfile, shq, writefile = shell.readfile, shell.shq,
 
 local function schema()
   local pg = require "sleet.pg"
+  local mood = pg.enum("mood", { "zeta", "alpha" })
   local users = pg.table("users", {
     id = pg.serial():primaryKey(),
     name = pg.text():notNull(),
@@ -23,7 +24,7 @@ local function schema()
   }, function(t)
     return { pg.index("users_email_idx"):on(t.email, t.name) }
   end)
-  return { users = users }
+  return { users = users, mood = mood }
 end
 
 local function tmpdir() return shell.tmpdir("meta") end
@@ -50,13 +51,18 @@ local USERS = [[
     "columns": [ "email", "name" ], "isUnique": false } },
   "foreignKeys": {}, "compositePrimaryKeys": {}, "uniqueConstraints": {} }]]
 
+-- drizzle-kit's PostgreSQL snapshots said "pg" before version 6, and kept
+-- enum values as a map (in order).
 local function drizzlesnap(version, key)
+  local old = tonumber(version) < 6
   return ([[{ "id": "11111111-1111-4111-8111-111111111111",
   "prevId": "00000000-0000-0000-0000-000000000000",
-  "version": "%s", "dialect": "postgresql",
-  "tables": { "%s": %s }, "enums": {}, "schemas": {},
+  "version": "%s", "dialect": "%s",
+  "tables": { "%s": %s }, "enums": { %s }, "schemas": {},
   "_meta": { "schemas": {}, "tables": {}, "columns": {} } }]]):format(
-    version, key, USERS)
+    version, old and "pg" or "postgresql", key, USERS, old and
+    [["mood": { "name": "mood", "values": { "zeta": "zeta", "alpha": "alpha" } }]]
+    or [["public.mood": { "name": "mood", "schema": "public", "values": [ "zeta", "alpha" ] }]])
 end
 
 describe("sleet-kit up", function()
@@ -103,6 +109,8 @@ describe("sleet-kit up", function()
       assert.is_nil(v.tables["public.users"].columns.id.order)
       local j = core.json_decode(readfile(dir .. "/meta/_journal.json"))
       assert.equal("7", j.entries[1].version)
+      assert.equal("postgresql", v.dialect)
+      assert.same({ "zeta", "alpha" }, v.enums["public.mood"].values)
       -- generate goes on from it with no change
       assert.is_false(kit.generate(config, { schema = schema() }).written)
     end)

@@ -919,6 +919,11 @@ local OLDEST = { postgresql = 5, mysql = 4, sqlite = 5 }
 local function upgrade(v, dialect, path)
   local version = tonumber(v.version)
   local current = tonumber(snapshot.versions[dialect])
+  -- drizzle-kit's PostgreSQL snapshots said "pg" before version 6
+  if dialect == "postgresql" and v.dialect == "pg" and
+    (tonumber(v.version) or 7) < 6 then
+    v.dialect = "postgresql"
+  end
   if v.dialect ~= nil and v.dialect ~= dialect then
     util.usage(("%s is a %s snapshot; the config says %s"):format(path,
       tostring(v.dialect), dialect))
@@ -946,9 +951,12 @@ local function upgrade(v, dialect, path)
       e.name = e.name or key
       e.schema = e.schema or "public"
       if type(e.values) == "table" and e.values[1] == nil then
+        -- a map of value → value, in the file's order
         local list = {}
-        for _, val in pairs(e.values) do list[#list + 1] = val end
-        table.sort(list)
+        local mt = getmetatable(e.values)
+        for _, k in ipairs(mt and mt.__keys or {}) do
+          list[#list + 1] = e.values[k]
+        end
         e.values = list
       end
       enums[e.schema .. "." .. e.name] = e

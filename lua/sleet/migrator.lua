@@ -408,10 +408,11 @@ function M.rununit(db, statements, unit)
   local notx = dialect == "mysql"
   if dialect == "postgresql" then
     for _, stmt in ipairs(statements) do
-      local u = stmt:upper()
-      if u:match("^%s*CREATE%s+INDEX%s+CONCURRENTLY%s") or
-        u:match("^%s*CREATE%s+UNIQUE%s+INDEX%s+CONCURRENTLY%s") or
-        u:match("^%s*DROP%s+INDEX%s+CONCURRENTLY%s") then
+      -- past leading comments (generate's warnings, a hand-written note)
+      local u = bare(stmt)
+      if u:match("^create%s+index%s+concurrently%s") or
+        u:match("^create%s+unique%s+index%s+concurrently%s") or
+        u:match("^drop%s+index%s+concurrently%s") then
         notx = true
       end
     end

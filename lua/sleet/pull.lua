@@ -32,6 +32,14 @@ local function str(s)
   return (("%q"):format(s):gsub("\\\n", "\\n"):gsub("\r", "\\r"))
 end
 
+-- A Lua literal of an integer's text: the smallest 64-bit integer has
+-- none (its digits overflow before the minus applies).
+local function intlit(v)
+  v = tostring(v)
+  if v == "-9223372036854775808" then return "math.mininteger" end
+  return v
+end
+
 -- A key in a table constructor, and a field access.
 local function ckey(k) return isident(k) and k or ("[" .. str(k) .. "]") end
 local function dot(k) return isident(k) and ("." .. k) or ("[" .. str(k) .. "]") end
@@ -490,7 +498,7 @@ function M.render(snap, opts)
     for _, opt in ipairs({ "increment", "startWith", "minValue", "maxValue",
       "cache" }) do
       if tostring(q[opt]) ~= dflt[opt] then
-        o[#o + 1] = opt .. " = " .. tostring(q[opt])
+        o[#o + 1] = opt .. " = " .. intlit(q[opt])
       end
     end
     if q.cycle then o[#o + 1] = "cycle = true" end
@@ -610,7 +618,7 @@ function M.render(snap, opts)
           for _, opt in ipairs({ "increment", "startWith", "minValue",
             "maxValue", "cache" }) do
             if tostring(id[opt]) ~= dflt[opt] then
-              o[#o + 1] = opt .. " = " .. tostring(id[opt])
+              o[#o + 1] = opt .. " = " .. intlit(id[opt])
             end
           end
           if id.cycle then o[#o + 1] = "cycle = true" end

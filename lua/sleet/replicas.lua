@@ -2,8 +2,9 @@
 -- replicas, { getReplica }) is a database whose reads go to a replica and
 -- everything else to the primary.
 --
---   to a replica   select, selectDistinct, selectDistinctOn, count, with,
---                  db.query (relational queries), and what they prepare
+--   to a replica   select, selectDistinct, selectDistinctOn, count, the
+--                  selects of with(...), db.query (relational queries),
+--                  and what they prepare
 --   to the primary insert, update, delete, execute, transaction, batch,
 --                  every other method; db:primary() is the primary itself
 --
@@ -131,8 +132,18 @@ function M.withReplicas(primary, replicas, opts)
     return primary
   end
   rdb["$primary"] = primary
+  -- with(...): its selects read on a replica, its writes on the primary
+  function rdb.with(self, ...)
+    if self ~= rdb then util.usage("call with with a colon: db:with(...)") end
+    local reads, writes = router:with(...), primary:with(...)
+    return { select = function(_, f) return reads:select(f) end,
+      selectDistinct = function(_, f) return reads:selectDistinct(f) end,
+      insert = function(_, t) return writes:insert(t) end,
+      update = function(_, t) return writes:update(t) end,
+      delete = function(_, t) return writes:delete(t) end }
+  end
   for _, name in ipairs({ "select", "selectDistinct", "selectDistinctOn",
-    "count", "with" }) do
+    "count" }) do
     rdb[name] = function(self, ...)
       if self ~= rdb then
         util.usage(("call %s with a colon: db:%s(...)"):format(name, name))

@@ -1041,9 +1041,12 @@ local function fixsequences(tx, e)
       t == "smallserial" or c.identity) then
       local qt = (e.d.schema and ('"' .. e.d.schema:gsub('"', '""') .. '".')
         or "") .. '"' .. e.d.name:gsub('"', '""') .. '"'
-      tx:execute(expr.sql("select setval(pg_get_serial_sequence(?, ?), " ..
-        "coalesce((select max(?) from ?), 0) + 1, false)", qt, c.name,
-        expr.identifier(c.name), expr.raw(qt)))
+      -- within the sequence's bounds (an identity may count down)
+      tx:execute(expr.sql("select setval(s.seqrelid, least(greatest(" ..
+        "coalesce((select max(?) from ?), 0) + 1, s.seqmin), s.seqmax), " ..
+        "false) from pg_sequence s where s.seqrelid = " ..
+        "pg_get_serial_sequence(?, ?)::regclass", expr.identifier(c.name),
+        expr.raw(qt), qt, c.name))
     end
   end
 end

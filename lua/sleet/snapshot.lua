@@ -183,21 +183,23 @@ local function schemato(dialect, s)
   return s
 end
 
--- The largest value of each identity column type.
+-- The largest and smallest value of each identity column type.
 local IDENTITY_MAX = { smallint = "32767", integer = "2147483647",
   bigint = "9223372036854775807" }
+local IDENTITY_MIN = { smallint = "-32768", integer = "-2147483648",
+  bigint = "-9223372036854775808" }
 
 -- The options of a sequence as snapshots keep them (integers as text),
 -- drizzle-kit's defaults filled in: counting up from 1 to top, or down from
--- -1 to -top.
-local function seqoptions(o, top)
+-- -1 to bottom.
+local function seqoptions(o, top, bottom)
   local inc = o.increment or 1
   local minv, maxv
   if inc > 0 then
     minv = o.minValue and ("%d"):format(o.minValue) or "1"
     maxv = o.maxValue and ("%d"):format(o.maxValue) or top
   else
-    minv = o.minValue and ("%d"):format(o.minValue) or ("-" .. top)
+    minv = o.minValue and ("%d"):format(o.minValue) or bottom
     maxv = o.maxValue and ("%d"):format(o.maxValue) or "-1"
   end
   return {
@@ -214,7 +216,8 @@ end
 -- a sequence named <table>_<column>_seq up to the type's largest value).
 function M.identity(id, ctype, d, colname)
   local o = id.opts or {}
-  local e = seqoptions(o, IDENTITY_MAX[ctype] or IDENTITY_MAX.integer)
+  local e = seqoptions(o, IDENTITY_MAX[ctype] or IDENTITY_MAX.integer,
+    IDENTITY_MIN[ctype] or IDENTITY_MIN.integer)
   e.type = id.type
   e.name = o.name or (d.name .. "_" .. colname .. "_seq")
   e.schema = (d.schema and d.schema ~= "") and d.schema or "public"
@@ -223,7 +226,8 @@ end
 
 -- The snapshot entry of a pg.sequence.
 function M.sequence(q)
-  local e = seqoptions(q.opts or {}, IDENTITY_MAX.bigint)
+  local e = seqoptions(q.opts or {}, IDENTITY_MAX.bigint,
+    IDENTITY_MIN.bigint)
   e.name = q.seqName
   e.schema = q.schema or "public"
   return e

@@ -63,11 +63,23 @@ local tags = pg.table("dk_post_tags", {
   postId = pg.integer("post_id"):notNull(),
   tag = pg.text():notNull(),
 }, function(t) return { pg.primaryKey({ columns = { t.postId, t.tag } }) } end)
-return { mood = mood, users = users, posts = posts, tags = tags }
+local seq = pg.sequence("dk_seq", { startWith = 10, increment = 2 })
+local events = pg.table("dk_events", {
+  id = pg.integer():primaryKey():generatedAlwaysAsIdentity(),
+  at = pg.integer(),
+  data = pg.jsonb(),
+}, function(t) return {
+  pg.index("dk_events_at"):on(t.at:desc():nullsLast()),
+  pg.index("dk_events_data"):using("gin", t.data),
+  pg.unique("dk_events_at_u"):on(t.at):nullsNotDistinct(),
+} end)
+return { mood = mood, users = users, posts = posts, tags = tags, seq = seq,
+  events = events }
 ]],
   ts = [[
-import { pgTable, pgEnum, serial, text, varchar, integer, boolean, timestamp,
-  index, uniqueIndex, primaryKey, check } from "drizzle-orm/pg-core";
+import { pgTable, pgEnum, pgSequence, serial, text, varchar, integer,
+  boolean, timestamp, jsonb, index, uniqueIndex, unique, primaryKey, check }
+  from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 export const mood = pgEnum("dk_mood", ["sad", "ok", "happy"]);
 export const users = pgTable("dk_users", {
@@ -97,6 +109,16 @@ export const tags = pgTable("dk_post_tags", {
   postId: integer("post_id").notNull(),
   tag: text().notNull(),
 }, (t) => [primaryKey({ columns: [t.postId, t.tag] })]);
+export const seq = pgSequence("dk_seq", { startWith: 10, increment: 2 });
+export const events = pgTable("dk_events", {
+  id: integer().primaryKey().generatedAlwaysAsIdentity(),
+  at: integer(),
+  data: jsonb(),
+}, (t) => [
+  index("dk_events_at").on(t.at.desc().nullsLast()),
+  index("dk_events_data").using("gin", t.data),
+  unique("dk_events_at_u").on(t.at).nullsNotDistinct(),
+]);
 ]],
 }
 

@@ -775,7 +775,8 @@ function M.tofile(snap, opts)
     enumtypes[e.schema == "public" and q or (quoted(e.schema) .. "." .. q)] = e
   end
   local internal = { tables = {}, indexes = {} }
-  for _, t in pairs(out.tables or {}) do
+  local nnd -- PostgreSQL unique indexes NULLS NOT DISTINCT, by table key
+  for tkey, t in pairs(out.tables or {}) do
     local list = M.columns(t)
     local keys = {}
     for i, c in ipairs(list) do
@@ -814,7 +815,15 @@ function M.tofile(snap, opts)
       if not pg or fk.schemaTo == "" then fk.schemaTo = nil end
     end
     if pg then
-      for _, ix in pairs(t.indexes or {}) do
+      for name, ix in pairs(t.indexes or {}) do
+        -- drizzle-kit's index has no such key (it refuses one): kept in
+        -- internal, which it passes over
+        if ix.nullsNotDistinct then
+          nnd = nnd or {}
+          nnd[tkey] = nnd[tkey] or {}
+          nnd[tkey][name] = true
+        end
+        ix.nullsNotDistinct = nil
         ix.concurrently = ix.concurrently or false
         ix.with = {}
         ix.method = ix.method or "btree"
@@ -862,6 +871,7 @@ function M.tofile(snap, opts)
   if pg then
     out.sequences = out.sequences or {}
     out.roles, out.policies, out.views = {}, {}, {}
+    if nnd then out.internal = { tables = {}, nullsNotDistinct = nnd } end
   else
     out.schemas = nil
     out.sequences = nil
@@ -886,7 +896,18 @@ function M.fromfile(v)
   local dialect = v.dialect
   local marks = type(v.internal) == "table" and
     type(v.internal.indexes) == "table" and v.internal.indexes or {}
-  for _, t in pairs(v.tables) do
+  local nnd = type(v.internal) == "table" and
+    type(v.internal.nullsNotDistinct) == "table" and
+    v.internal.nullsNotDistinct or {}
+  for tkey, t in pairs(v.tables) do
+    if type(t) == "table" and type(nnd[tkey]) == "table" and
+      type(t.indexes) == "table" then
+      for name in pairs(nnd[tkey]) do
+        if type(t.indexes[name]) == "table" then
+          t.indexes[name].nullsNotDistinct = true
+        end
+      end
+    end
     if type(t) == "table" and type(t.columns) == "table" then
       local mt = getmetatable(t.columns)
       for i, k in ipairs(mt and mt.__keys or {}) do

@@ -2550,6 +2550,171 @@ static int phase_drop_sequences(dctx *c) {
 
 /* }==================================================================== */
 
+/* {====================================================================
+** Row-level security and roles (PostgreSQL)
+** ===================================================================== */
+
+/* A role in a TO list: the keywords bare, other names quoted. */
+static void add_role(sl_buf *b, const char *r) {
+  if (strcmp(r, "public") == 0 || strcmp(r, "current_user") == 0 ||
+      strcmp(r, "current_role") == 0 || strcmp(r, "session_user") == 0)
+    sl_buf_adds(b, r);
+  else
+    sl_quote_ident(b, '"', r);
+}
+
+static const sl_snap_policy *find_policy(const sl_snap_table *t,
+                                         const char *name) {
+  int i;
+  for (i = 0; i < t->npolicies; i++)
+    if (strcmp(t->policies[i].name, name) == 0) return &t->policies[i];
+  return NULL;
+}
+
+static int policy_same(const sl_snap_policy *a, const sl_snap_policy *b) {
+  int i;
+  if (a->restrictive != b->restrictive || strcmp(a->cmd, b->cmd) != 0 ||
+      !str_eq(a->using_, b->using_) || !str_eq(a->with_check, b->with_check) ||
+      a->nto != b->nto)
+    return 0;
+  for (i = 0; i < a->nto; i++)
+    if (strcmp(a->to[i], b->to[i]) != 0) return 0;
+  return 1;
+}
+
+static int emit_policy(dctx *c, const sl_snap_table *t, const sl_snap_policy *p,
+                       int create) {
+  sl_buf b;
+  int i;
+  const char *what = outf(c, "%s on %s", p->name, tdisplay(t));
+  sl_buf_init(&b);
+  sl_buf_adds(&b, create ? "CREATE POLICY " : "DROP POLICY ");
+  sl_quote_ident(&b, '"', p->name);
+  sl_buf_adds(&b, " ON ");
+  add_qualified(&b, tschema(t), t->name);
+  if (create) {
+    sl_buf_adds(&b, p->restrictive ? " AS RESTRICTIVE FOR "
+                                   : " AS PERMISSIVE FOR ");
+    sl_buf_adds(&b, p->cmd);
+    sl_buf_adds(&b, " TO ");
+    for (i = 0; i < p->nto; i++) {
+      if (i > 0) sl_buf_adds(&b, ", ");
+      add_role(&b, p->to[i]);
+    }
+    if (p->using_ != NULL) {
+      sl_buf_adds(&b, " USING (");
+      sl_buf_adds(&b, p->using_);
+      sl_buf_addc(&b, ')');
+    }
+    if (p->with_check != NULL) {
+      sl_buf_adds(&b, " WITH CHECK (");
+      sl_buf_adds(&b, p->with_check);
+      sl_buf_addc(&b, ')');
+    }
+  }
+  sl_buf_addc(&b, ';');
+  if (emit_raw(c, &b) != SL_OK) return SL_ERROR;
+  change(c, create ? "create_policy" : "drop_policy", t, NULL, p->name, 0,
+         "%s policy %s", create ? "create" : "drop", what ? what : p->name);
+  return SL_OK;
+}
+
+/* Policies that went away or changed are dropped before the tables
+** change (a policy may use a column being dropped). */
+static int phase_drop_policies(dctx *c) {
+  int ni, i;
+  for (ni = 0; ni < c->n->ntables && !c->failed; ni++) {
+    const sl_snap_table *nt = &c->n->tables[ni], *pt;
+    if (c->tn[ni].prev < 0) continue;
+    pt = &c->p->tables[c->tn[ni].prev];
+    for (i = 0; i < pt->npolicies; i++) {
+      const sl_snap_policy *np = find_policy(nt, pt->policies[i].name);
+      if (np == NULL || !policy_same(&pt->policies[i], np))
+        if (emit_policy(c, nt, &pt->policies[i], 0) != SL_OK) return SL_ERROR;
+    }
+  }
+  return c->failed ? SL_ERROR : SL_OK;
+}
+
+/* Row-level security switched on or off, and the new or changed policies
+** created, once the tables are as the next snapshot says. */
+static int phase_policies(dctx *c) {
+  int ni, i;
+  sl_buf b;
+  for (ni = 0; ni < c->n->ntables && !c->failed; ni++) {
+    const sl_snap_table *nt = &c->n->tables[ni];
+    const sl_snap_table *pt =
+        c->tn[ni].prev >= 0 ? &c->p->tables[c->tn[ni].prev] : NULL;
+    if ((pt ? pt->rls : 0) != nt->rls) {
+      sl_buf_init(&b);
+      sl_buf_adds(&b, "ALTER TABLE ");
+      add_qualified(&b, tschema(nt), nt->name);
+      sl_buf_adds(&b, nt->rls ? " ENABLE ROW LEVEL SECURITY;"
+                              : " DISABLE ROW LEVEL SECURITY;");
+      if (emit_raw(c, &b) != SL_OK) return SL_ERROR;
+      change(c, nt->rls ? "enable_rls" : "disable_rls", nt, NULL, NULL, 0,
+             "%s row-level security on %s", nt->rls ? "enable" : "disable",
+             tdisplay(nt));
+    }
+    for (i = 0; i < nt->npolicies; i++) {
+      const sl_snap_policy *pp =
+          pt ? find_policy(pt, nt->policies[i].name) : NULL;
+      if (pp != NULL && policy_same(pp, &nt->policies[i])) continue;
+      if (emit_policy(c, nt, &nt->policies[i], 1) != SL_OK) return SL_ERROR;
+    }
+  }
+  return c->failed ? SL_ERROR : SL_OK;
+}
+
+static const sl_snap_role *find_role(const sl_snapshot *s, const char *name) {
+  int i;
+  for (i = 0; i < s->nroles; i++)
+    if (strcmp(s->roles[i].name, name) == 0) return &s->roles[i];
+  return NULL;
+}
+
+static void role_options(sl_buf *b, const sl_snap_role *r) {
+  sl_buf_adds(b, r->create_db ? " CREATEDB" : " NOCREATEDB");
+  sl_buf_adds(b, r->create_role ? " CREATEROLE" : " NOCREATEROLE");
+  sl_buf_adds(b, r->inherit ? " INHERIT" : " NOINHERIT");
+}
+
+/* New roles are created and changed ones altered first (policies name
+** them); roles the next snapshot lacks are dropped last. */
+static int phase_roles(dctx *c, int drop) {
+  const sl_snapshot *from = drop ? c->p : c->n, *other = drop ? c->n : c->p;
+  int i;
+  sl_buf b;
+  for (i = 0; i < from->nroles && !c->failed; i++) {
+    const sl_snap_role *r = &from->roles[i], *o = find_role(other, r->name);
+    if (drop) {
+      if (o != NULL) continue;
+      sl_buf_init(&b);
+      sl_buf_adds(&b, "DROP ROLE ");
+      sl_quote_ident(&b, '"', r->name);
+      sl_buf_addc(&b, ';');
+      if (emit_raw(c, &b) != SL_OK) return SL_ERROR;
+      change(c, "drop_role", NULL, NULL, r->name, 0, "drop role %s", r->name);
+      continue;
+    }
+    if (o != NULL && o->create_db == r->create_db &&
+        o->create_role == r->create_role && o->inherit == r->inherit)
+      continue;
+    sl_buf_init(&b);
+    sl_buf_adds(&b, o == NULL ? "CREATE ROLE " : "ALTER ROLE ");
+    sl_quote_ident(&b, '"', r->name);
+    sl_buf_adds(&b, " WITH");
+    role_options(&b, r);
+    sl_buf_addc(&b, ';');
+    if (emit_raw(c, &b) != SL_OK) return SL_ERROR;
+    change(c, o == NULL ? "create_role" : "alter_role", NULL, NULL, r->name, 0,
+           "%s role %s", o == NULL ? "create" : "alter", r->name);
+  }
+  return c->failed ? SL_ERROR : SL_OK;
+}
+
+/* }==================================================================== */
+
 /* Every phase of the file comment, in order. */
 static int run_phases(dctx *c) {
   int ni, sq = c->fam == SL_FAM_SQLITE;
@@ -2558,9 +2723,11 @@ static int run_phases(dctx *c) {
     if (c->tn[ni].prev >= 0) { \
       body; \
     }
+  if (is_pg(c) && phase_roles(c, 0) != SL_OK) return SL_ERROR;
   if (is_pg(c) && phase_create_schemas_enums(c) != SL_OK) return SL_ERROR;
   if (is_pg(c) && phase_create_sequences(c) != SL_OK) return SL_ERROR;
   if (phase_renames(c) != SL_OK) return SL_ERROR;
+  if (is_pg(c) && phase_drop_policies(c) != SL_OK) return SL_ERROR;
   EACH_MATCHED(if (!sq) table_drop_constraints(c, ni));
   EACH_MATCHED(table_drop_indexes(c, ni));
   if (phase_drop_tables(c) != SL_OK) return SL_ERROR;
@@ -2574,8 +2741,10 @@ static int run_phases(dctx *c) {
     table_create_indexes(c, ni);
   for (ni = 0; ni < c->n->ntables && !c->failed; ni++)
     if (!sq) table_add_fks(c, ni);
+  if (is_pg(c) && phase_policies(c) != SL_OK) return SL_ERROR;
   if (is_pg(c) && phase_drop_sequences(c) != SL_OK) return SL_ERROR;
   if (is_pg(c) && phase_drop_enums_schemas(c) != SL_OK) return SL_ERROR;
+  if (is_pg(c) && phase_roles(c, 1) != SL_OK) return SL_ERROR;
 #undef EACH_MATCHED
   return c->failed ? SL_ERROR : SL_OK;
 }

@@ -656,6 +656,79 @@ static const char *table_key(pctx *c, const char *schema, const char *name) {
   return k;
 }
 
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* A word of a list, any case, as its upper-case spelling; NULL if none. */
+static const char *upper_word(const char *s, const char *const *words) {
+  int i;
+  for (i = 0; words[i] != NULL; i++) {
+    size_t k, n = strlen(words[i]);
+    if (strlen(s) != n) continue;
+    for (k = 0; k < n; k++)
+      if (toupper((unsigned char)s[k]) != words[i][k]) break;
+    if (k == n) return words[i];
+  }
+  return NULL;
+}
+
+/* "policies": { name: { name, as, for, to: [roles], using, withCheck } }
+** (PostgreSQL; drizzle-kit's shape). */
+static int parse_policies(pctx *c, sl_snap_table *t, const json_t *o) {
+  static const char *const ases[] = {"PERMISSIVE", "RESTRICTIVE", NULL};
+  static const char *const cmds[] = {"ALL",    "SELECT", "INSERT",
+                                     "UPDATE", "DELETE", NULL};
+  const json_t *pol = json_object_get(o, "policies"), *v;
+  const char *key;
+  size_t n, i = 0, len;
+  if (pol == NULL || json_is_null(pol)) return SL_OK;
+  if (!json_is_object(pol))
+    return fail(c, "\"policies\" must be an object, got %s", json_kind(pol));
+  n = json_object_size(pol);
+  if (n == 0 || !c->pg) return SL_OK;
+  t->policies = alloc(c, n, sizeof *t->policies);
+  if (t->policies == NULL) return SL_ERROR;
+  len = path_push(c, "policies");
+  json_object_foreach((json_t *)pol, key, v) {
+    sl_snap_policy *p = &t->policies[i++];
+    const char *as, *cmd;
+    size_t len2 = path_push(c, key);
+    if (!json_is_object(v))
+      return fail(c, "a policy must be an object, got %s", json_kind(v));
+    if (get_name(c, v, "name", key, &p->name) != SL_OK ||
+        get_str(c, v, "as", 0, 0, &as) != SL_OK ||
+        get_str(c, v, "for", 0, 0, &cmd) != SL_OK ||
+        get_names(c, v, "to", 0, &p->to, &p->nto) != SL_OK ||
+        get_str(c, v, "using", 0, 0, &p->using_) != SL_OK ||
+        get_str(c, v, "withCheck", 0, 0, &p->with_check) != SL_OK)
+      return SL_ERROR;
+    if (as != NULL && upper_word(as, ases) == NULL)
+      return fail(c, "\"as\" must be \"permissive\" or \"restrictive\"");
+    p->restrictive =
+        as != NULL && strcmp(upper_word(as, ases), "RESTRICTIVE") == 0;
+    p->cmd = cmd != NULL ? upper_word(cmd, cmds) : "ALL";
+    if (p->cmd == NULL)
+      return fail(c, "\"for\" must be all, select, insert, update or delete");
+    if (p->using_ != NULL && *p->using_ == '\0') p->using_ = NULL;
+    if (p->with_check != NULL && *p->with_check == '\0') p->with_check = NULL;
+    if (p->nto == 0) {
+      const char **pub = alloc(c, 1, sizeof *pub);
+      if (pub == NULL) return SL_ERROR;
+      pub[0] = "public";
+      p->to = pub;
+      p->nto = 1;
+    } else {
+      qsort((void *)p->to, (size_t)p->nto, sizeof *p->to, cmp_str);
+    }
+    path_pop(c, len2);
+  }
+  path_pop(c, len);
+  t->npolicies = (int)n;
+  qsort(t->policies, n, sizeof *t->policies, cmp_named);
+  return check_unique_names(c, t->policies, n, sizeof *t->policies, "policies");
+}
+
 static int parse_table(pctx *c, const char *key, const json_t *o,
                        sl_snap_table *t) {
   const json_t *cols;
@@ -680,6 +753,10 @@ static int parse_table(pctx *c, const char *key, const json_t *o,
     if (parse_columns(c, t, cols) != SL_OK) return SL_ERROR;
     path_pop(c, len);
   }
+  if (parse_policies(c, t, o) != SL_OK ||
+      get_bool(c, o, "isRLSEnabled", &t->rls) != SL_OK)
+    return SL_ERROR;
+  if (!c->pg) t->rls = 0;
   if (parse_collection(c, t, o, "indexes", K_INDEX) != SL_OK ||
       parse_collection(c, t, o, "foreignKeys", K_FK) != SL_OK ||
       parse_collection(c, t, o, "compositePrimaryKeys", K_PK) != SL_OK ||
@@ -790,6 +867,37 @@ static int parse_sequences(pctx *c, const json_t *root, sl_snapshot *s) {
   return SL_OK;
 }
 
+/* "roles": { name: { name, createDb, createRole, inherit } }. */
+static int parse_roles(pctx *c, const json_t *root, sl_snapshot *s) {
+  const json_t *roles, *v;
+  const char *key;
+  size_t n, i = 0, len;
+  if (get_object(c, root, "roles", &roles) != SL_OK) return SL_ERROR;
+  n = roles ? json_object_size(roles) : 0;
+  if (n == 0 || !c->pg) return SL_OK;
+  s->roles = alloc(c, n, sizeof *s->roles);
+  if (s->roles == NULL) return SL_ERROR;
+  len = path_push(c, "roles");
+  json_object_foreach((json_t *)roles, key, v) {
+    sl_snap_role *r = &s->roles[i++];
+    const json_t *inherit;
+    size_t len2 = path_push(c, key);
+    if (!json_is_object(v))
+      return fail(c, "a role must be an object, got %s", json_kind(v));
+    if (get_name(c, v, "name", key, &r->name) != SL_OK ||
+        get_bool(c, v, "createDb", &r->create_db) != SL_OK ||
+        get_bool(c, v, "createRole", &r->create_role) != SL_OK)
+      return SL_ERROR;
+    inherit = json_object_get(v, "inherit");
+    r->inherit = inherit == NULL || !json_is_false(inherit);
+    path_pop(c, len2);
+  }
+  path_pop(c, len);
+  s->nroles = (int)n;
+  qsort(s->roles, n, sizeof *s->roles, cmp_named);
+  return check_unique_names(c, s->roles, n, sizeof *s->roles, "roles");
+}
+
 static int parse_schemas(pctx *c, const json_t *root, sl_snapshot *s) {
   const json_t *schemas, *v;
   const char *key;
@@ -852,6 +960,7 @@ static int parse_root(pctx *c, const json_t *root, sl_snapshot *s) {
   }
   if (parse_enums(c, root, s) != SL_OK) return SL_ERROR;
   if (parse_sequences(c, root, s) != SL_OK) return SL_ERROR;
+  if (parse_roles(c, root, s) != SL_OK) return SL_ERROR;
   return parse_schemas(c, root, s);
 }
 

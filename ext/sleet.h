@@ -813,6 +813,23 @@ typedef struct sl_snap_check {
   const char *value; /* SQL text */
 } sl_snap_check;
 
+/* A row-level security policy (PostgreSQL). */
+typedef struct sl_snap_policy {
+  const char *name;
+  int restrictive; /* AS RESTRICTIVE (else PERMISSIVE) */
+  const char *cmd; /* ALL, SELECT, INSERT, UPDATE or DELETE */
+  const char **to; /* roles, sorted; "public" when none given */
+  int nto;
+  const char *using_;     /* USING (...), or NULL */
+  const char *with_check; /* WITH CHECK (...), or NULL */
+} sl_snap_policy;
+
+/* A role the schema manages (PostgreSQL). */
+typedef struct sl_snap_role {
+  const char *name;
+  int create_db, create_role, inherit;
+} sl_snap_role;
+
 typedef struct sl_snap_table {
   const char *key;    /* pg "schema.name", else the name */
   const char *schema; /* pg: "public" when empty; NULL elsewhere */
@@ -829,6 +846,9 @@ typedef struct sl_snap_table {
   int nuniques;
   sl_snap_check *checks;
   int nchecks;
+  sl_snap_policy *policies; /* pg: row-level security policies, by name */
+  int npolicies;
+  int rls; /* pg: row-level security enabled ("isRLSEnabled") */
 } sl_snap_table;
 
 typedef struct sl_snap_enum {
@@ -849,6 +869,8 @@ typedef struct sl_snapshot {
   int nenums;
   sl_identity *sequences; /* postgresql only: schema, name and options */
   int nsequences;
+  sl_snap_role *roles; /* postgresql only: the roles the schema manages */
+  int nroles;
   const char **schemas; /* pg schemas other than public, sorted */
   int nschemas;
 } sl_snapshot;

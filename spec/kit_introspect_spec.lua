@@ -127,6 +127,10 @@ function build.postgresql(m)
     return {
       m.unique("ki_posts_author_slug"):on(t.authorId, t.slug),
       m.unique("ki_posts_slug_nnd"):on(t.slug):nullsNotDistinct(),
+      m.policy("ki_posts_read", { for_ = "select",
+        using = sql("? <> ''", t.slug) }),
+      m.policy("ki_posts_add", { as = "restrictive", for_ = "insert",
+        to = { "public" }, withCheck = sql("? > 0", t.authorId) }),
     }
   end)
   local tags = m.table("ki_post_tags", {

@@ -15,9 +15,13 @@ local TABLE = "__kit_objects_migrations"
 
 local VERSIONS = {}
 
+local sql = require("sleet").sql
+
 VERSIONS.postgresql = {
   function(m)
+    local reader = m.role("obj_reader")
     return {
+      reader = reader,
       counter = m.sequence("obj_counter"),
       things = m.table("obj_things", {
         id = m.integer():primaryKey():generatedByDefaultAsIdentity(),
@@ -28,11 +32,15 @@ VERSIONS.postgresql = {
         m.unique("obj_things_code"):on(t.code):nullsNotDistinct(),
         m.index("obj_things_score"):on(t.score:desc():nullsLast()),
         m.uniqueIndex("obj_things_sc"):on(t.score, t.code):nullsNotDistinct(),
+        m.policy("obj_read", { for_ = "select", to = reader,
+          using = sql("? > 0", t.score) }),
       } end),
     }
   end,
   function(m)
+    local reader = m.role("obj_reader", { createDb = true })
     return {
+      reader = reader,
       counter = m.sequence("obj_counter", { startWith = 10, increment = 2,
         cycle = true }),
       other = m.sequence("obj_other"),
@@ -49,6 +57,10 @@ VERSIONS.postgresql = {
         m.uniqueIndex("obj_things_sc"):on(t.score, t.code),
         -- built outside the migration's transaction
         m.index("obj_things_code_idx"):on(t.code):concurrently(),
+        m.policy("obj_read", { for_ = "select", to = { reader, "public" },
+          using = sql("? > 10", t.score) }),
+        m.policy("obj_write", { as = "restrictive", ["for"] = "insert",
+          withCheck = sql("true") }),
       } end),
     }
   end,
@@ -127,8 +139,10 @@ for _, d in ipairs(dialects.live()) do
       local function clean()
         d.drop(db, "obj_things", TABLE)
         if d.name == "postgresql" then
+          db:run('drop table if exists "obj_rls"')
           db:run('drop sequence if exists "obj_counter"')
           db:run('drop sequence if exists "obj_other"')
+          db:run('drop role if exists "obj_reader"')
         end
       end
 
@@ -147,6 +161,40 @@ for _, d in ipairs(dialects.live()) do
       end)
 
       if d.name == "postgresql" then
+        it("row-level security: a role sees only what its policy lets it",
+          function()
+            local m = d.module()
+            local reader = m.role("obj_reader")
+            local s = { reader = reader, t = m.table("obj_rls", {
+              id = m.integer():primaryKey(), owner = m.text(),
+            }, function(t) return {
+              m.policy("obj_rls_own", { for_ = "select", to = reader,
+                using = sql("? = 'ann'", t.owner) }),
+            } end) }
+            kit.push(db, s)
+            db:insert(s.t):values({ { id = 1, owner = "ann" },
+              { id = 2, owner = "bob" } }):run()
+            db:run('grant select on "obj_rls" to "obj_reader"')
+            local function visible()
+              local ids = {}
+              db:transaction(function(tx)
+                tx:execute(sql('set local role "obj_reader"'))
+                for _, r in ipairs(tx:select():from(s.t):orderBy(s.t.id):all())
+                do ids[#ids + 1] = r.id end
+              end)
+              return ids
+            end
+            assert.same({ 1 }, visible())
+            assert.same({}, kit.plan(db, s).statements or {})
+            -- the schema without the policy: RLS goes, every row is seen
+            local open = { reader = reader, t = m.table("obj_rls", {
+              id = m.integer():primaryKey(), owner = m.text() }) }
+            kit.push(db, open)
+            assert.same({ 1, 2 }, visible())
+            d.drop(db, "obj_rls")
+            db:run('drop role "obj_reader"')
+          end)
+
         it("a renamed table's identity keeps counting; a dropped identity " ..
           "goes before the new default", function()
             local m = d.module()

@@ -459,7 +459,7 @@ function M.extras(t)
   for _, x in ipairs(list) do
     if util.kind(x) ~= "extra" then
       util.usage(("table %s: extras must be primaryKey, foreignKey, unique, " ..
-        "check, index or uniqueIndex"):format(d.name))
+        "check, index, uniqueIndex, policy or enableRLS"):format(d.name))
     end
   end
   d.extrasList = list

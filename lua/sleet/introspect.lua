@@ -727,6 +727,40 @@ order by n.nspname, t.typname]], scope)) do
     snap.enums[r.schema_name .. "." .. r.name] = { name = r.name,
       schema = r.schema_name, values = decodelist(r.vals) }
   end
+  -- row-level security: the switch, the policies, the roles
+  for _, r in ipairs(rows(db, [[
+select n.nspname as schema_name, c.relname as table_name
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and c.relrowsecurity and n.nspname in ]] ..
+    inlist, scope)) do
+    local t = tables[r.schema_name .. "." .. r.table_name]
+    if t then t.isRLSEnabled = true end
+  end
+  for _, r in ipairs(rows(db, [[
+select schemaname as schema_name, tablename as table_name,
+  policyname as name, permissive as as_, cmd,
+  array_to_json(roles)::text as roles, qual, with_check
+from pg_policies where schemaname in ]] .. inlist .. [[
+order by 1, 2, 3]], scope)) do
+    local t = tables[r.schema_name .. "." .. r.table_name]
+    if t then
+      local to = decodelist(r.roles)
+      table.sort(to)
+      t.policies = t.policies or {}
+      t.policies[r.name] = { name = r.name, as = r.as_, ["for"] = r.cmd,
+        to = to, using = r.qual ~= core.null and r.qual or nil,
+        withCheck = r.with_check ~= core.null and r.with_check or nil }
+    end
+  end
+  for _, r in ipairs(rows(db, [[
+select rolname as name, rolcreatedb as createdb, rolcreaterole as createrole,
+  rolinherit as inherit
+from pg_roles where rolname !~ '^pg_' and not rolsuper
+order by rolname]])) do
+    snap.roles = snap.roles or {}
+    snap.roles[r.name] = { name = r.name, createDb = r.createdb == true,
+      createRole = r.createrole == true, inherit = r.inherit == true }
+  end
   -- sequences of their own (not a serial's or an identity's)
   for _, r in ipairs(rows(db, [[
 select n.nspname as schema_name, c.relname as name,
@@ -1111,6 +1145,17 @@ local function reconciletable(dialect, lt, wt)
     for _, name in ipairs(pk.columns) do
       local lc, wc = lt.columns[name], wt.columns[name]
       if lc and wc and lc.notNull and not wc.notNull then lc.notNull = false end
+    end
+  end
+  -- policies: the catalog deparses their expressions its own way
+  for name, wp in pairs(wt.policies or {}) do
+    local lp = (lt.policies or {})[name]
+    if lp then
+      for _, k in ipairs({ "using", "withCheck" }) do
+        if lp[k] and wp[k] and canon(lp[k]) == canon(wp[k]) then
+          lp[k] = wp[k]
+        end
+      end
     end
   end
   for name, wck in pairs(wt.checkConstraints) do

@@ -315,6 +315,11 @@ function M.plan(db, schema, opts)
     end
     introspect.restrict(live, want, keep)
   end
+  -- roles are the schema's business only where it names them (never the
+  -- cluster's other roles, prune or not)
+  for name in pairs(live.roles or {}) do
+    if not (want.roles or {})[name] then live.roles[name] = nil end
+  end
   introspect.reconcile(live, want)
   local r = M.diff(dialect, live, want, opts)
   return r, live, want
@@ -441,7 +446,7 @@ end
 -- What a schema file may hold: tables, enums and relations (what
 -- drizzle-kit reads; relations matter to queries only).
 local SCHEMAKINDS = { table = true, enum = true, relations = true,
-  sequence = true }
+  sequence = true, role = true }
 
 -- The schema table of a config: its schema field is a file name, a list of
 -- them (each returning a table of tables, merged) or the table itself. A

@@ -254,6 +254,92 @@ end
 function M.sequence(name, opts) return makesequence(nil, name, opts) end
 M.pgSequence = M.sequence
 
+-- {====================================================================
+-- Row-level security
+-- =====================================================================
+
+-- pg.role("reader", { createDb, createRole, inherit }): a role the schema
+-- manages (CREATE ROLE); policies name roles by their names.
+local Role = { __kind = "role", __name = "sleet.Role" }
+Role.__index = Role
+
+function M.role(name, opts)
+  column.checkname("role", name)
+  if opts ~= nil and (type(opts) ~= "table" or util.kind(opts) ~= nil) then
+    util.usage(("role %s: options must be a table"):format(name))
+  end
+  local o = { createDb = false, createRole = false, inherit = true }
+  for k, v in pairs(opts or {}) do
+    if o[k] == nil then
+      util.usage(("role %s: unknown option %s (createDb, createRole, " ..
+        "inherit)"):format(name, tostring(k)))
+    end
+    if type(v) ~= "boolean" then
+      util.usage(("role %s: %s must be a boolean"):format(name, k))
+    end
+    o[k] = v
+  end
+  return setmetatable({ roleName = name, opts = o }, Role)
+end
+M.pgRole = M.role
+
+local POLICY_AS = { permissive = true, restrictive = true }
+local POLICY_FOR = { all = true, select = true, insert = true, update = true,
+  delete = true }
+
+-- pg.policy("name", { as, for_ (or ["for"]), to, using, withCheck }): a
+-- table extra; a table with a policy has row-level security enabled.
+function M.policy(name, opts)
+  column.checkname("policy", name)
+  if opts ~= nil and (type(opts) ~= "table" or util.kind(opts) ~= nil) then
+    util.usage(("policy %s: options must be a table"):format(name))
+  end
+  opts = opts or {}
+  local p = { type = "policy", name = name, as = "permissive", cmd = "all",
+    to = {} }
+  for k, v in pairs(opts) do
+    if k == "as" then
+      if not POLICY_AS[v] then
+        util.usage(("policy %s: as must be \"permissive\" or " ..
+          "\"restrictive\""):format(name))
+      end
+      p.as = v
+    elseif k == "for_" or k == "for" then
+      if not POLICY_FOR[v] then
+        util.usage(("policy %s: for must be all, select, insert, update " ..
+          "or delete"):format(name))
+      end
+      p.cmd = v
+    elseif k == "to" then
+      local list = (type(v) == "table" and util.kind(v) == nil) and v or { v }
+      for i, r in ipairs(list) do
+        if util.kind(r) == "role" then r = r.roleName end
+        if type(r) ~= "string" or r == "" then
+          util.usage(("policy %s: to must name roles (strings or " ..
+            "pg.role)"):format(name))
+        end
+        p.to[i] = r
+      end
+    elseif k == "using" or k == "withCheck" then
+      if util.kind(v) ~= "expr" then
+        util.usage(("policy %s: %s must be a sql expression"):format(name, k))
+      end
+      -- (fields of their own: an extra's methods include using)
+      p[k == "using" and "usingExpr" or "checkExpr"] = v
+    else
+      util.usage(("policy %s: unknown option %s (as, for_, to, using, " ..
+        "withCheck)"):format(name, tostring(k)))
+    end
+  end
+  return setmetatable(p, column.Extra)
+end
+M.pgPolicy = M.policy
+
+-- pg.enableRLS(): a table extra switching row-level security on.
+function M.enableRLS() return setmetatable({ type = "rls" }, column.Extra) end
+
+-- }====================================================================
+
 -- pgTable(name, columns, extras).
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)

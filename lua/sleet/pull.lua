@@ -555,6 +555,12 @@ function M.render(snap, opts)
     for _, ix in ipairs(sortedvalues(t.indexes)) do
       extras[#extras + 1] = { "index", ix }
     end
+    for _, p in ipairs(sortedvalues(t.policies)) do
+      extras[#extras + 1] = { "policy", p }
+    end
+    if t.isRLSEnabled and next(t.policies or {}) == nil then
+      extras[#extras + 1] = { "rls" }
+    end
 
     for _, c in ipairs(snapshot.columns(t)) do
       local key = keys[c.name]
@@ -701,6 +707,28 @@ function M.render(snap, opts)
         if action(dialect, v.onDelete) then o[#o + 1] = "onDelete = " .. str(v.onDelete) end
         if action(dialect, v.onUpdate) then o[#o + 1] = "onUpdate = " .. str(v.onUpdate) end
         lines[#lines + 1] = ("    %s.foreignKey(%s),"):format(mod, optlist(o))
+      elseif kindname == "policy" then
+        local o = {}
+        if v.as and v.as:lower() ~= "permissive" then
+          o[#o + 1] = "as = " .. str(v.as:lower())
+        end
+        if v["for"] and v["for"]:lower() ~= "all" then
+          o[#o + 1] = "for_ = " .. str(v["for"]:lower())
+        end
+        local to = v.to or {}
+        if not (#to == 1 and to[1] == "public") and #to > 0 then
+          local names = {}
+          for i, r in ipairs(to) do names[i] = str(r) end
+          o[#o + 1] = "to = { " .. table.concat(names, ", ") .. " }"
+        end
+        if v.using then o[#o + 1] = "using = sql.raw(" .. str(v.using) .. ")" end
+        if v.withCheck then
+          o[#o + 1] = "withCheck = sql.raw(" .. str(v.withCheck) .. ")"
+        end
+        lines[#lines + 1] = ("    %s.policy(%s%s),"):format(mod, str(v.name),
+          #o > 0 and (", " .. optlist(o)) or "")
+      elseif kindname == "rls" then
+        lines[#lines + 1] = ("    %s.enableRLS(),"):format(mod)
       elseif kindname == "check" then
         lines[#lines + 1] = ("    %s.check(%s, sql.raw(%s)),"):format(mod,
           str(v.name), str(v.value))

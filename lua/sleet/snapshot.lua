@@ -39,10 +39,13 @@ function M.entities(schema)
     util.usage("kit: the schema must be a table of tables")
   end
   local tables, enums, seen = {}, {}, {}
-  local sequences = {}
+  local sequences, roles = {}, {}
   for _, v in pairs(schema) do
     local k = kind(v)
-    if k == "sequence" and not seen[v] then
+    if k == "role" and not seen[v] then
+      seen[v] = true
+      roles[#roles + 1] = v
+    elseif k == "sequence" and not seen[v] then
       seen[v] = true
       sequences[#sequences + 1] = v
     elseif k == "table" and not seen[v] then
@@ -115,7 +118,8 @@ function M.entities(schema)
     return (a.schema or "") .. "." .. a.seqName <
       (b.schema or "") .. "." .. b.seqName
   end)
-  return order, enums, sequences
+  table.sort(roles, function(a, b) return a.roleName < b.roleName end)
+  return order, enums, sequences, roles
 end
 
 -- }====================================================================
@@ -340,6 +344,30 @@ local function tableentry(t, dialect, f)
     elseif x.type == "check" then
       add("checks", entry.checkConstraints, x.name,
         { name = x.name, value = ddl(dialect, x.e.build(uctx)) })
+    elseif x.type == "policy" or x.type == "rls" then
+      if dialect ~= "postgresql" then
+        util.usage(("%s: row-level security (%s) is PostgreSQL's"):format(
+          d.name, x.type == "rls" and "enableRLS" or ("policy " .. x.name)))
+      end
+      entry.isRLSEnabled = true
+      if x.type == "policy" then
+        -- PostgreSQL keeps public alone when it is among the roles (it
+        -- means everyone)
+        local to = {}
+        for i, r in ipairs(x.to) do
+          to[i] = r
+          if r == "public" then to = { "public" } break end
+        end
+        table.sort(to)
+        if #to == 0 then to[1] = "public" end
+        entry.policies = entry.policies or {}
+        add("policies", entry.policies, x.name, { name = x.name,
+          as = x.as:upper(), ["for"] = x.cmd:upper(), to = to,
+          using = x.usingExpr and ddl(dialect, x.usingExpr.build(uctx)) or
+            nil,
+          withCheck = x.checkExpr and ddl(dialect, x.checkExpr.build(uctx))
+            or nil })
+      end
     elseif x.type == "index" then
       if not x.columns then
         util.usage(("%s: index %s needs :on(columns)"):format(d.name, x.name))
@@ -445,7 +473,15 @@ function M.build(schema, dialect, opts)
   local f = opts.casing
   if type(f) ~= "function" then f = casing.resolve(f, util.usage) end
   local snap = M.empty(dialect)
-  local tables, enums, sequences = M.entities(schema)
+  local tables, enums, sequences, roles = M.entities(schema)
+  if #roles > 0 and dialect ~= "postgresql" then
+    util.usage(("role %s: roles are PostgreSQL's"):format(roles[1].roleName))
+  end
+  for _, r in ipairs(roles) do
+    snap.roles = snap.roles or {}
+    snap.roles[r.roleName] = { name = r.roleName, createDb = r.opts.createDb,
+      createRole = r.opts.createRole, inherit = r.opts.inherit }
+  end
   if #sequences > 0 and dialect ~= "postgresql" then
     util.usage(("sequence %s: sequences are PostgreSQL's"):format(
       sequences[1].seqName))
@@ -834,8 +870,8 @@ function M.tofile(snap, opts)
       for _, u in pairs(t.uniqueConstraints or {}) do
         u.nullsNotDistinct = u.nullsNotDistinct or false
       end
-      t.policies = {}
-      t.isRLSEnabled = false
+      t.policies = t.policies or {}
+      t.isRLSEnabled = t.isRLSEnabled or false
     else
       t.schema = nil
       for name, ix in pairs(t.indexes or {}) do
@@ -870,7 +906,8 @@ function M.tofile(snap, opts)
   local meta = out._meta or {}
   if pg then
     out.sequences = out.sequences or {}
-    out.roles, out.policies, out.views = {}, {}, {}
+    out.roles = out.roles or {}
+    out.policies, out.views = {}, {}
     if nnd then out.internal = { tables = {}, nullsNotDistinct = nnd } end
   else
     out.schemas = nil
@@ -899,6 +936,14 @@ function M.fromfile(v)
   local nnd = type(v.internal) == "table" and
     type(v.internal.nullsNotDistinct) == "table" and
     v.internal.nullsNotDistinct or {}
+  for _, t in pairs(v.tables) do
+    if type(t) == "table" then
+      if t.isRLSEnabled == false then t.isRLSEnabled = nil end
+      if type(t.policies) == "table" and next(t.policies) == nil then
+        t.policies = nil
+      end
+    end
+  end
   for tkey, t in pairs(v.tables) do
     if type(t) == "table" and type(nnd[tkey]) == "table" and
       type(t.indexes) == "table" then

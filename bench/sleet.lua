@@ -120,11 +120,11 @@ local function point_prepared(q, rows)
   end
 end
 
--- The same, with the select built by the query builder on every call.
-local function point_builder(rows)
+-- The same with the row of id i fetched by get(i) on every call.
+local function point_with(rows, get)
   return function(k)
     local i = common.point_id(k, rows)
-    local r = db:select():from(t):where(eq(t.id, i)):get()
+    local r = get(i)
     if tonumber(r.id) ~= i then error("point select: wrong row") end
     if k % 1000 == 0 then
       check_row(i, r.id, r.name, r.email, r.age, r.score)
@@ -133,18 +133,19 @@ local function point_builder(rows)
   end
 end
 
--- The same with a partial select of every column, built on every call.
+-- The select built by the query builder on every call.
+local function point_builder(rows)
+  return point_with(rows, function(i)
+    return db:select():from(t):where(eq(t.id, i)):get()
+  end)
+end
+
+-- A partial select of every column, built on every call.
 local function point_partial(rows)
-  return function(k)
-    local i = common.point_id(k, rows)
-    local r = db:select({ id = t.id, name = t.name, email = t.email,
+  return point_with(rows, function(i)
+    return db:select({ id = t.id, name = t.name, email = t.email,
       age = t.age, score = t.score }):from(t):where(eq(t.id, i)):get()
-    if tonumber(r.id) ~= i then error("point select: wrong row") end
-    if k % 1000 == 0 then
-      check_row(i, r.id, r.name, r.email, r.age, r.score)
-    end
-    return row_sum(r.id, r.name, r.email, r.age, r.score)
-  end
+  end)
 end
 
 -- Inserts rows 1..n, each built with the query builder, in one

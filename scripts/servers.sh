@@ -277,8 +277,10 @@ start_mysql() {
 # Stops PostgreSQL if this run started it (fast shutdown, then immediate,
 # then SIGKILL to the postmaster named in its own pid file) and removes its
 # directory.
-stop_postgresql() {
-  local dir=$SLEET_PG_DIR pid
+# Stops the PostgreSQL server of directory $1 (fast, then immediate, then
+# SIGKILL) and removes the directory.
+stop_pg_dir() {
+  local dir=$1 pid
   [[ -n "$dir" && -d "$dir" ]] || return 0
   if [[ -f "$dir/data/postmaster.pid" ]]; then
     pid=$(head -n 1 "$dir/data/postmaster.pid")
@@ -291,18 +293,21 @@ stop_postgresql() {
     fi
   fi
   rm -rf "$dir"
+}
+
+stop_postgresql() {
+  stop_pg_dir "${SLEET_PG_DIR:-}"
   SLEET_PG_DIR=
   unset SLEET_TEST_PG_URL SLEET_TEST_PG_CTL SLEET_TEST_PG_MD5_URL \
     SLEET_TEST_PG_SCRAM_URL SLEET_TEST_PG_PASSWORD_URL
 }
 
 # Starts a streaming replica of the PostgreSQL server (pg_basebackup of it,
-# hot standby) on another loopback port, once it serves reads, and exports
-# (a replication slot keeps the WAL it has not received: the specs restart
-# the primary, and without one the standby could fall behind for good);
-# SLEET_TEST_PG_REPLICA_URL and SLEET_TEST_PG_REPLICA_CTL (its pgctl: the
-# specs stop and start it). Returns non-zero, with the reason on stderr,
-# when it cannot.
+# hot standby) on another loopback port and, once it serves reads, exports
+# SLEET_TEST_PG_REPLICA_URL and SLEET_TEST_PG_REPLICA_CTL (its pgctl). A
+# replication slot keeps the WAL the standby has not received: the specs
+# restart the primary, and without one the standby could fall behind for
+# good. Returns non-zero, with the reason on stderr, when it cannot.
 start_pg_replica() {
   local bindir port primary attempt i dir
   if [[ -z ${SLEET_TEST_PG_URL:-} ]]; then
@@ -356,19 +361,7 @@ start_pg_replica() {
 }
 
 stop_pg_replica() {
-  local dir=${SLEET_PG_REPLICA_DIR:-} pid
-  [[ -n "$dir" && -d "$dir" ]] || return 0
-  if [[ -f "$dir/data/postmaster.pid" ]]; then
-    pid=$(head -n 1 "$dir/data/postmaster.pid")
-    if ! "$dir/pgctl" stop 2>/dev/null; then
-      "${SLEET_AS_PG[@]}" "$(pg_bindir)/pg_ctl" -D "$dir/data" -m immediate \
-        -w -t 10 stop >/dev/null 2>&1
-    fi
-    if [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid"; then
-      kill -KILL "$pid" 2>/dev/null
-    fi
-  fi
-  rm -rf "$dir"
+  stop_pg_dir "${SLEET_PG_REPLICA_DIR:-}"
   SLEET_PG_REPLICA_DIR=
   unset SLEET_TEST_PG_REPLICA_URL SLEET_TEST_PG_REPLICA_CTL
 }

@@ -4,6 +4,7 @@
 -- on every live dialect: the same body runs everywhere, and where a
 -- dialect has no such thing the builder says so with a usage error before
 -- anything runs.
+local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 local sleet = require "sleet"
 
@@ -27,9 +28,7 @@ local function ids(rows, key)
 end
 
 local function usage(f, text)
-  local ok, err = pcall(f)
-  assert.is_false(ok)
-  assert.equal("usage", err.kind, tostring(err.message))
+  local err = check.raises_kind("usage", f)
   assert.truthy(err.message:find(text, 1, true), err.message)
 end
 

@@ -6,6 +6,7 @@
 -- replica, and what a lost replica connection does (the read moves to the
 -- next replica, then to the primary; a connection error only when none is
 -- left).
+local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
 local sleet = require "sleet"
 
@@ -33,9 +34,7 @@ local function rels(schema)
 end
 
 local function usage(f, text)
-  local ok, err = pcall(f)
-  assert.is_false(ok)
-  assert.equal("usage", err.kind, tostring(err.message))
+  local err = check.raises_kind("usage", f)
   assert.truthy(err.message:find(text, 1, true), err.message)
 end
 

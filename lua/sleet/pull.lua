@@ -40,6 +40,19 @@ local function intlit(v)
   return v
 end
 
+-- The options of a sequence (or an identity) q that differ from dflt, as
+-- Lua table fields appended to out.
+local function seqopts(q, dflt, out)
+  for _, opt in ipairs({ "increment", "startWith", "minValue", "maxValue",
+    "cache" }) do
+    if tostring(q[opt]) ~= dflt[opt] then
+      out[#out + 1] = opt .. " = " .. intlit(q[opt])
+    end
+  end
+  if q.cycle then out[#out + 1] = "cycle = true" end
+  return out
+end
+
 -- A key in a table constructor, and a field access.
 local function ckey(k) return isident(k) and k or ("[" .. str(k) .. "]") end
 local function dot(k) return isident(k) and ("." .. k) or ("[" .. str(k) .. "]") end
@@ -493,15 +506,8 @@ function M.render(snap, opts)
   if #seqlist > 0 then w("") end
   for _, sq in ipairs(seqlist) do
     local q = sq.q
-    local dflt = snapshot.sequence({ seqName = q.name, opts = {} })
-    local o = {}
-    for _, opt in ipairs({ "increment", "startWith", "minValue", "maxValue",
-      "cache" }) do
-      if tostring(q[opt]) ~= dflt[opt] then
-        o[#o + 1] = opt .. " = " .. intlit(q[opt])
-      end
-    end
-    if q.cycle then o[#o + 1] = "cycle = true" end
+    local o = seqopts(q, snapshot.sequence({ seqName = q.name, opts = {} }),
+      {})
     local maker = q.schema == "public" and (mod .. ".sequence") or
       (schemalocal[q.schema] .. ".sequence")
     w(("local %s = %s(%s%s)"):format(sq.name, maker, str(q.name),
@@ -621,13 +627,7 @@ function M.render(snap, opts)
             c.type, { name = t.name, schema = t.schema }, c.name)
           local o = {}
           if id.name ~= dflt.name then o[#o + 1] = "name = " .. str(id.name) end
-          for _, opt in ipairs({ "increment", "startWith", "minValue",
-            "maxValue", "cache" }) do
-            if tostring(id[opt]) ~= dflt[opt] then
-              o[#o + 1] = opt .. " = " .. intlit(id[opt])
-            end
-          end
-          if id.cycle then o[#o + 1] = "cycle = true" end
+          seqopts(id, dflt, o)
           call = call .. (":generated%sAsIdentity(%s)"):format(
             id.type == "always" and "Always" or "ByDefault",
             optlist(o) or "")

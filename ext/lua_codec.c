@@ -1030,6 +1030,167 @@ static int encode_luajit_int(lua_State *L, int idx, const sl_dialect *d,
 }
 #endif
 
+/* {====================================================================
+** PostgreSQL arrays: a Lua sequence, nested for more dimensions, written
+** as the array's text ('{1,NULL,"a \"b\""}') that the server parses with
+** the column's type; each element goes through the element codec.
+** ===================================================================== */
+
+#define ARRAY_MAX_DEPTH 6 /* PostgreSQL's MAXDIM */
+
+/* A growing text in the arena (outgrown blocks stay there until the
+** query's arena is released: nothing to free on a raise). */
+typedef struct abuf {
+  lua_State *L;
+  sl_arena *a;
+  char *p;
+  size_t n, cap;
+} abuf;
+
+static void ab_add(abuf *b, const char *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    char *p;
+    while (cap < b->n + n + 1)
+      cap *= 2;
+    p = sl_arena_alloc(b->a, cap);
+    if (p == NULL) oom(b->L);
+    if (b->n > 0) memcpy(p, b->p, b->n);
+    b->p = p;
+    b->cap = cap;
+  }
+  if (n > 0) memcpy(b->p + b->n, s, n);
+  b->n += n;
+  b->p[b->n] = '\0';
+}
+
+static void ab_adds(abuf *b, const char *s) {
+  ab_add(b, s, strlen(s));
+}
+
+/* One encoded element in the array's text: quoted unless a number or a
+** boolean, with '"' and '\' escaped. */
+static int ab_element(abuf *b, const sl_value *v, const char *column,
+                      sl_error *err) {
+  static const char hex[] = "0123456789abcdef";
+  char buf[48];
+  size_t i, start;
+  switch (v->type) {
+  case SL_V_NULL:
+    ab_adds(b, "NULL");
+    return SL_OK;
+  case SL_V_INT:
+    snprintf(buf, sizeof buf, "%lld", (long long)v->u.i);
+    ab_adds(b, buf);
+    return SL_OK;
+  case SL_V_FLOAT:
+    if (v->u.f != v->u.f)
+      ab_adds(b, "NaN");
+    else if (!is_finite(v->u.f))
+      ab_adds(b, v->u.f > 0 ? "Infinity" : "-Infinity");
+    else {
+      fmt_double(buf, sizeof buf, v->u.f);
+      ab_adds(b, buf);
+    }
+    return SL_OK;
+  case SL_V_BOOL:
+    ab_adds(b, v->u.b ? "true" : "false");
+    return SL_OK;
+  case SL_V_TEXT:
+    if (memchr(v->u.s.p, '\0', v->u.s.n) != NULL)
+      return bad_value(err, column,
+                       "an array element holds a NUL byte, which PostgreSQL "
+                       "text cannot store");
+    ab_adds(b, "\"");
+    for (i = start = 0; i < v->u.s.n; i++)
+      if (v->u.s.p[i] == '"' || v->u.s.p[i] == '\\') {
+        ab_add(b, v->u.s.p + start, i - start);
+        ab_adds(b, "\\");
+        start = i;
+      }
+    ab_add(b, v->u.s.p + start, v->u.s.n - start);
+    ab_adds(b, "\"");
+    return SL_OK;
+  case SL_V_BLOB:
+    ab_adds(b, "\"\\\\x"); /* bytea's hex form, its '\' escaped */
+    for (i = 0; i < v->u.s.n; i++) {
+      unsigned char ch = (unsigned char)v->u.s.p[i];
+      buf[0] = hex[ch >> 4];
+      buf[1] = hex[ch & 15];
+      ab_add(b, buf, 2);
+    }
+    ab_adds(b, "\"");
+    return SL_OK;
+  }
+  return bad_value(err, column, "cannot write an array element");
+}
+
+/* Writes the sequence at idx (a table with the keys 1..n and no other) as
+** one level of an array; a table element opens a deeper level unless the
+** elements are JSON. */
+static int ab_array(lua_State *L, int idx, sl_codec ec, const sl_dialect *d,
+                    abuf *b, const char *column, sl_error *err, int depth) {
+  size_t n = lua_rawlen(L, idx), count = 0, i;
+  if (depth > ARRAY_MAX_DEPTH)
+    return bad_value(err, column,
+                     "an array nested deeper than %d levels (PostgreSQL's "
+                     "limit)",
+                     ARRAY_MAX_DEPTH);
+  luaL_checkstack(L, 4, NULL);
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    lua_pop(L, 1);
+    count++;
+  }
+  if (n > INT_MAX) return bad_value(err, column, "an array too long");
+  if (count != n)
+    return bad_value(err, column,
+                     "expected a sequence for an array (keys 1..n; write a "
+                     "NULL element as sleet.null), got a table with other "
+                     "keys");
+  ab_adds(b, "{");
+  for (i = 1; i <= n; i++) {
+    sl_value v;
+    int rc;
+    if (i > 1) ab_adds(b, ",");
+    lua_rawgeti(L, idx, (int)i);
+    if (lua_type(L, -1) == LUA_TTABLE && ec != SL_C_JSON)
+      rc = ab_array(L, lua_absindex(L, -1), ec, d, b, column, err, depth + 1);
+    else {
+      rc = sl_lua_encode(L, -1, ec, d, b->a, &v, column, err);
+      if (rc == SL_OK) rc = ab_element(b, &v, column, err);
+    }
+    lua_pop(L, 1);
+    if (rc != SL_OK) return rc;
+  }
+  ab_adds(b, "}");
+  return SL_OK;
+}
+
+static int encode_array(lua_State *L, int idx, sl_codec ec, const sl_dialect *d,
+                        sl_arena *a, sl_value *out, const char *column,
+                        sl_error *err) {
+  abuf b;
+  int rc;
+  if (family(d) != FAM_POSTGRESQL)
+    return bad_value(err, column, "only PostgreSQL has array columns");
+  if (lua_type(L, idx) != LUA_TTABLE)
+    return wrong_type(L, idx, "a sequence (Lua table) for an array", column,
+                      err);
+  b.L = L;
+  b.a = a;
+  b.p = NULL;
+  b.n = b.cap = 0;
+  rc = ab_array(L, idx, ec, d, &b, column, err, 1);
+  if (rc != SL_OK) return rc;
+  out->type = SL_V_TEXT;
+  out->u.s.p = b.p;
+  out->u.s.n = b.n;
+  return SL_OK;
+}
+
+/* }==================================================================== */
+
 /* Encodes the Lua value at idx as codec c stores it in dialect d (see
 ** lua_sleet.h and API.md's value table). nil and sleet.null give
 ** SL_V_NULL for every codec. Bytes are copied into a. Returns SL_OK, or
@@ -1048,6 +1209,8 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
   out->type = SL_V_NULL;
   if (t == LUA_TNIL || (t == LUA_TLIGHTUSERDATA && sl_lua_isnull(L, idx)))
     return SL_OK;
+  if ((int)c & SL_C_ARRAY)
+    return encode_array(L, idx, SL_C_ELEMENT(c), d, a, out, column, err);
   switch (c) {
   case SL_C_ANY:
 #if !SL_LUA_INT64
@@ -1370,6 +1533,173 @@ int sl_lua_decode_failed(sl_error *err, const sl_field *f) {
   return SL_ERROR;
 }
 
+/* {====================================================================
+** Reading a PostgreSQL array's text ('{1,NULL,"a b"}', '{{1,2},{3,4}}',
+** '[0:1]={7,8}') into nested sequences; NULL elements are sleet.null.
+** ===================================================================== */
+
+typedef struct aparse {
+  lua_State *L;
+  const char *s;
+  size_t n, pos;
+  char *scratch; /* as long as the text: no element is longer */
+  sl_codec ec;
+  const sl_dialect *d;
+  sl_error *err;
+} aparse;
+
+static int ap_bad(aparse *p, const char *what) {
+  return bad_value(p->err, NULL, "malformed array text (%s at byte %lu): %.*s",
+                   what, (unsigned long)p->pos + 1, p->n > 60 ? 60 : (int)p->n,
+                   p->s);
+}
+
+static void ap_space(aparse *p) {
+  while (p->pos < p->n && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
+                           p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    p->pos++;
+}
+
+static int hex_digit(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+/* Pushes the element of k bytes in the scratch, decoded by the element
+** codec (bytea arrives in its text form). */
+static int ap_element(aparse *p, size_t k) {
+  sl_value v;
+  v.type = SL_V_TEXT;
+  v.u.s.p = p->scratch;
+  v.u.s.n = k;
+  if (p->ec == SL_C_BLOB) {
+    size_t i, j = 0;
+    if (k < 2 || p->scratch[0] != '\\' || p->scratch[1] != 'x' || k % 2 != 0)
+      return ap_bad(p, "a bytea element not in hex form");
+    for (i = 2; i < k; i += 2) {
+      int hi = hex_digit(p->scratch[i]), lo = hex_digit(p->scratch[i + 1]);
+      if (hi < 0 || lo < 0) return ap_bad(p, "invalid hex in a bytea element");
+      p->scratch[j++] = (char)(hi * 16 + lo);
+    }
+    lua_pushlstring(p->L, p->scratch, j);
+    return SL_OK;
+  }
+  return sl_lua_decode(p->L, &v, p->ec, p->d, p->err);
+}
+
+/* Pushes the level that starts at the '{' under p->pos. */
+static int ap_level(aparse *p, int depth) {
+  lua_State *L = p->L;
+  int top = lua_gettop(L);
+  int i = 0;
+  if (depth > ARRAY_MAX_DEPTH || !lua_checkstack(L, 4))
+    return ap_bad(p, "nested too deeply");
+  p->pos++; /* '{' */
+  lua_newtable(L);
+  ap_space(p);
+  if (p->pos < p->n && p->s[p->pos] == '}') {
+    p->pos++;
+    return SL_OK;
+  }
+  for (;;) {
+    size_t k = 0;
+    int rc;
+    ap_space(p);
+    if (p->pos >= p->n) goto bad;
+    if (p->s[p->pos] == '{')
+      rc = ap_level(p, depth + 1);
+    else if (p->s[p->pos] == '"') {
+      p->pos++;
+      while (p->pos < p->n && p->s[p->pos] != '"') {
+        if (p->s[p->pos] == '\\' && ++p->pos >= p->n) break;
+        p->scratch[k++] = p->s[p->pos++];
+      }
+      if (p->pos >= p->n) goto bad;
+      p->pos++; /* closing '"' */
+      rc = ap_element(p, k);
+    } else {
+      size_t start = p->pos, end;
+      while (p->pos < p->n && p->s[p->pos] != ',' && p->s[p->pos] != '}') {
+        if (p->s[p->pos] == '"' || p->s[p->pos] == '{') goto bad;
+        if (p->s[p->pos] == '\\' && ++p->pos >= p->n) goto bad;
+        p->scratch[k++] = p->s[p->pos++];
+      }
+      end = p->pos;
+      while (k > 0 && end > start &&
+             (p->scratch[k - 1] == ' ' || p->scratch[k - 1] == '\t' ||
+              p->scratch[k - 1] == '\n' || p->scratch[k - 1] == '\r') &&
+             !(end - start >= 2 && p->s[end - 2] == '\\')) {
+        k--;
+        end--;
+      }
+      if (k == 0) goto bad;
+      if (k == 4 && p->s[start] != '\\' && (p->scratch[0] | 32) == 'n' &&
+          (p->scratch[1] | 32) == 'u' && (p->scratch[2] | 32) == 'l' &&
+          (p->scratch[3] | 32) == 'l') {
+        sl_lua_pushnull(L);
+        rc = SL_OK;
+      } else
+        rc = ap_element(p, k);
+    }
+    if (rc != SL_OK) {
+      lua_settop(L, top);
+      return SL_ERROR;
+    }
+    if (i == INT_MAX) {
+      lua_settop(L, top);
+      return ap_bad(p, "too many elements");
+    }
+    lua_rawseti(L, -2, ++i);
+    ap_space(p);
+    if (p->pos >= p->n) goto bad;
+    if (p->s[p->pos] == '}') {
+      p->pos++;
+      return SL_OK;
+    }
+    if (p->s[p->pos] != ',') goto bad;
+    p->pos++;
+  }
+bad:
+  lua_settop(L, top);
+  return ap_bad(p, p->pos >= p->n ? "unexpected end" : "unexpected character");
+}
+
+static int decode_array(lua_State *L, const sl_value *v, sl_codec ec,
+                        const sl_dialect *d, sl_error *err) {
+  aparse p;
+  int top = lua_gettop(L);
+  p.L = L;
+  p.s = v->u.s.p;
+  p.n = v->u.s.n;
+  p.pos = 0;
+  p.ec = ec;
+  p.d = d;
+  p.err = err;
+  if (p.n > 0 && p.s[0] == '[') { /* bounds other than 1: "[0:1]={...}" */
+    const char *eq = memchr(p.s, '=', p.n);
+    if (eq == NULL) return ap_bad(&p, "bounds without '='");
+    p.pos = (size_t)(eq - p.s) + 1;
+  }
+  ap_space(&p);
+  if (p.pos >= p.n || p.s[p.pos] != '{') return ap_bad(&p, "no '{'");
+  p.scratch = lua_newuserdata(L, p.n + 1);
+  if (ap_level(&p, 1) != SL_OK) {
+    lua_settop(L, top);
+    return SL_ERROR;
+  }
+  ap_space(&p);
+  if (p.pos != p.n) {
+    lua_settop(L, top);
+    return ap_bad(&p, "text after the array");
+  }
+  lua_remove(L, -2); /* the scratch */
+  return SL_OK;
+}
+
+/* }==================================================================== */
+
 /* Pushes the Lua value of a result cell read with codec c from dialect d
 ** (the inverse of sl_lua_encode; see lua_sleet.h). SL_V_NULL pushes nil.
 ** Cells of a type the codec does not expect are pushed as their natural
@@ -1386,6 +1716,8 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
     lua_pushnil(L);
     return SL_OK;
   }
+  if (((int)c & SL_C_ARRAY) && v->type == SL_V_TEXT)
+    return decode_array(L, v, SL_C_ELEMENT(c), d, err);
   switch (c) {
   case SL_C_INT:
   case SL_C_BIGINT:

@@ -706,10 +706,12 @@ SL_EXPORT int luaopen_sleet_core(lua_State *L) {
   luaL_getmetatable(L, SL_LUA_ERROR);
   lua_setfield(L, -2, "Error");
   /* codecs: the set of codec names (mapWith checks its argument) */
-  lua_createtable(L, 0, SL_C__COUNT);
+  lua_createtable(L, 0, 2 * SL_C__COUNT);
   for (i = 0; i < SL_C__COUNT; i++) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, sl_codec_name((sl_codec)i));
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, sl_codec_name((sl_codec)(i | SL_C_ARRAY)));
   }
   lua_setfield(L, -2, "codecs");
 

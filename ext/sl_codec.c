@@ -12,17 +12,28 @@ static const char *const codec_names[SL_C__COUNT] = {
     "text",     "json", "blob",  "timestamp", "timestamp_ms", "epoch",
     "epoch_ms", "date", "time",  "bigint"};
 
-/* The name of codec c ("int", ...); NULL for a value outside the enum. */
+/* The same, of arrays (codec | SL_C_ARRAY). */
+static const char *const array_names[SL_C__COUNT] = {
+    "any[]",      "int[]",       "float[]",        "numeric[]",
+    "number[]",   "bool[]",      "text[]",         "json[]",
+    "blob[]",     "timestamp[]", "timestamp_ms[]", "epoch[]",
+    "epoch_ms[]", "date[]",      "time[]",         "bigint[]"};
+
+/* The name of codec c ("int", "int[]", ...); NULL for a value outside the
+** enum. */
 const char *sl_codec_name(sl_codec c) {
-  if ((int)c < 0 || (int)c >= SL_C__COUNT) return NULL;
-  return codec_names[c];
+  int base = (int)c & ~SL_C_ARRAY;
+  if (base < 0 || base >= SL_C__COUNT) return NULL;
+  return ((int)c & SL_C_ARRAY) ? array_names[base] : codec_names[base];
 }
 
 /* The codec called name, or -1 when there is none (NULL is unknown too). */
 int sl_codec_find(const char *name) {
   int i;
   if (name == NULL) return -1;
-  for (i = 0; i < SL_C__COUNT; i++)
+  for (i = 0; i < SL_C__COUNT; i++) {
     if (strcmp(codec_names[i], name) == 0) return i;
+    if (strcmp(array_names[i], name) == 0) return i | SL_C_ARRAY;
+  }
   return -1;
 }

@@ -172,7 +172,13 @@ typedef enum sl_codec {
   SL_C__COUNT
 } sl_codec;
 
-/* "int", "float", ... as used in Lua node trees; NULL for an unknown code. */
+/* Or'ed into a codec: a PostgreSQL array (nested to any depth) of the
+** codec's values, a Lua sequence <-> the array's text ('{1,NULL,"a b"}'). */
+#define SL_C_ARRAY 0x40
+#define SL_C_ELEMENT(c) ((sl_codec)((int)(c) & ~SL_C_ARRAY))
+
+/* "int", "float", ... ("int[]" for an array) as used in Lua node trees;
+** NULL for an unknown code. */
 const char *sl_codec_name(sl_codec c);
 /* The code of a name, or -1. */
 int sl_codec_find(const char *name);

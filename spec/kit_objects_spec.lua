@@ -1,6 +1,6 @@
 -- Migrations of the schema objects of the second round, on the dialects
 -- that have them: identity columns, sequences, NULLS NOT DISTINCT, index
--- direction, NULLS order and access method (PostgreSQL), onUpdateNow and
+-- direction, NULLS order and access method, array columns (PostgreSQL), onUpdateNow and
 -- descending indexes (MySQL), descending indexes (SQLite). For each version: generate writes a
 -- migration, migrate applies it, push finds nothing and generate again
 -- writes nothing; then every migration rolls back and the database is as
@@ -28,6 +28,8 @@ VERSIONS.postgresql = {
         code = m.text(),
         score = m.integer(),
         data = m.jsonb(),
+        tags = m.text():array():default({ "a", 'say "hi"' }),
+        grid = m.integer():array():array(),
       }, function(t) return {
         m.unique("obj_things_code"):on(t.code):nullsNotDistinct(),
         m.index("obj_things_score"):on(t.score:desc():nullsLast()),
@@ -50,10 +52,14 @@ VERSIONS.postgresql = {
         code = m.text(),
         score = m.integer(),
         data = m.jsonb(),
+        tags = m.text():array():notNull():default({}),
+        grid = m.integer():array():array(),
+        flags = m.boolean():array(4):default({ true, false }),
       }, function(t) return {
         m.unique("obj_things_code"):on(t.code),
         m.index("obj_things_score"):on(t.score:desc()),
         m.index("obj_things_data"):using("gin", t.data),
+        m.index("obj_things_tags"):using("gin", t.tags),
         m.uniqueIndex("obj_things_sc"):on(t.score, t.code),
         -- built outside the migration's transaction
         m.index("obj_things_code_idx"):on(t.code):concurrently(),

@@ -83,7 +83,8 @@ create table pull_post_tags (
   post_id integer not null references pull_posts(id),
   tag_id integer not null references pull_tags(id),
   primary key (post_id, tag_id));
-create table pull_kinds (a integer, b integer, arr integer[], ip inet,
+create table pull_kinds (a integer, b integer, arr integer[],
+  grid text[][] default '{{"a","b"}}' not null, ip inet,
   net cidr, mac macaddr, mac8 macaddr8,
   constraint pull_kinds_ab unique (a, b),
   constraint pull_kinds_fk foreign key (a, b) references pull_kinds (a, b));
@@ -132,9 +133,7 @@ create table pull_other (id serial primary key);
 -- the notes pull gives for it.
 local LEFT = {
   sqlite = {},
-  postgresql = {
-    'ALTER TABLE "pull_kinds" DROP COLUMN "arr";',
-  },
+  postgresql = {},
   mysql = {
     "ALTER TABLE `pull_kinds` DROP COLUMN `bits`;",
     "ALTER TABLE `pull_kinds` DROP COLUMN `s`;",
@@ -144,7 +143,7 @@ local NOTES = {
   sqlite = { "declared type varchar(255) written as text",
     "declared type int written as integer",
     "declared type datetime written as numeric" },
-  postgresql = { "column arr: type integer[] is not in sleet.pg" },
+  postgresql = {},
   mysql = { "column s: type set('x','y') is not in sleet.mysql",
     "column bits: type bit(3) is not in sleet.mysql" },
 }

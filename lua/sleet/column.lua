@@ -134,6 +134,31 @@ end
 Builder["$onUpdate"] = Builder.onUpdateFn
 Builder["$onUpdateFn"] = Builder.onUpdateFn
 
+-- array(size?): a PostgreSQL array of the column's type (array() again for
+-- another dimension); values are Lua sequences, NULL elements sleet.null.
+function Builder:array(size)
+  local c = self.c
+  if c.dialect ~= "postgresql" then
+    util.usage(("array: arrays are PostgreSQL's; %s has no array columns")
+      :format(c.dialect == "mysql" and "MySQL" or "SQLite"))
+  end
+  if size ~= nil and (not util.isinteger(size) or size < 1) then
+    util.usage("array: size must be a positive integer")
+  end
+  if c.generated or c.identity or c.auto then
+    util.usage("array: a generated, identity or serial column cannot be an "
+      .. "array")
+  end
+  local dims = size and ("[%d]"):format(size) or "[]"
+  c.sqlType = c.sqlType .. dims
+  if c.ddlType then c.ddlType = c.ddlType .. dims end
+  local codec = c.codec or "any"
+  if codec:sub(-2) ~= "[]" then c.codec = codec .. "[]" end
+  c.dims = (c.dims or 0) + 1
+  c.nowSQL, c.randomSQL = nil, nil
+  return self
+end
+
 -- primaryKey({ autoIncrement = true }) (sqlite) / primaryKey().
 function Builder:primaryKey(opts)
   local c = self.c
@@ -318,7 +343,7 @@ local copied = {
   "dialect", "sqlType", "ddlType", "codec", "notNull", "primary",
   "autoIncrement", "auto", "isUnique", "uniqueName", "hasDefault",
   "defaultValue", "defaultFn", "onUpdateFn", "refs", "generated",
-  "enumValues", "seq", "decoder", "enum", "onUpdateNow", "identity",
+  "enumValues", "seq", "decoder", "enum", "onUpdateNow", "identity", "dims",
 }
 
 local function newcolumn(b, t, key)

@@ -364,10 +364,13 @@ local function nullname(x)
   return nil
 end
 
-local function binary(name, op, hint, ty)
+-- render(l, r, ctx), when given, makes the node of the two operand nodes
+-- (operators the C core has no binary node for).
+local function binary(name, op, hint, ty, render)
   local bop = {}
   function bop.mk(e, ctx)
     local a, b = operands(e.a, e.b, ctx, ty)
+    if render then return render(a, b, ctx) end
     return { k = "bin", op = op, l = a, r = b }
   end
   function bop.sig(e, cur, vals)
@@ -407,6 +410,21 @@ M.like = binary("like", "like", nil, "text")
 M.notLike = binary("notLike", "not like", nil, "text")
 M.ilike = binary("ilike", "ilike", nil, "text")
 M.notIlike = binary("notIlike", "not ilike", nil, "text")
+
+-- PostgreSQL's array operators; the values take the column's array codec
+-- (arrayContains(t.tags, { "a", "b" })).
+local function arrayop(name, op)
+  return binary(name, op, nil, nil, function(l, r, ctx)
+    if ctx.dialect ~= "postgresql" then
+      util.usage(("%s: arrays are PostgreSQL's (%s has no array operators)")
+        :format(name, ctx.dialect))
+    end
+    return { k = "sql", parts = { l, " " .. op .. " ", r } }
+  end)
+end
+M.arrayContains = arrayop("arrayContains", "@>")
+M.arrayContained = arrayop("arrayContained", "<@")
+M.arrayOverlaps = arrayop("arrayOverlaps", "&&")
 
 local function condition(name, x)
   local k = kind(x)

@@ -29,7 +29,8 @@ for _, name in ipairs({
   "isNotNull", "inArray", "notInArray", "exists", "notExists", "between",
   "notBetween", "like", "notLike", "ilike", "notIlike", "asc", "desc",
   "count", "countDistinct", "sum", "sumDistinct", "avg", "avgDistinct",
-  "min", "max", "excluded",
+  "min", "max", "excluded", "arrayContains", "arrayContained",
+  "arrayOverlaps",
 }) do
   M[name] = expr[name]
 end

@@ -1050,6 +1050,10 @@ local function canon(s)
   s = s:gsub("[\"`]", ""):gsub("[%s()]", "")
   s = s:gsub("current_timestamp", "now")
   if s == "true" then s = "1" elseif s == "false" then s = "0" end
+  -- booleans in an array literal: '{true,false}' is kept as '{t,f}'
+  for _ = 1, 2 do
+    s = s:gsub("([{,])true([,}])", "%1t%2"):gsub("([{,])false([,}])", "%1f%2")
+  end
   return s
 end
 M.canon = canon
@@ -1087,6 +1091,10 @@ local function typecanon(dialect, t)
     s = s:gsub("^numeric", "decimal")
   end
   s = s:gsub('"', "")
+  if dialect == "postgresql" then
+    -- PostgreSQL keeps neither an array's dimensions nor its sizes
+    s = s:gsub("%[%d*%]", "[]"):gsub("%[%]%[[%[%]]*$", "[]")
+  end
   return s
 end
 

@@ -112,7 +112,7 @@ local function optlist(list)
 end
 
 -- A PostgreSQL type (as sleet.introspect spells it) → type, or nil.
-local function pgtype(t, enums)
+local function pgscalar(t, enums)
   if PG[t] then return PG[t] end
   local n = t:match("^varchar%((%d+)%)$")
   if n then return ty("varchar", optlist({ "length = " .. n }), "text") end
@@ -159,6 +159,22 @@ local function pgtype(t, enums)
   local e = key and enums[key]
   if e then return { enum = e, lit = "text" } end
   return nil
+end
+
+-- The same, arrays too (the type of their elements, arrays = dimensions).
+local function pgtype(t, enums)
+  local base, dims = t, 0
+  while base:find("%[%d*%]$") do
+    base, dims = base:gsub("%[%d*%]$", ""), dims + 1
+  end
+  if dims == 0 then return pgscalar(t, enums) end
+  local et = pgscalar(base, enums)
+  if not et then return nil end
+  local at = {}
+  for k, v in pairs(et) do at[k] = v end
+  at.lit = nil
+  at.arrays = dims
+  return at
 end
 
 local MYPLAIN = {
@@ -608,6 +624,7 @@ function M.render(snap, opts)
           if typ.opts then args[#args + 1] = typ.opts end
           call = ("%s.%s(%s)"):format(mod, typ.fn, table.concat(args, ", "))
         end
+        if typ.arrays then call = call .. (":array()"):rep(typ.arrays) end
         local serial = typ.fn == "serial" or typ.fn == "smallserial" or
           typ.fn == "bigserial"
         if c.primaryKey then

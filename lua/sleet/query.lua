@@ -150,7 +150,10 @@ end
 M.unqualified = unqualified
 
 local function checkenum(c, v)
-  if c.enumValues and type(v) == "string" then
+  if c.dims and c.enumValues and type(v) == "table" and util.kind(v) == nil
+  then
+    for _, e in ipairs(v) do checkenum(c, e) end
+  elseif c.enumValues and type(v) == "string" then
     for _, e in ipairs(c.enumValues) do
       if e == v then return end
     end

@@ -361,6 +361,11 @@ local function jsonvalue(st, c, n)
     end
     return sqlnode("hex(", n, ")")
   end
+  if dialect == "postgresql" and codec and codec:sub(-2) == "[]" then
+    -- an array travels as its text, read by the same decoder as a cell
+    if n.k == "col" then return sqlnode(n, "::text") end
+    return sqlnode("(", n, ")::text")
+  end
   if dialect == "sqlite" then
     if sqlitereal[codec] then
       -- SQLite writes reals into JSON with 15 significant digits; 17 keep
@@ -439,7 +444,8 @@ for _, name in ipairs({
   "eq", "ne", "gt", "gte", "lt", "lte", "and_", "or_", "not_", "isNull",
   "isNotNull", "inArray", "notInArray", "exists", "notExists", "between",
   "notBetween", "like", "notLike", "ilike", "notIlike", "asc", "desc",
-  "count", "countDistinct", "sum", "avg", "min", "max",
+  "count", "countDistinct", "sum", "avg", "min", "max", "arrayContains",
+  "arrayContained", "arrayOverlaps",
 }) do
   ops[name] = expr[name]
 end
@@ -468,6 +474,8 @@ local fieldops = {
   eq = expr.eq, ne = expr.ne, gt = expr.gt, gte = expr.gte, lt = expr.lt,
   lte = expr.lte, like = expr.like, ilike = expr.ilike, notLike = expr.notLike,
   notIlike = expr.notIlike, ["in"] = expr.inArray, notIn = expr.notInArray,
+  arrayContains = expr.arrayContains, arrayContained = expr.arrayContained,
+  arrayOverlaps = expr.arrayOverlaps,
 }
 
 local function andnode(list)
@@ -552,8 +560,9 @@ local function fieldcond(st, level, c, v, what)
       if e then list[#list + 1] = { k = "not", e = e } end
     else
       util.validation(("%s: unknown operator %q on %s (eq ne gt gte lt " ..
-        "lte in notIn like ilike notLike notIlike isNull isNotNull AND OR " ..
-        "NOT)"):format(what, tostring(op), c.key), { column = c.name })
+        "lte in notIn like ilike notLike notIlike isNull isNotNull " ..
+        "arrayContains arrayContained arrayOverlaps AND OR NOT)"):format(
+        what, tostring(op), c.key), { column = c.name })
     end
   end
   leavewhere(st, v)

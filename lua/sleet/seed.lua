@@ -86,8 +86,9 @@ local function makegen(name, opts)
       end
     end
     if opts.arraySize ~= nil then
-      validation(("seed: %s: arraySize needs an array column, which this " ..
-        "version of sleet does not have"):format(name))
+      validation(("seed: %s: arraySize is not supported: sleet does not " ..
+        "generate arrays yet (array columns get their default or NULL)")
+        :format(name))
     end
   end
   return setmetatable({ name = name, opts = opts }, Gen)
@@ -871,11 +872,21 @@ local function plan(schema, opts)
         else
           dg = defaultgen(c)
         end
-        if not dg then
+        if c.dims then
+          -- no generator makes arrays (arraySize): the database fills the
+          -- column with its default or NULL
+          if c.notNull and not c.hasDefault then
+            validation(("seed: %s is a NOT NULL array column without a " ..
+              "default: sleet does not generate arrays (arraySize); give " ..
+              "the column a default"):format(where),
+              { table = d.name, column = c.name })
+          end
+        elseif not dg then
           validation(("seed: no generator for %s (%s): refine it"):format(
             where, c.sqlType or "?"), { table = d.name, column = c.name })
+        else
+          spec = genspec(dg, c, where, unique and not colgroup[c])
         end
-        spec = genspec(dg, c, where, unique and not colgroup[c])
       end
       local entry = { key = spec and spec.stream or c.key, gen = spec,
         group = spec and colgroup[c] or nil }

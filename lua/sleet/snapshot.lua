@@ -827,8 +827,13 @@ function M.tofile(snap, opts)
       end
       if pg then
         c.autoincrement = nil
-        local e = enumtypes[c.type]
-        if e then c.type, c.typeSchema = e.name, e.schema end
+        -- an enum (or an array of one): its bare name and a typeSchema
+        local base, dims = c.type:match("^(.-)(%[[%d%[%]]*%])$")
+        local e = enumtypes[c.type] or (base and enumtypes[base])
+        if e then
+          c.type, c.typeSchema = e.name .. (enumtypes[c.type] and "" or dims),
+            e.schema
+        end
       end
     end
     ordered(t.columns, keys)
@@ -962,9 +967,10 @@ function M.fromfile(v)
       for _, c in pairs(t.columns) do
         if type(c) == "table" and type(c.typeSchema) == "string" and
           type(c.type) == "string" then
-          local q = quoted(c.type)
-          c.type = c.typeSchema == "public" and q or
-            (quoted(c.typeSchema) .. "." .. q)
+          local name, dims = c.type:match("^(.-)(%[[%d%[%]]*%])$")
+          local q = quoted(name or c.type)
+          c.type = (c.typeSchema == "public" and q or
+            (quoted(c.typeSchema) .. "." .. q)) .. (dims or "")
           c.typeSchema = nil
         end
         -- MySQL and SQLite spell a boolean default 1 or 0

@@ -8,7 +8,9 @@
 ** builds them from a relational query:
 **   byte 0     the dialect (% 3: sqlite, postgresql, mysql)
 **   byte 1     the cell's type (% 8: 0 NULL, 1 an integer, 2 a blob,
-**              otherwise text)
+**              otherwise text); bit 3: every field's codec is an array
+**              of its codec (PostgreSQL arrays, their text in a JSON
+**              string)
 **   bytes 2..  the shape, depth first: a byte for the relation (bit 0:
 **              many; bits 1-2: the number of fields, 0-3), then for each
 **              field a byte (bit 7, above the top level and up to depth
@@ -39,6 +41,7 @@ typedef struct shapes {
   int next_key; /* the key table's next free slot */
   lua_State *L;
   int ktable;
+  int arrays; /* SL_C_ARRAY or 0, or'ed into every codec */
 } shapes;
 
 static void *alloc0(size_t n) {
@@ -81,7 +84,8 @@ static sl_shape *shape(shapes *sh, int depth) {
     if ((f & 0x80u) && depth < MAX_SHAPE_DEPTH) {
       s->sub[i] = shape(sh, depth + 1);
     } else {
-      s->codecs[i] = (sl_codec)((f & 15u) % (unsigned)SL_C__COUNT);
+      s->codecs[i] =
+          (sl_codec)((int)((f & 15u) % (unsigned)SL_C__COUNT) | sh->arrays);
       s->single[i] = (unsigned char)((f >> 4) & 1u);
     }
   }
@@ -144,7 +148,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sh.ktable = lua_gettop(L);
   sh.next_key = 1;
   c.d = dialects[fz_pick(&sh.z, 3)];
-  type = fz_byte(&sh.z) % 8u;
+  type = fz_byte(&sh.z);
+  sh.arrays = (type & 8u) ? SL_C_ARRAY : 0;
+  type %= 8u;
   s = shape(&sh, 0);
   memset(&v, 0, sizeof v);
   if (type == 0) {

@@ -1125,9 +1125,22 @@ static int ab_element(abuf *b, const sl_value *v, const char *column,
   return bad_value(err, column, "cannot write an array element");
 }
 
+/* True when the element on top of the stack opens a deeper level: a
+** table, unless the elements are JSON values, or values of a custom type
+** (a point is { x, y }) and its first element is no table. */
+static int nested_level(lua_State *L, sl_codec ec) {
+  int nested;
+  if (lua_type(L, -1) != LUA_TTABLE || ec == SL_C_JSON) return 0;
+  if (!((int)ec & SL_C_CUSTOM)) return 1;
+  lua_rawgeti(L, -1, 1);
+  nested = lua_type(L, -1) == LUA_TTABLE;
+  lua_pop(L, 1);
+  return nested;
+}
+
 /* Writes the sequence at idx (a table with the keys 1..n and no other) as
-** one level of an array; a table element opens a deeper level unless the
-** elements are JSON. */
+** one level of an array; see nested_level for the elements that open a
+** deeper one. */
 static int ab_array(lua_State *L, int idx, sl_codec ec, const sl_dialect *d,
                     abuf *b, const char *column, sl_error *err, int depth) {
   size_t n = lua_rawlen(L, idx), count = 0, i;
@@ -1154,7 +1167,7 @@ static int ab_array(lua_State *L, int idx, sl_codec ec, const sl_dialect *d,
     int rc;
     if (i > 1) ab_adds(b, ",");
     lua_rawgeti(L, idx, (int)i);
-    if (lua_type(L, -1) == LUA_TTABLE && ec != SL_C_JSON)
+    if (nested_level(L, ec))
       rc = ab_array(L, lua_absindex(L, -1), ec, d, b, column, err, depth + 1);
     else {
       rc = sl_lua_encode(L, -1, ec, d, b->a, &v, column, err);
@@ -1191,6 +1204,90 @@ static int encode_array(lua_State *L, int idx, sl_codec ec, const sl_dialect *d,
 
 /* }==================================================================== */
 
+/* {====================================================================
+** Custom types (customType): the value goes through the type's toDriver
+** before its codec encodes it, and a cell through fromDriver after its
+** codec decodes it. The functions live in a registry table, at the
+** type's number.
+** ===================================================================== */
+
+static const char custom_key = 0;
+
+/* core.customtype(toDriver, fromDriver) -> "custom:n": registers a type's
+** functions (either may be nil) and returns its codec name. */
+int sl_lua_customtype(lua_State *L) {
+  lua_Integer n;
+  char name[40];
+  if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TFUNCTION);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+  sl_lua_getregp(L, &custom_key);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    sl_lua_setregp(L, &custom_key);
+  }
+  n = (lua_Integer)lua_rawlen(L, -1) + 1;
+  if (n > (INT_MAX >> SL_C_CUSTOM_SHIFT))
+    return luaL_error(L, "customType: too many custom types");
+  lua_createtable(L, 0, 2);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, "toDriver");
+  lua_pushvalue(L, 2);
+  lua_setfield(L, -2, "fromDriver");
+  lua_rawseti(L, -2, (int)n);
+  snprintf(name, sizeof name, "custom:%lld", (long long)n);
+  lua_pushstring(L, name);
+  return 1;
+}
+
+/* Pushes the function `which` of custom codec c, or nil. */
+static void custom_fn(lua_State *L, sl_codec c, const char *which) {
+  luaL_checkstack(L, 4, NULL);
+  sl_lua_getregp(L, &custom_key);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    return;
+  }
+  lua_rawgeti(L, -1, SL_C_CUSTOM_ID(c));
+  if (lua_istable(L, -1))
+    lua_getfield(L, -1, which);
+  else
+    lua_pushnil(L);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+}
+
+/* A failed toDriver / fromDriver: its message as a validation error. */
+static int custom_failed(lua_State *L, sl_error *err, const char *column,
+                         const char *which) {
+  const char *msg = lua_tostring(L, -1);
+  int rc = bad_value(err, column, "%s failed: %s", which,
+                     msg != NULL ? msg : "(an error object)");
+  lua_pop(L, 1);
+  return rc;
+}
+
+static int encode_custom(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
+                         sl_arena *a, sl_value *out, const char *column,
+                         sl_error *err) {
+  int rc;
+  custom_fn(L, c, "toDriver");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return sl_lua_encode(L, idx, SL_C_BASE(c), d, a, out, column, err);
+  }
+  lua_pushvalue(L, idx);
+  if (lua_pcall(L, 1, 1, 0) != 0)
+    return custom_failed(L, err, column, "toDriver");
+  rc = sl_lua_encode(L, -1, SL_C_BASE(c), d, a, out, column, err);
+  lua_pop(L, 1);
+  return rc;
+}
+
+/* }==================================================================== */
+
 /* Encodes the Lua value at idx as codec c stores it in dialect d (see
 ** lua_sleet.h and API.md's value table). nil and sleet.null give
 ** SL_V_NULL for every codec. Bytes are copied into a. Returns SL_OK, or
@@ -1211,6 +1308,8 @@ int sl_lua_encode(lua_State *L, int idx, sl_codec c, const sl_dialect *d,
     return SL_OK;
   if ((int)c & SL_C_ARRAY)
     return encode_array(L, idx, SL_C_ELEMENT(c), d, a, out, column, err);
+  if ((int)c & SL_C_CUSTOM)
+    return encode_custom(L, idx, c, d, a, out, column, err);
   switch (c) {
   case SL_C_ANY:
 #if !SL_LUA_INT64
@@ -1718,6 +1817,19 @@ int sl_lua_decode(lua_State *L, const sl_value *v, sl_codec c,
   }
   if (((int)c & SL_C_ARRAY) && v->type == SL_V_TEXT)
     return decode_array(L, v, SL_C_ELEMENT(c), d, err);
+  if (((int)c & SL_C_CUSTOM) && !((int)c & SL_C_ARRAY)) {
+    int rc = sl_lua_decode(L, v, SL_C_BASE(c), d, err);
+    if (rc != SL_OK) return rc;
+    custom_fn(L, c, "fromDriver");
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      return SL_OK;
+    }
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != 0)
+      return custom_failed(L, err, NULL, "fromDriver");
+    return SL_OK;
+  }
   switch (c) {
   case SL_C_INT:
   case SL_C_BIGINT:

@@ -657,10 +657,13 @@ static int core_with1(lua_State *L) {
 
 /* }==================================================================== */
 
-static const luaL_Reg core_funcs[] = {
-    {"error", core_error},       {"with1", core_with1},
-    {"compile", core_compile},   {"json_decode", core_json_decode},
-    {"connect", sl_lua_connect}, {NULL, NULL}};
+static const luaL_Reg core_funcs[] = {{"error", core_error},
+                                      {"with1", core_with1},
+                                      {"compile", core_compile},
+                                      {"json_decode", core_json_decode},
+                                      {"connect", sl_lua_connect},
+                                      {"customtype", sl_lua_customtype},
+                                      {NULL, NULL}};
 
 void sl_lua_newmeta(lua_State *L, const char *name, const void *key,
                     const luaL_Reg *meta, const luaL_Reg *methods) {

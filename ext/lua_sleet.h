@@ -122,6 +122,9 @@ int sl_lua_tree(lua_State *L, int idx, const sl_dialect *d, sl_arena *a,
 ** lua_codec.c — Lua values <-> sl_value, JSON (jansson)
 ** ===================================================================== */
 
+/* core.customtype(toDriver, fromDriver) -> codec name "custom:n". */
+int sl_lua_customtype(lua_State *L);
+
 /* Encodes the Lua value at idx as codec c stores it in dialect d. Bytes are
 ** copied into a. nil and sleet.null give SL_V_NULL. A value of the wrong
 ** type is a validation error naming column ("users.email") when given. */

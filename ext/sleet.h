@@ -176,6 +176,14 @@ typedef enum sl_codec {
 ** codec's values, a Lua sequence <-> the array's text ('{1,NULL,"a b"}'). */
 #define SL_C_ARRAY 0x40
 #define SL_C_ELEMENT(c) ((sl_codec)((int)(c) & ~SL_C_ARRAY))
+/* Or'ed into a codec with a number n << SL_C_CUSTOM_SHIFT (n >= 1): a
+** custom type's values ("custom:n", customType), which the binding passes
+** through the type's own toDriver / fromDriver around the codec in the low
+** bits ("any"). */
+#define SL_C_CUSTOM 0x80
+#define SL_C_CUSTOM_SHIFT 8
+#define SL_C_CUSTOM_ID(c) ((int)(c) >> SL_C_CUSTOM_SHIFT)
+#define SL_C_BASE(c) ((sl_codec)((int)(c) & (SL_C_ARRAY - 1)))
 
 /* "int", "float", ... ("int[]" for an array) as used in Lua node trees;
 ** NULL for an unknown code. */

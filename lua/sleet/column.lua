@@ -648,6 +648,45 @@ end
 -- }====================================================================
 
 -- The table extras every dialect module offers (pg.index, mysql.check, ...).
+-- customType({ dataType = function(opts) -> sql type, toDriver = fn,
+-- fromDriver = fn }) of a dialect: a column factory, called like the
+-- built-in ones (name and options optional; dataType gets the options).
+-- toDriver maps each value written or compared (not nil / sleet.null) to
+-- what the driver binds, fromDriver each non-NULL cell read; both run in
+-- the C core's codec, so every path (filters, placeholders, batches,
+-- relational rows, arrays of the type, defaults in DDL) takes them.
+function M.customType(dialect, config)
+  if type(config) ~= "table" then
+    util.usage("customType: expected { dataType = fn, toDriver = fn, " ..
+      "fromDriver = fn }")
+  end
+  for k, v in pairs(config) do
+    if k ~= "dataType" and k ~= "toDriver" and k ~= "fromDriver" then
+      util.usage(("customType: unknown field %s (dataType, toDriver, " ..
+        "fromDriver)"):format(tostring(k)))
+    end
+    if type(v) ~= "function" then
+      util.usage(("customType: %s must be a function"):format(k))
+    end
+  end
+  if config.dataType == nil then
+    util.usage("customType: dataType is required (a function returning " ..
+      "the SQL type)")
+  end
+  local codec = require("sleet.core").customtype(config.toDriver,
+    config.fromDriver)
+  return function(a, b)
+    local name, opts = M.args("customType", a, b)
+    local sqltype = config.dataType(opts)
+    if type(sqltype) ~= "string" or sqltype == "" then
+      util.usage("customType: dataType must return the SQL type as a " ..
+        "non-empty string")
+    end
+    return M.builder({ dialect = dialect, name = name, sqlType = sqltype,
+      codec = codec, columnType = "custom" })
+  end
+end
+
 function M.addExtras(mod)
   for _, name in ipairs({ "primaryKey", "foreignKey", "unique", "check",
     "index", "uniqueIndex", "alias" }) do

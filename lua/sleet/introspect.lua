@@ -1088,7 +1088,7 @@ local function typecanon(dialect, t)
   if dialect == "mysql" then
     s = s:gsub("^serial$", "bigint unsigned")
     s = s:gsub("^real", "double"):gsub("^decimal%(10%)", "decimal")
-    s = s:gsub("^numeric", "decimal")
+    s = s:gsub("^numeric", "decimal"):gsub("^integer", "int")
   end
   s = s:gsub('"', "")
   if dialect == "postgresql" then

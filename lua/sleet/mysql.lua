@@ -197,6 +197,8 @@ end
 M.mysqlEnum = M.enum
 
 -- mysqlTable(name, columns, extras).
+function M.customType(config) return column.customType(D, config) end
+
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
 end

@@ -126,6 +126,81 @@ function M.macaddr8(a, b)
   return (new("macaddr8", a, b, "macaddr8", "text"))
 end
 
+-- Geometric types, through custom codecs: a point is { x, y } (mode
+-- "tuple", the default) or { x = x, y = y } (mode "xy"); a line
+-- { a, b, c } or { a = a, b = b, c = c } (mode "abc"), Ax + By + C = 0.
+-- Either shape is accepted on writes. Numbers are written with 17
+-- significant digits whatever the C locale's decimal point.
+local core = require "sleet.core"
+
+local function numtext(x)
+  if math.type and math.type(x) == "integer" then return ("%d"):format(x) end
+  local s = ("%.17g"):format(x)
+  local dot = ("%.1f"):format(0.5):sub(2, 2)
+  if dot ~= "." then s = s:gsub("%" .. dot, ".") end
+  return s
+end
+
+local function numbers(text, n, what)
+  local out = {}
+  for w in text:gmatch("[^(){}%[%],%s]+") do out[#out + 1] = tonumber(w) end
+  if #out ~= n then
+    error(("cannot read %q as a %s"):format(text, what), 0)
+  end
+  return out
+end
+
+local function geo(what, keys, open, close)
+  local function todriver(v)
+    if type(v) ~= "table" then
+      error(("a %s is a table { %s } or { %s = ... }, got %s"):format(what,
+        table.concat(keys, ", "), table.concat(keys, " = ..., "), type(v)), 0)
+    end
+    local parts = {}
+    for i, k in ipairs(keys) do
+      local x = v[i]
+      if x == nil then x = v[k] end
+      if type(x) ~= "number" or x ~= x then
+        error(("the %s's %s must be a number"):format(what, k), 0)
+      end
+      parts[i] = numtext(x)
+    end
+    return open .. table.concat(parts, ",") .. close
+  end
+  local tuple = core.customtype(todriver, function(text)
+    return numbers(text, #keys, what)
+  end)
+  local named = core.customtype(todriver, function(text)
+    local n, out = numbers(text, #keys, what), {}
+    for i, k in ipairs(keys) do out[k] = n[i] end
+    return out
+  end)
+  return tuple, named
+end
+
+local POINT_TUPLE, POINT_XY = geo("point", { "x", "y" }, "(", ")")
+local LINE_TUPLE, LINE_ABC = geo("line", { "a", "b", "c" }, "{", "}")
+
+function M.point(a, b)
+  local name, opts = column.args("point", a, b)
+  if opts.mode ~= nil and opts.mode ~= "tuple" and opts.mode ~= "xy" then
+    util.usage('point: mode must be "tuple" or "xy"')
+  end
+  return column.builder({ dialect = D, name = name, sqlType = "point",
+    columnType = "point", codec = opts.mode == "xy" and POINT_XY or
+      POINT_TUPLE })
+end
+
+function M.line(a, b)
+  local name, opts = column.args("line", a, b)
+  if opts.mode ~= nil and opts.mode ~= "tuple" and opts.mode ~= "abc" then
+    util.usage('line: mode must be "tuple" or "abc"')
+  end
+  return column.builder({ dialect = D, name = name, sqlType = "line",
+    columnType = "line", codec = opts.mode == "abc" and LINE_ABC or
+      LINE_TUPLE })
+end
+
 local function datecodec(fname, opts)
   if opts.mode == nil or opts.mode == "string" or opts.mode == "date" then
     return nil
@@ -341,6 +416,8 @@ function M.enableRLS() return setmetatable({ type = "rls" }, column.Extra) end
 -- }====================================================================
 
 -- pgTable(name, columns, extras).
+function M.customType(config) return column.customType(D, config) end
+
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
 end

@@ -102,6 +102,7 @@ local PG = {
   inet = ty("inet", nil, "text"), cidr = ty("cidr", nil, "text"),
   macaddr = ty("macaddr", nil, "text"),
   macaddr8 = ty("macaddr8", nil, "text"),
+  point = ty("point"), line = ty("line"),
   varchar = ty("varchar", nil, "text"), char = ty("char", nil, "text"),
   interval = ty("interval"), time = ty("time"), timestamp = ty("timestamp"),
 }

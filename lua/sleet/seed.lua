@@ -203,7 +203,13 @@ local OUT = {
     any = "natural" },
 }
 
+-- The codec whose values a generator makes for column c (the column's
+-- own codec writes them).
 local function codecof(c)
+  -- geometric values are generated as JSON arrays ({ x, y }), which their
+  -- codec writes; other custom types take any value their toDriver does
+  if c.columnType == "point" or c.columnType == "line" then return "json" end
+  if c.codec and c.codec:find("^custom:") then return "any" end
   return c.codec or "any"
 end
 
@@ -243,6 +249,10 @@ local function defaultgen(c)
   end
   local codec, t = codecof(c), basetype(c)
   if t == "uuid" then return makegen("uuid") end
+  if c.columnType == "point" then return makegen("point") end
+  if c.columnType == "line" then return makegen("line") end
+  -- a custom type: only a refinement knows what its toDriver takes
+  if c.columnType == "custom" then return nil end
   -- network addresses have no generator: a refinement says what to write
   if t == "inet" or t == "cidr" or t == "macaddr" or t == "macaddr8" then
     return nil
@@ -974,7 +984,7 @@ local function insertstmt(session, e, n, vals)
     local row = {}
     for i, c in ipairs(cols) do
       slot = slot + 1
-      row[i] = { k = "param", v = vals[slot], ty = codecof(c),
+      row[i] = { k = "param", v = vals[slot], ty = c.codec or "any",
         col = expr.label(c, ctx), slot = slot }
     end
     rows[r] = row

@@ -105,6 +105,8 @@ function M.numeric(a, b)
 end
 
 -- sqliteTable(name, columns, extras).
+function M.customType(config) return column.customType(D, config) end
+
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
 end

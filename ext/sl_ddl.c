@@ -941,4 +941,23 @@ int sl_render_ddl_expr(const sl_dialect *d, const sl_node *e, int as_default,
   return ddl_finish(&r, rc, a, out);
 }
 
+int sl_render_ddl_query(const sl_dialect *d, const sl_node *q, sl_arena *a,
+                        sl_sql *out, sl_error *err) {
+  sl_render r;
+  sl_error scratch;
+  int rc;
+  if (err == NULL) err = &scratch;
+  if (d == NULL || q == NULL || a == NULL || out == NULL)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "sl_render_ddl_query: missing dialect, node or output");
+  if (q->kind != SL_N_SELECT && q->kind != SL_N_SETOP &&
+      q->kind != SL_N_SQL && q->kind != SL_N_RAW)
+    return sl_error_set(err, SL_EK_USAGE,
+                        "a view is defined by a select query or sql");
+  ddl_context(&r, d, err);
+  r.unqualify = 0;
+  rc = sl_render_expr(&r, q);
+  return ddl_finish(&r, rc, a, out);
+}
+
 /* }==================================================================== */

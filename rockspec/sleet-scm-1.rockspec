@@ -89,6 +89,7 @@ build = {
     ["sleet.pull"] = "lua/sleet/pull.lua",
     ["sleet.query"] = "lua/sleet/query.lua",
     ["sleet.replicas"] = "lua/sleet/replicas.lua",
+    ["sleet.views"] = "lua/sleet/views.lua",
     ["sleet.relations"] = "lua/sleet/relations.lua",
     ["sleet.seed"] = "lua/sleet/seed.lua",
     ["sleet.seed.words"] = "lua/sleet/seed/words.lua",

@@ -1,7 +1,9 @@
 -- Migrations of the schema objects of the second round, on the dialects
 -- that have them: identity columns, sequences, NULLS NOT DISTINCT, index
--- direction, NULLS order and access method, array columns (PostgreSQL), onUpdateNow and
--- descending indexes (MySQL), descending indexes (SQLite). For each version: generate writes a
+-- direction, NULLS order and access method, array columns, views and
+-- materialized views (PostgreSQL), onUpdateNow, descending indexes and
+-- views (MySQL), descending indexes and views (SQLite), a view over a
+-- column whose type changes among them. For each version: generate writes a
 -- migration, migrate applies it, push finds nothing and generate again
 -- writes nothing; then every migration rolls back and the database is as
 -- it was before it.
@@ -17,13 +19,13 @@ local VERSIONS = {}
 
 local sql = require("sleet").sql
 
+local gt = require("sleet").gt
+
 VERSIONS.postgresql = {
   function(m)
     local reader = m.role("obj_reader")
-    return {
-      reader = reader,
-      counter = m.sequence("obj_counter"),
-      things = m.table("obj_things", {
+    local things
+    things = m.table("obj_things", {
         id = m.integer():primaryKey():generatedByDefaultAsIdentity(),
         code = m.text(),
         score = m.integer(),
@@ -36,21 +38,26 @@ VERSIONS.postgresql = {
         m.uniqueIndex("obj_things_sc"):on(t.score, t.code):nullsNotDistinct(),
         m.policy("obj_read", { for_ = "select", to = reader,
           using = sql("? > 0", t.score) }),
-      } end),
+      } end)
+    return {
+      reader = reader,
+      counter = m.sequence("obj_counter"),
+      things = things,
+      scores = m.view("obj_scores"):as(function(qb)
+        return qb:select({ id = things.id, score = things.score })
+          :from(things):where(gt(things.score, 0))
+      end),
     }
   end,
   function(m)
     local reader = m.role("obj_reader", { createDb = true })
-    return {
-      reader = reader,
-      counter = m.sequence("obj_counter", { startWith = 10, increment = 2,
-        cycle = true }),
-      other = m.sequence("obj_other"),
-      things = m.table("obj_things", {
+    local things, scores
+    things = m.table("obj_things", {
         id = m.integer():primaryKey():generatedAlwaysAsIdentity({
           increment = 3 }),
         code = m.text(),
-        score = m.integer(),
+        -- a new type under the view: it is dropped and created around it
+        score = m.bigint(),
         data = m.jsonb(),
         tags = m.text():array():notNull():default({}),
         grid = m.integer():array():array(),
@@ -67,7 +74,22 @@ VERSIONS.postgresql = {
           using = sql("? > 10", t.score) }),
         m.policy("obj_write", { as = "restrictive", ["for"] = "insert",
           withCheck = sql("true") }),
-      } end),
+      } end)
+    scores = m.view("obj_scores"):with({ securityBarrier = true })
+      :as(function(qb)
+        return qb:select({ id = things.id, score = things.score,
+          code = things.code }):from(things):where(gt(things.score, 10))
+      end)
+    return {
+      reader = reader,
+      counter = m.sequence("obj_counter", { startWith = 10, increment = 2,
+        cycle = true }),
+      other = m.sequence("obj_other"),
+      things = things,
+      scores = scores,
+      top = m.materializedView("obj_top"):withNoData():as(function(qb)
+        return qb:select({ id = scores.id }):from(scores)
+      end),
     }
   end,
   function(m)
@@ -84,32 +106,48 @@ VERSIONS.postgresql = {
 
 VERSIONS.mysql = {
   function(m)
-    return { things = m.table("obj_things", {
+    local things = m.table("obj_things", {
       id = m.int():primaryKey(),
       score = m.int(),
       touched = m.timestamp({ fsp = 3 }),
     }, function(t) return {
       m.index("obj_things_score"):on(t.score:desc()),
-    } end) }
+    } end)
+    return { things = things,
+      scores = m.view("obj_scores"):algorithm("merge"):as(function(qb)
+        return qb:select({ id = things.id, score = things.score })
+          :from(things):where(gt(things.score, 0))
+      end) }
   end,
   function(m)
-    return { things = m.table("obj_things", {
+    local things = m.table("obj_things", {
       id = m.int():primaryKey(),
-      score = m.int(),
+      score = m.bigint(),
       touched = m.timestamp({ fsp = 3 }):notNull():defaultNow():onUpdateNow(),
     }, function(t) return {
       m.index("obj_things_score"):on(t.score),
-    } end) }
+    } end)
+    return { things = things,
+      scores = m.view("obj_scores"):sqlSecurity("invoker"):withCheckOption()
+        :as(function(qb)
+          return qb:select({ id = things.id, score = things.score })
+            :from(things):where(gt(things.score, 5))
+        end) }
   end,
 }
 
 VERSIONS.sqlite = {
   function(m)
-    return { things = m.table("obj_things", {
+    local things = m.table("obj_things", {
       id = m.integer():primaryKey(), score = m.integer(), name = m.text(),
     }, function(t) return {
       m.index("obj_things_score"):on(t.score:desc(), t.name),
-    } end) }
+    } end)
+    return { things = things,
+      scores = m.view("obj_scores"):as(function(qb)
+        return qb:select({ id = things.id, name = things.name })
+          :from(things):where(gt(things.score, 0))
+      end) }
   end,
   function(m)
     return { things = m.table("obj_things", {
@@ -132,6 +170,9 @@ local function fingerprint(db)
   for key, q in pairs(live.sequences or {}) do
     if not q.name:match("^obj_") then live.sequences[key] = nil end
   end
+  for key, v in pairs(live.views or {}) do
+    if not v.name:match("^obj_") then live.views[key] = nil end
+  end
   live.enums = {}
   return snapshot.fingerprint(live)
 end
@@ -143,6 +184,10 @@ for _, d in ipairs(dialects.live()) do
       local db, dir, config
 
       local function clean()
+        for _, v in ipairs({ "obj_top", "obj_scores" }) do
+          db:run(("drop %sview if exists %s"):format(v == "obj_top" and
+            d.name == "postgresql" and "materialized " or "", v))
+        end
         d.drop(db, "obj_things", TABLE)
         if d.name == "postgresql" then
           db:run('drop table if exists "obj_rls"')

@@ -440,6 +440,11 @@ end
 -- db:execute(sql | "text" [, args...] | query): runs raw SQL; rows are keyed
 -- by the database's column names.
 function Session:execute(q, ...) return rawrun(self, "execute", q, ...) end
+
+-- db:refreshMaterializedView(v)[:concurrently() | :withNoData()]:run()
+function Session:refreshMaterializedView(v)
+  return require("sleet.views").refresh(self, v)
+end
 function Session:all(q, ...) return rawrun(self, "all", q, ...) end
 function Session:get(q, ...) return rawrun(self, "get", q, ...) end
 function Session:values(q, ...) return rawrun(self, "values", q, ...) end

@@ -1016,6 +1016,45 @@ end
 -- database db is connected to. schemas: PostgreSQL schemas to read besides
 -- public; exclude: a set or list of table names to leave out (tracking
 -- tables of migrators always are). id and prevId are ZERO.
+-- The views of the database (name, schema, materialized, and the
+-- database's own text of the definition, which push does not compare: see
+-- reconcile).
+local function liveviews(db, dialect, snap, opts)
+  local out = {}
+  local function add(key, e)
+    if opts.exclude[e.name] then return end
+    e.columns, e.isExisting = {}, false
+    out[key] = e
+  end
+  if dialect == "sqlite" then
+    for _, r in ipairs(rows(db, "select name, sql from sqlite_master where " ..
+      "type = 'view' order by name")) do
+      add(r.name, { name = r.name, definition = r.sql })
+    end
+  elseif dialect == "postgresql" then
+    local scope = { "public" }
+    for s in pairs(snap.schemas or {}) do scope[#scope + 1] = s end
+    for _, r in ipairs(rows(db, [[
+select n.nspname as schema_name, c.relname as view_name,
+  c.relkind = 'm' as materialized, pg_get_viewdef(c.oid) as definition
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('v', 'm') and n.nspname in (]] ..
+      placeholders(#scope) .. ")", scope)) do
+      add(r.schema_name .. "." .. r.view_name, { name = r.view_name,
+        schema = r.schema_name, materialized = r.materialized == true or
+          r.materialized == "t", definition = r.definition })
+    end
+  else
+    for _, r in ipairs(rows(db, "select TABLE_NAME as name, " ..
+      "VIEW_DEFINITION as definition from information_schema.VIEWS where " ..
+      "TABLE_SCHEMA = database()")) do
+      add(r.name, { name = r.name, definition = r.definition })
+    end
+  end
+  snap.views = out
+  return snap
+end
+
 function M.snapshot(db, opts)
   opts = opts or {}
   local exclude = {}
@@ -1028,9 +1067,15 @@ function M.snapshot(db, opts)
     util.usage("introspect: expected a database from sleet.connect")
   end
   local dialect = db:_connection():dialect()
-  if dialect == "sqlite" then return sqlite_snapshot(db, o) end
-  if dialect == "postgresql" then return pg_snapshot(db, o) end
-  return my_snapshot(db, o)
+  local snap
+  if dialect == "sqlite" then
+    snap = sqlite_snapshot(db, o)
+  elseif dialect == "postgresql" then
+    snap = pg_snapshot(db, o)
+  else
+    snap = my_snapshot(db, o)
+  end
+  return liveviews(db, dialect, snap, o)
 end
 
 -- An expression reduced to what every catalog agrees on: no identifier
@@ -1264,6 +1309,18 @@ function M.reconcile(live, want)
     local lt = live.tables[key]
     if lt then reconciletable(dialect, lt, wt) end
   end
+  -- a view's text is the database's own rewrite of its query: push takes
+  -- a view of the same name and kind as the schema's (generate, which
+  -- compares snapshots, sees a changed definition)
+  for key, wv in pairs(want.views or {}) do
+    local lv = (live.views or {})[key]
+    if lv and (wv.isExisting or (lv.materialized or false) ==
+      (wv.materialized or false)) then
+      for k, v in pairs(wv) do
+        if k ~= "name" and k ~= "schema" then lv[k] = v end
+      end
+    end
+  end
   return live
 end
 
@@ -1284,6 +1341,9 @@ function M.restrict(live, want, keep)
   end
   for key in pairs(live.schemas or {}) do
     if not (want.schemas or {})[key] then live.schemas[key] = nil end
+  end
+  for key in pairs(live.views or {}) do
+    if not (want.views or {})[key] then live.views[key] = nil end
   end
   return live
 end

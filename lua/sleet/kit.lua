@@ -15,6 +15,7 @@ local introspect = require "sleet.introspect"
 local migrator = require "sleet.migrator"
 local query = require "sleet.query"
 local snapshot = require "sleet.snapshot"
+local views = require "sleet.views"
 local util = require "sleet.util"
 
 local M = {}
@@ -142,7 +143,10 @@ function M.diff(dialect, prev, next, opts)
   for _ = 1, 1000 do
     local r = core.diff(dialect, pj, nj, { renames = renames })
     local pending = r.unresolved
-    if not pending or #pending == 0 then return r, renames end
+    if not pending or #pending == 0 then
+      -- views go around the tables' statements (lua/sleet/views.lua)
+      return views.wrap(dialect, prev, next, r), renames
+    end
     local qs = {}
     for _, u in ipairs(pending) do
       for _, q in ipairs(questions(u)) do qs[#qs + 1] = q end
@@ -293,6 +297,11 @@ function M.plan(db, schema, opts)
     for key, t in pairs(live.tables) do
       if not (want.tables[key] ~= nil or match(t.name)) then
         live.tables[key] = nil
+      end
+    end
+    for key, v in pairs(live.views or {}) do
+      if not ((want.views or {})[key] ~= nil or match(v.name)) then
+        live.views[key] = nil
       end
     end
     -- and so are the enums only other tables use
@@ -886,6 +895,9 @@ function M.pull(config, opts)
     local match = globs(config.tablesFilter)
     for key, t in pairs(live.tables) do
       if not match(t.name) then live.tables[key] = nil end
+    end
+    for key, v in pairs(live.views or {}) do
+      if not match(v.name) then live.views[key] = nil end
     end
     -- and the enums only tables left out use
     local used = {}

@@ -199,6 +199,13 @@ M.mysqlEnum = M.enum
 -- mysqlTable(name, columns, extras).
 function M.customType(config) return column.customType(D, config) end
 
+-- mysql.view(name [, columns]): a builder whose :as(query | function(qb) |
+-- sql) gives the view (lua/sleet/views.lua).
+function M.view(name, columns)
+  return require("sleet.views").builder(D, name, columns)
+end
+M.mysqlView = M.view
+
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
 end

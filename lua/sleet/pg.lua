@@ -418,6 +418,18 @@ function M.enableRLS() return setmetatable({ type = "rls" }, column.Extra) end
 -- pgTable(name, columns, extras).
 function M.customType(config) return column.customType(D, config) end
 
+-- pg.view(name [, columns]) / pg.materializedView(name [, columns]):
+-- builders whose :as(query | function(qb) | sql) gives the view
+-- (lua/sleet/views.lua).
+function M.view(name, columns)
+  return require("sleet.views").builder(D, name, columns)
+end
+function M.materializedView(name, columns)
+  return require("sleet.views").builder(D, name, columns,
+    { materialized = true })
+end
+M.pgView, M.pgMaterializedView = M.view, M.materializedView
+
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
 end
@@ -433,6 +445,14 @@ function M.schema(sname)
     end,
     enum = function(name, values) return makeenum(sname, name, values) end,
     sequence = function(name, opts) return makesequence(sname, name, opts) end,
+    view = function(name, columns)
+      return require("sleet.views").builder(D, name, columns,
+        { schema = sname })
+    end,
+    materializedView = function(name, columns)
+      return require("sleet.views").builder(D, name, columns,
+        { schema = sname, materialized = true })
+    end,
   }
 end
 M.pgSchema = M.schema

@@ -430,6 +430,14 @@ function M.render(snap, opts)
     return text
   end
 
+  for _, key in ipairs(util.sortedkeys(snap.views or {})) do
+    local v = snap.views[key]
+    note("view " .. v.name, ("views are not pulled: declare it with " ..
+      "%s.%s(name, columns):as(sql) (push and generate leave it alone " ..
+      "until then)"):format(mod, v.materialized and "materializedView" or
+      "view"))
+  end
+
   -- names: module locals first, then schemas, enums and tables
   local taken = { sleet = true, sql = true, [mod] = true, schema = true,
     r = true, t = true }

@@ -556,7 +556,8 @@ local function schematables(schema)
   for key, v in pairs(schema) do
     if kind(v) == "table" then
       local d = def(v)
-      if d.kind == "table" and not d.alias and not byname[d] then
+      if d.kind == "table" and not d.alias and not d.view and not byname[d]
+      then
         local e = { t = v, d = d, key = tostring(key) }
         list[#list + 1] = e
         byname[d] = e

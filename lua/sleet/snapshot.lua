@@ -28,6 +28,9 @@ M.ZERO = "00000000-0000-0000-0000-000000000000"
 -- Schema contents
 -- =====================================================================
 
+-- sleet.views (loaded when first needed: it needs the query module).
+local function views_mod() return require "sleet.views" end
+
 local function qualified(d)
   return (d.schema and (d.schema .. ".") or "") .. d.name
 end
@@ -39,7 +42,7 @@ function M.entities(schema)
     util.usage("kit: the schema must be a table of tables")
   end
   local tables, enums, seen = {}, {}, {}
-  local sequences, roles = {}, {}
+  local sequences, roles, views = {}, {}, {}
   for _, v in pairs(schema) do
     local k = kind(v)
     if k == "role" and not seen[v] then
@@ -48,6 +51,9 @@ function M.entities(schema)
     elseif k == "sequence" and not seen[v] then
       seen[v] = true
       sequences[#sequences + 1] = v
+    elseif k == "table" and not seen[v] and def(v).view then
+      seen[v] = true
+      views[#views + 1] = v
     elseif k == "table" and not seen[v] then
       local d = def(v)
       if d.kind == "table" and not d.alias then
@@ -119,7 +125,10 @@ function M.entities(schema)
       (b.schema or "") .. "." .. b.seqName
   end)
   table.sort(roles, function(a, b) return a.roleName < b.roleName end)
-  return order, enums, sequences, roles
+  table.sort(views, function(a, b)
+    return qualified(def(a)) < qualified(def(b))
+  end)
+  return order, enums, sequences, roles, views
 end
 
 -- }====================================================================
@@ -144,7 +153,7 @@ function M.empty(dialect)
   return {
     version = M.versions[dialect], dialect = dialect,
     id = M.ZERO, prevId = M.ZERO,
-    tables = {}, enums = {}, schemas = {}, sequences = {},
+    tables = {}, enums = {}, schemas = {}, sequences = {}, views = {},
     _meta = { schemas = {}, tables = {}, columns = {} },
   }
 end
@@ -473,7 +482,7 @@ function M.build(schema, dialect, opts)
   local f = opts.casing
   if type(f) ~= "function" then f = casing.resolve(f, util.usage) end
   local snap = M.empty(dialect)
-  local tables, enums, sequences, roles = M.entities(schema)
+  local tables, enums, sequences, roles, views = M.entities(schema)
   if #roles > 0 and dialect ~= "postgresql" then
     util.usage(("role %s: roles are PostgreSQL's"):format(roles[1].roleName))
   end
@@ -523,6 +532,22 @@ function M.build(schema, dialect, opts)
       snap.enums[s .. "." .. e.enumName] = { name = e.enumName, schema = s,
         values = values }
       if s ~= "public" then snap.schemas[s] = s end
+    end
+  end
+  local vctx = { dialect = dialect, casing = f }
+  for _, v in ipairs(views) do
+    local d = def(v)
+    if d.dialect ~= dialect then
+      util.usage(("view %s is a %s view, the schema is %s"):format(d.name,
+        d.dialect, dialect))
+    end
+    local key, entry = views_mod().entry(v, dialect, vctx)
+    if snap.views[key] or snap.tables[key] then
+      util.usage(("two tables or views named %s"):format(key))
+    end
+    snap.views[key] = entry
+    if dialect == "postgresql" and d.schema and d.schema ~= "public" then
+      snap.schemas[d.schema] = d.schema
     end
   end
   return snap
@@ -912,12 +937,12 @@ function M.tofile(snap, opts)
   if pg then
     out.sequences = out.sequences or {}
     out.roles = out.roles or {}
-    out.policies, out.views = {}, {}
+    out.policies, out.views = {}, out.views or {}
     if nnd then out.internal = { tables = {}, nullsNotDistinct = nnd } end
   else
     out.schemas = nil
     out.sequences = nil
-    out.views = {}
+    out.views = out.views or {}
     out._meta = { tables = meta.tables or {}, columns = meta.columns or {} }
     if dialect == "mysql" then
       out.enums = nil
@@ -1122,7 +1147,7 @@ end
 function M.fingerprint(snap)
   return core.json_encode({ dialect = snap.dialect, tables = snap.tables,
     enums = snap.enums or {}, schemas = snap.schemas or {},
-    sequences = snap.sequences or {} })
+    sequences = snap.sequences or {}, views = snap.views or {} })
 end
 
 -- }====================================================================

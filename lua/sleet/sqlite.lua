@@ -107,6 +107,13 @@ end
 -- sqliteTable(name, columns, extras).
 function M.customType(config) return column.customType(D, config) end
 
+-- sqlite.view(name [, columns]): a builder whose :as(query | function(qb) |
+-- sql) gives the view (lua/sleet/views.lua).
+function M.view(name, columns)
+  return require("sleet.views").builder(D, name, columns)
+end
+M.sqliteView = M.view
+
 function M.table(name, columns, extras)
   return column.table(D, name, columns, extras, nil)
 end

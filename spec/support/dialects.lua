@@ -44,20 +44,32 @@ local urls = {
 local function drop_list(schema)
   local kit = require "sleet.kit"
   local sleet = require "sleet"
-  local tables, enums = kit.entities(schema)
+  local tables, enums, _, _, views = kit.entities(schema)
   local out = {}
   for i = #tables, 1, -1 do out[#out + 1] = sleet.getTableName(tables[i]) end
   local enames = {}
   for _, e in ipairs(enums) do enames[#enames + 1] = e.enumName end
-  return out, enames
+  local vlist = {}
+  for i = #(views or {}), 1, -1 do
+    local d = require("sleet.column").def(views[i])
+    if not d.view.existing then
+      vlist[#vlist + 1] = { name = d.name, materialized = d.view.materialized }
+    end
+  end
+  return out, enames, vlist
 end
 
 -- Drops tables (names, children first) and PostgreSQL enum types from a
 -- server database. Tables left by other specs may reference these ones:
 -- PostgreSQL's cascade drops their foreign keys, and MySQL, which has no
 -- cascade for DROP TABLE, has its foreign key checks off for the drops.
-local function drop(db, dialect, names, enums)
+local function drop(db, dialect, names, enums, views)
   local sleet = require "sleet"
+  for _, v in ipairs(views or {}) do
+    db:execute(sleet.sql("drop " .. (v.materialized and "materialized " or "")
+      .. "view if exists ?" .. (dialect == "postgresql" and " cascade" or ""),
+      sleet.identifier(v.name)))
+  end
   if dialect == "sqlite" then return end
   if dialect == "mysql" then db:run("set foreign_key_checks = 0") end
   local ok, err = pcall(function()
@@ -118,8 +130,8 @@ local function make(name)
   -- Drops the tables (and pg enums) of schema on db: its rows are gone and
   -- the next push re-creates them.
   function d.reset(db, schema)
-    local names, enums = drop_list(schema)
-    drop(db, name, names, enums)
+    local names, enums, views = drop_list(schema)
+    drop(db, name, names, enums, views)
   end
 
   -- Drops tables by SQL name (children first), for specs that create

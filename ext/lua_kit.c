@@ -226,10 +226,11 @@ static int kit_diff(lua_State *L) {
 ** core.ddl_expr, core.sha256
 ** ===================================================================== */
 
-/* core.ddl_expr(dialect, node [, "default" | "query"]) -> DDL text of an
-** expression node tree, literals inlined; "default" gives the text CREATE
-** TABLE writes after DEFAULT, "query" the text of a select (a view's
-** definition, columns qualified as the query has them). */
+/* core.ddl_expr(dialect, node [, "default" | "qualified"]) -> DDL text of
+** an expression node tree, literals inlined, columns unqualified;
+** "default" gives the text CREATE TABLE writes after DEFAULT, "qualified"
+** keeps columns qualified as a statement has them (a view's query, a
+** policy's expressions). */
 static int kit_ddl_expr(lua_State *L) {
   const sl_dialect *d = check_dialect(L, 1, "core.ddl_expr");
   const char *as = luaL_optstring(L, 3, NULL);
@@ -240,17 +241,17 @@ static int kit_ddl_expr(lua_State *L) {
   if (lua_type(L, 2) != LUA_TTABLE)
     return sl_lua_usage(L, "core.ddl_expr: node table expected, got %s",
                         luaL_typename(L, 2));
-  if (as != NULL && strcmp(as, "default") != 0 && strcmp(as, "query") != 0)
+  if (as != NULL && strcmp(as, "default") != 0 && strcmp(as, "qualified") != 0)
     return sl_lua_usage(L,
                         "core.ddl_expr: unknown mode '%s' (expected "
-                        "\"default\" or \"query\")",
+                        "\"default\" or \"qualified\")",
                         as);
   lua_settop(L, 3);
   a = push_arena(L);
   sl_error_clear(&err);
   if (sl_lua_tree(L, 2, d, a, &root, &err) != SL_OK)
     return sl_lua_raise(L, &err, NULL);
-  if ((as != NULL && strcmp(as, "query") == 0
+  if ((as != NULL && strcmp(as, "qualified") == 0
            ? sl_render_ddl_query(d, root, a, &out, &err)
            : sl_render_ddl_expr(d, root, as != NULL, a, &out, &err)) != SL_OK)
     return sl_lua_raise(L, &err, NULL);

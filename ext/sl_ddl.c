@@ -950,10 +950,6 @@ int sl_render_ddl_query(const sl_dialect *d, const sl_node *q, sl_arena *a,
   if (d == NULL || q == NULL || a == NULL || out == NULL)
     return sl_error_set(err, SL_EK_USAGE,
                         "sl_render_ddl_query: missing dialect, node or output");
-  if (q->kind != SL_N_SELECT && q->kind != SL_N_SETOP &&
-      q->kind != SL_N_SQL && q->kind != SL_N_RAW)
-    return sl_error_set(err, SL_EK_USAGE,
-                        "a view is defined by a select query or sql");
   ddl_context(&r, d, err);
   r.unqualify = 0;
   rc = sl_render_expr(&r, q);

@@ -759,9 +759,10 @@ int sl_render_ddl(const sl_dialect *d, const sl_ddl *s, sl_arena *a,
 int sl_render_ddl_expr(const sl_dialect *d, const sl_node *e, int as_default,
                        sl_arena *a, sl_sql *out, sl_error *err);
 
-/* Renders a query (a view's definition) as DDL text for d: parameters
-** inlined as literals, placeholders refused, columns qualified as in the
-** query's own SQL. Text is allocated in a. */
+/* Renders a query (a view's definition) or an expression (a policy's) as
+** DDL text for d: parameters inlined as literals, placeholders refused,
+** columns qualified as a statement qualifies them. Text is allocated in
+** a. */
 int sl_render_ddl_query(const sl_dialect *d, const sl_node *q, sl_arena *a,
                         sl_sql *out, sl_error *err);
 

@@ -1,6 +1,7 @@
 -- sleet-kit and the real drizzle-kit on one migrations folder, in turn, on
 -- every dialect (no server needed: generate reads files only). For the
--- same schema written in Lua and in TypeScript:
+-- same schema written in Lua and in TypeScript (tables, enums, sequences,
+-- identity columns, index options, arrays, row-level security, views):
 --
 --   - drizzle-kit check accepts sleet's snapshots, and drizzle-kit
 --     generate after sleet-kit generate finds no change;
@@ -73,14 +74,28 @@ local events = pg.table("dk_events", {
   pg.index("dk_events_data"):using("gin", t.data),
   pg.unique("dk_events_at_u"):on(t.at):nullsNotDistinct(),
 } end)
+local reader = pg.role("dk_reader")
+local notes = pg.table("dk_notes", {
+  id = pg.integer():primaryKey(),
+  labels = pg.text():array():notNull():default({ "a", "b c" }),
+  grid = pg.integer():array():array(),
+  owner = pg.text(),
+}, function(t) return {
+  pg.policy("dk_notes_read", { for_ = "select", to = reader,
+    using = sleet.sql("? = current_user", t.owner) }),
+} end)
+local active = pg.view("dk_active"):as(function(qb)
+  return qb:select({ id = users.id, fullName = users.fullName })
+    :from(users):where(sleet.eq(users.active, true))
+end)
 return { mood = mood, users = users, posts = posts, tags = tags, seq = seq,
-  events = events }
+  events = events, reader = reader, notes = notes, active = active }
 ]],
   ts = [[
 import { pgTable, pgEnum, pgSequence, serial, text, varchar, integer,
-  boolean, timestamp, jsonb, index, uniqueIndex, unique, primaryKey, check }
-  from "drizzle-orm/pg-core";
-import { sql } from "drizzle-orm";
+  boolean, timestamp, jsonb, index, uniqueIndex, unique, primaryKey, check,
+  pgRole, pgPolicy, pgView } from "drizzle-orm/pg-core";
+import { sql, eq } from "drizzle-orm";
 export const mood = pgEnum("dk_mood", ["sad", "ok", "happy"]);
 export const users = pgTable("dk_users", {
   id: serial().primaryKey(),
@@ -119,6 +134,19 @@ export const events = pgTable("dk_events", {
   index("dk_events_data").using("gin", t.data),
   unique("dk_events_at_u").on(t.at).nullsNotDistinct(),
 ]);
+export const reader = pgRole("dk_reader");
+export const notes = pgTable("dk_notes", {
+  id: integer().primaryKey(),
+  labels: text().array().notNull().default(["a", "b c"]),
+  grid: integer().array().array(),
+  owner: text(),
+}, (t) => [
+  pgPolicy("dk_notes_read", { for: "select", to: reader,
+    using: sql`${t.owner} = current_user` }),
+]);
+export const active = pgView("dk_active").as((qb) =>
+  qb.select({ id: users.id, fullName: users.fullName }).from(users)
+    .where(eq(users.active, true)));
 ]],
 }
 
@@ -152,12 +180,17 @@ local tags = m.table("dk_post_tags", {
   postId = m.int("post_id"):notNull(),
   tag = m.varchar({ length = 40 }):notNull(),
 }, function(t) return { m.primaryKey({ columns = { t.postId, t.tag } }) } end)
-return { users = users, posts = posts, tags = tags }
+local active = m.view("dk_active"):algorithm("merge"):as(function(qb)
+  return qb:select({ id = users.id, fullName = users.fullName })
+    :from(users):where(sleet.gt(users.score, 10))
+end)
+return { users = users, posts = posts, tags = tags, active = active }
 ]],
   ts = [[
 import { mysqlTable, mysqlEnum, serial, varchar, int, bigint, boolean,
   timestamp, index, uniqueIndex, primaryKey, check } from "drizzle-orm/mysql-core";
-import { sql } from "drizzle-orm";
+import { sql, gt } from "drizzle-orm";
+import { mysqlView } from "drizzle-orm/mysql-core";
 export const users = mysqlTable("dk_users", {
   id: serial().primaryKey(),
   fullName: varchar("full_name", { length: 100 }).notNull(),
@@ -184,6 +217,9 @@ export const tags = mysqlTable("dk_post_tags", {
   postId: int("post_id").notNull(),
   tag: varchar({ length: 40 }).notNull(),
 }, (t) => [primaryKey({ columns: [t.postId, t.tag] })]);
+export const active = mysqlView("dk_active").algorithm("merge").as((qb) =>
+  qb.select({ id: users.id, fullName: users.fullName }).from(users)
+    .where(gt(users.score, 10)));
 ]],
 }
 
@@ -218,12 +254,17 @@ local tags = s.table("dk_post_tags", {
   postId = s.integer("post_id"):notNull(),
   tag = s.text():notNull(),
 }, function(t) return { s.primaryKey({ columns = { t.postId, t.tag } }) } end)
-return { users = users, posts = posts, tags = tags }
+local active = s.view("dk_active"):as(function(qb)
+  return qb:select({ id = users.id, fullName = users.fullName })
+    :from(users):where(sleet.gt(users.score, 10))
+end)
+return { users = users, posts = posts, tags = tags, active = active }
 ]],
   ts = [[
 import { sqliteTable, integer, text, index, uniqueIndex, primaryKey, check }
   from "drizzle-orm/sqlite-core";
-import { sql } from "drizzle-orm";
+import { sql, gt } from "drizzle-orm";
+import { sqliteView } from "drizzle-orm/sqlite-core";
 export const users = sqliteTable("dk_users", {
   id: integer().primaryKey({ autoIncrement: true }),
   fullName: text("full_name").notNull(),
@@ -251,6 +292,9 @@ export const tags = sqliteTable("dk_post_tags", {
   postId: integer("post_id").notNull(),
   tag: text().notNull(),
 }, (t) => [primaryKey({ columns: [t.postId, t.tag] })]);
+export const active = sqliteView("dk_active").as((qb) =>
+  qb.select({ id: users.id, fullName: users.fullName }).from(users)
+    .where(gt(users.score, 10)));
 ]],
 }
 

@@ -344,6 +344,7 @@ local copied = {
   "autoIncrement", "auto", "isUnique", "uniqueName", "hasDefault",
   "defaultValue", "defaultFn", "onUpdateFn", "refs", "generated",
   "enumValues", "seq", "decoder", "enum", "onUpdateNow", "identity", "dims",
+  "viewOf",
 }
 
 local function newcolumn(b, t, key)
@@ -366,6 +367,8 @@ M.newcolumn = newcolumn
 -- A column's SQL name under casing function f (nil: the key as is).
 function M.sqlname(c, f)
   if c.explicitName then return c.explicitName end
+  -- a view's column is named as the column its query selects
+  if c.viewOf then return M.sqlname(c.viewOf, f) end
   if f and not c.fixedName then return f(c.key) end
   return c.key
 end

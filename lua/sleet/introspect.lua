@@ -1204,8 +1204,11 @@ local function reconciletable(dialect, lt, wt)
   for name, wp in pairs(wt.policies or {}) do
     local lp = (lt.policies or {})[name]
     if lp then
+      -- the catalog leaves the table's own columns unqualified
+      local own = canon('"' .. wt.name .. '".')
       for _, k in ipairs({ "using", "withCheck" }) do
-        if lp[k] and wp[k] and canon(lp[k]) == canon(wp[k]) then
+        if lp[k] and wp[k] and canon(lp[k]) ==
+          canon(wp[k]):gsub(own:gsub("%p", "%%%0"), "") then
           lp[k] = wp[k]
         end
       end

@@ -172,6 +172,12 @@ local function realdef(c)
   return d
 end
 
+-- The same with its columns qualified (a policy's expressions, as
+-- drizzle-kit writes them).
+local function qddl(dialect, node)
+  return core.ddl_expr(dialect, node, "qualified")
+end
+
 -- The SQL text of an expression node as DDL writes it.
 local function ddl(dialect, node)
   return core.ddl_expr(dialect, node)
@@ -358,7 +364,10 @@ local function tableentry(t, dialect, f)
         util.usage(("%s: row-level security (%s) is PostgreSQL's"):format(
           d.name, x.type == "rls" and "enableRLS" or ("policy " .. x.name)))
       end
+      -- a policy switches RLS on; files say isRLSEnabled only for
+      -- enableRLS(), as drizzle-kit does (see tofile / fromfile)
       entry.isRLSEnabled = true
+      if x.type == "rls" then entry.rlsExplicit = true end
       if x.type == "policy" then
         -- PostgreSQL keeps public alone when it is among the roles (it
         -- means everyone)
@@ -372,10 +381,10 @@ local function tableentry(t, dialect, f)
         entry.policies = entry.policies or {}
         add("policies", entry.policies, x.name, { name = x.name,
           as = x.as:upper(), ["for"] = x.cmd:upper(), to = to,
-          using = x.usingExpr and ddl(dialect, x.usingExpr.build(uctx)) or
+          using = x.usingExpr and qddl(dialect, x.usingExpr.build(ctx)) or
             nil,
-          withCheck = x.checkExpr and ddl(dialect, x.checkExpr.build(uctx))
-            or nil })
+          withCheck = x.checkExpr and qddl(dialect,
+            x.checkExpr.build(ctx)) or nil })
       end
     elseif x.type == "index" then
       if not x.columns then
@@ -901,7 +910,8 @@ function M.tofile(snap, opts)
         u.nullsNotDistinct = u.nullsNotDistinct or false
       end
       t.policies = t.policies or {}
-      t.isRLSEnabled = t.isRLSEnabled or false
+      t.isRLSEnabled = t.rlsExplicit or false
+      t.rlsExplicit = nil
     else
       t.schema = nil
       for name, ix in pairs(t.indexes or {}) do
@@ -968,10 +978,13 @@ function M.fromfile(v)
     v.internal.nullsNotDistinct or {}
   for _, t in pairs(v.tables) do
     if type(t) == "table" then
-      if t.isRLSEnabled == false then t.isRLSEnabled = nil end
       if type(t.policies) == "table" and next(t.policies) == nil then
         t.policies = nil
       end
+      -- policies switch RLS on; isRLSEnabled says enableRLS()
+      t.rlsExplicit = t.isRLSEnabled == true or nil
+      if t.policies then t.isRLSEnabled = true end
+      if t.isRLSEnabled == false then t.isRLSEnabled = nil end
     end
   end
   for tkey, t in pairs(v.tables) do

@@ -5,7 +5,8 @@
 -- its columns are declared: `pg.view("v", { id = pg.integer() }):as(sql)`).
 -- The view object is a table object of its own (selectable, joinable, its
 -- columns v.key) whose definition rides in def.view; its columns are the
--- query's fields, named by their keys.
+-- query's fields (v.key for the field key), named in SQL as Drizzle names
+-- them: a column by its own name, an expression by its alias.
 --
 -- Migrations: a snapshot keeps each view's definition (the query's SQL,
 -- values inlined) in drizzle-kit's "views" map; M.diff wraps the tables'
@@ -148,15 +149,20 @@ end
 
 -- The column builder of a field of the view's query: a column keeps its
 -- type and codec, an expression its codec.
+-- The view's SQL names its columns as Drizzle's does: a column by its own
+-- name (under the database's casing), an expression by its alias (its key
+-- when it has none).
 local function fieldbuilder(v, e)
   local x = e.x
-  local spec = { dialect = v.dialect, name = e.key, codec = e.ty,
-    decoder = e.decoder, sqlType = "", columnType = "view" }
+  local spec = { dialect = v.dialect, codec = e.ty, decoder = e.decoder,
+    sqlType = "", columnType = "view" }
   if kind(x) == "column" then
     spec.sqlType, spec.ddlType = x.sqlType or "", x.ddlType
     spec.columnType, spec.enumValues, spec.enum = x.columnType,
       x.enumValues, x.enum
-    spec.dims = x.dims
+    spec.dims, spec.viewOf = x.dims, x
+  else
+    spec.name = rawget(x, "alias") or e.key
   end
   return column.builder(spec)
 end
@@ -230,10 +236,27 @@ end
 -- The SQL text of view t's query for ctx ({ dialect, casing }).
 local function definition(t, dialect, ctx)
   local vd = def(t).view
-  if vd.query then
-    return core.ddl_expr(dialect, vd.query:_subnode(ctx), "query")
+  if not vd.query then
+    return core.ddl_expr(dialect, vd.sql.build(ctx), "qualified")
   end
-  return core.ddl_expr(dialect, vd.sql.build(ctx), "query")
+  local node = vd.query:_build(ctx, false)
+  if node.k ~= "select" then -- a set operation: its fields as aliased
+    return core.ddl_expr(dialect, vd.query:_subnode(ctx), "qualified")
+  end
+  -- a copy: the fields of a plain select are shared by its compiles
+  local fields = {}
+  for i, f in ipairs(node.fields) do
+    local c = {}
+    for k, val in pairs(f) do c[k] = val end
+    if c.e.k ~= "col" and c.e.k ~= "alias" then
+      c.e = { k = "alias", e = c.e, name = c.key }
+    end
+    fields[i] = c
+  end
+  local copy = {}
+  for k, val in pairs(node) do copy[k] = val end
+  copy.fields, copy.groups = fields, nil
+  return core.ddl_expr(dialect, copy, "qualified")
 end
 
 local function snake(k)
@@ -258,7 +281,9 @@ function M.entry(t, dialect, ctx)
     return e.schema .. "." .. d.name, e
   end
   if dialect == "mysql" then
-    e.algorithm, e.sqlSecurity = vd.algorithm, vd.sqlSecurity
+    -- MySQL's defaults, written as drizzle-kit writes them
+    e.algorithm = vd.algorithm or "undefined"
+    e.sqlSecurity = vd.sqlSecurity or "definer"
     e.withCheckOption = vd.withCheckOption
   end
   return d.name, e

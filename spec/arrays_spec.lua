@@ -2,8 +2,8 @@
 -- column type, nested; values as Lua sequences with sleet.null for NULL
 -- elements; arrayContains / arrayContained / arrayOverlaps in the builder
 -- and in relational where tables; arrays inside relational rows; bad
--- values refused before anything is written; seeding leaves array columns
--- to their default or NULL. MySQL and SQLite have no
+-- values refused before anything is written; seeding fills arrays with
+-- arraySize values of the element's generator. MySQL and SQLite have no
 -- array columns: the builder says so with a usage error.
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
@@ -208,30 +208,55 @@ for _, d in ipairs(dialects.live()) do
           rdb:close()
         end)
 
-      it("are left to their default or NULL by seeding", function()
-        local seed = require "sleet.seed"
-        seed.seed(db, s, { count = 4 })
-        local rows = db:select():from(things):all()
-        assert.equal(4, #rows)
-        for _, r in ipairs(rows) do
-          assert.same({ 1, 2, 3 }, r.fixed)
-          assert.is_nil(r.tags)
-        end
-        local m = d.module()
-        local strict = m.table("arr_strict", { id = m.serial():primaryKey(),
-          tags = m.text():array():notNull() })
-        local e = check.raises_kind("validation", seed.seed, db,
-          { strict = strict }, { count = 1 })
-        assert.truthy(e.message:find("does not generate arrays", 1, true),
-          e.message)
-        e = check.raises_kind("validation", function()
-          seed.seed(db, s, { count = 1, refine = function(f) return {
-            things = { columns = { tags = f.string({ arraySize = 2 }) } },
+      it("are seeded with arraySize values of the element's generator",
+        function()
+          local seed = require "sleet.seed"
+          seed.seed(db, s, { count = 4, refine = function(f) return {
+            things = { columns = {
+              tags = f.valuesFromArray({ values = { "a", "b c" },
+                arraySize = 5 }),
+              reals = f.number({ minValue = 1, maxValue = 2, arraySize = 2 }),
+            } },
           } end })
+          local rows = db:select():from(things):orderBy(asc(things.id)):all()
+          assert.equal(4, #rows)
+          for _, r in ipairs(rows) do
+            assert.equal(5, #r.tags)
+            for _, t in ipairs(r.tags) do
+              assert.truthy(t == "a" or t == "b c", t)
+            end
+            assert.equal(2, #r.reals)
+            assert.is_true(r.reals[1] >= 1 and r.reals[1] <= 2)
+            assert.equal(3, #r.fixed) -- the declared size
+            assert.equal(1, #r.moods) -- one element when none is declared
+            assert.truthy(({ sad = 1, ok = 1, happy = 1 })[r.moods[1]])
+            assert.equal("number", type(r.grid[1]))
+            assert.equal(1, #r.blobs)
+          end
+          -- the same seed gives the same arrays
+          local again = seed.generate(s, { count = 4, refine = function(f)
+            return { things = { columns = {
+              tags = f.valuesFromArray({ values = { "a", "b c" },
+                arraySize = 5 }),
+              reals = f.number({ minValue = 1, maxValue = 2, arraySize = 2 }),
+            } } } end })
+          assert.same(rows[2].tags, again.things[2].tags)
+          assert.same(rows[3].fixed, again.things[3].fixed)
+          local e = check.raises_kind("validation", function()
+            seed.seed(db, s, { count = 1, refine = function(f) return {
+              owners = { columns = { name = f.string({ arraySize = 2 }) } },
+            } end })
+          end)
+          assert.truthy(e.message:find("arraySize needs an array column", 1,
+            true), e.message)
+          e = check.raises_kind("validation", function()
+            seed.seed(db, s, { count = 1, refine = function(f) return {
+              things = { columns = { tags = f.string({ isUnique = true }) } },
+            } end })
+          end)
+          assert.truthy(e.message:find("cannot be unique", 1, true),
+            e.message)
         end)
-        assert.truthy(e.message:find("arraySize is not supported", 1, true),
-          e.message)
-      end)
 
       it("refuse bad values with a validation error and write nothing",
         function()

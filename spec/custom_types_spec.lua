@@ -279,7 +279,8 @@ for _, d in ipairs(dialects.live()) do
             assert.equal(2, #r.at)
             assert.is_number(r.xy.x)
             assert.equal(3, #r.edge)
-            assert.is_nil(r.route)
+            assert.equal(1, #r.route) -- an array of one point
+            assert.equal(2, #r.route[1])
           end
         end)
     end)

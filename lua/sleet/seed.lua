@@ -85,9 +85,9 @@ local function makegen(name, opts)
         validation(("seed: %s has no option %s"):format(name, tostring(k)))
       end
     end
-    if opts.arraySize ~= nil then
-      validation(("seed: %s: arraySize is not supported: sleet does not " ..
-        "generate arrays yet (array columns get their default or NULL)")
+    if opts.arraySize ~= nil and (not util.isinteger(opts.arraySize) or
+      opts.arraySize < 1 or opts.arraySize > 10000) then
+      validation(("seed: %s: arraySize must be an integer from 1 to 10000")
         :format(name))
     end
   end
@@ -324,7 +324,36 @@ end
 -- Compiles generator g for column c into the spec the C core reads. where
 -- names the column in messages ("users.email"); unique: the column must be
 -- unique (schema or option).
-local function genspec(g, c, where, unique)
+local genspec
+
+-- The generator of an array column: the element generator's values,
+-- arraySize of them per row (the column's declared size, else 1), drawn
+-- from a plan of their own (see plan); nil for other columns.
+local function arrayspec(g, c, where, unique)
+  local n = g.opts and g.opts.arraySize
+  if not c.dims then
+    if n ~= nil and not c.isElement then
+      validation(("seed: %s: arraySize needs an array column"):format(where),
+        { table = def(c.table).name, column = c.name })
+    end
+    return nil
+  end
+  if unique or (g.opts and g.opts.isUnique) then
+    validation(("seed: %s: an array column cannot be unique"):format(where),
+      { table = def(c.table).name, column = c.name })
+  end
+  n = n or tonumber((c.sqlType or ""):match("%[(%d+)%]$")) or 1
+  -- the column as one of its elements
+  local ec = setmetatable({ codec = c.codec:gsub("%[%]$", ""),
+    sqlType = c.sqlType:gsub("[%[%]%d]+$", ""), dims = false,
+    isElement = true }, { __index = c })
+  local spec = genspec(g, ec, where, false)
+  return { kind = "array", arraySize = n, element = spec }
+end
+
+function genspec(g, c, where, unique)
+  local arr = arrayspec(g, c, where, unique)
+  if arr then return arr end
   local o, name = g.opts, g.name
   local codec = codecof(c)
   local function bad(msg)
@@ -883,16 +912,11 @@ local function plan(schema, opts)
         else
           dg = defaultgen(c)
         end
-        if c.dims then
-          -- no generator makes arrays (arraySize): the database fills the
-          -- column with its default or NULL
-          if c.notNull and not c.hasDefault then
-            validation(("seed: %s is a NOT NULL array column without a " ..
-              "default: sleet does not generate arrays (arraySize); give " ..
-              "the column a default"):format(where),
-              { table = d.name, column = c.name })
-          end
-        elseif not dg then
+        if c.dims and not dg then
+          dg = defaultgen(setmetatable({ codec = c.codec:gsub("%[%]$", ""),
+            sqlType = c.sqlType:gsub("[%[%]%d]+$", "") }, { __index = c }))
+        end
+        if not dg then
           validation(("seed: no generator for %s (%s): refine it"):format(
             where, c.sqlType or "?"), { table = d.name, column = c.name })
         else
@@ -915,6 +939,19 @@ local function plan(schema, opts)
         -- a self reference reads the table's own plan (nil here)
         g.parent = g.ptable ~= e and g.ptable.plan or nil
         g.ptable = nil
+      end
+      if g and g.kind == "array" then
+        -- n values per row: row r's are rows r*n .. r*n+n-1 of this plan
+        local ap, amsg = core.seed_table(data(), { name = e.d.name,
+          seed = seedval, count = e.count * g.arraySize,
+          columns = { { key = entry.key, gen = g.element } } })
+        if not ap then
+          validation(("seed: %s.%s: %s"):format(e.d.name,
+            e.d.columns[i].key, amsg))
+        end
+        e.arrays = e.arrays or {}
+        e.arrays[#e.arrays + 1] = { col = i, plan = ap, n = g.arraySize }
+        g = nil
       end
       cols[i] = { key = entry.key, gen = g, group = entry.group }
     end
@@ -1014,6 +1051,26 @@ end
 
 local clock = core.seed_clock
 
+-- Puts the arrays of rows done .. done+k-1 into their slots of vals.
+local function fillarrays(e, vals, done, k, ncols)
+  for _, a in ipairs(e.arrays) do
+    local pos
+    for j, ci in ipairs(e.gencols) do
+      if ci == a.col then pos = j end
+    end
+    local plan, n = a.plan, a.n
+    for r = 0, k - 1 do
+      local arr, base = {}, (done + r) * n
+      for t = 1, n do
+        local v = plan:value(1, base + t - 1)
+        if v == nil then v = core.null end
+        arr[t] = v
+      end
+      vals[r * ncols + pos] = arr
+    end
+  end
+end
+
 local function inserttable(tx, e, batchsize, progress)
   local n = e.count
   if n == 0 or #e.gencols == 0 then
@@ -1030,6 +1087,7 @@ local function inserttable(tx, e, batchsize, progress)
     local k = math.min(per, n - done)
     local written = e.plan:fill(vals, done, k, e.gencols)
     for i = written + 1, #vals do vals[i] = nil end
+    if e.arrays then fillarrays(e, vals, done, k, ncols) end
     local c = templates[k]
     if not c then
       c = insertstmt(tx, e, k, vals)
@@ -1123,6 +1181,7 @@ function M.generate(schema, opts)
     local ncols = #e.gencols
     for r = 0, e.count - 1 do
       e.plan:fill(vals, r, 1, e.gencols)
+      if e.arrays then fillarrays(e, vals, r, 1, ncols) end
       local row = {}
       for i = 1, ncols do
         local v = vals[i]

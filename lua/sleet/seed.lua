@@ -1058,11 +1058,11 @@ local function fillarrays(e, vals, done, k, ncols)
     for j, ci in ipairs(e.gencols) do
       if ci == a.col then pos = j end
     end
-    local plan, n = a.plan, a.n
+    local ap, n = a.plan, a.n
     for r = 0, k - 1 do
       local arr, base = {}, (done + r) * n
       for t = 1, n do
-        local v = plan:value(1, base + t - 1)
+        local v = ap:value(1, base + t - 1)
         if v == nil then v = core.null end
         arr[t] = v
       end

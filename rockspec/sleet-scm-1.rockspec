@@ -90,6 +90,7 @@ build = {
     ["sleet.query"] = "lua/sleet/query.lua",
     ["sleet.replicas"] = "lua/sleet/replicas.lua",
     ["sleet.views"] = "lua/sleet/views.lua",
+    ["sleet.studio"] = "lua/sleet/studio.lua",
     ["sleet.relations"] = "lua/sleet/relations.lua",
     ["sleet.seed"] = "lua/sleet/seed.lua",
     ["sleet.seed.words"] = "lua/sleet/seed/words.lua",

@@ -166,5 +166,13 @@ cd "$work"
     assert(not ok and sleet.isError(err, 'connection'),
       url .. ': expected a connection error, got ' .. tostring(err))
   end
+  -- the studio's page is installed beside its module
+  local studio = package.searchpath('sleet.studio', package.path)
+  assert(studio and studio:find('$share', 1, true), 'sleet.studio missing')
+  for _, f in ipairs({ 'index.html', 'studio.js', 'studio.css' }) do
+    local h = io.open(studio:gsub('%.lua$', '') .. '/' .. f)
+    assert(h, 'the studio page file ' .. f .. ' was not installed')
+    h:close()
+  end
   print('rock-check: sleet and its drivers load from ' .. '$work/tree')
 "

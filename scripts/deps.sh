@@ -39,6 +39,7 @@ else
     mariadb-server
     valgrind clang-format
     graphviz
+    lua-http chromium
     clang libclang-rt-14-dev
     locales
     "$@"

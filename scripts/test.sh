@@ -27,6 +27,9 @@
 #   specs     busted under lua5.4, against SQLite and both servers
 #   specs-socket  the same with the servers reached by the wire drivers
 #             over LuaSocket (SLEET_TEST_TRANSPORT=luasocket)
+#   studio-browser  spec/studio_browser_spec.lua: the studio page in
+#             Debian's headless Chromium, driven by playwright-core, which
+#             scripts/studio-browser.sh installs from npm into build/node-studio
 #   drizzle-kit  spec/kit_drizzle_spec.lua with the real drizzle-kit, which
 #             scripts/drizzle-kit.sh installs from npm into build/node-kit
 #             (skipped, saying why, where npm cannot)
@@ -307,6 +310,17 @@ else
   else
     report+=("$(printf '%-10s skipped (drizzle-kit could not be installed)' \
       drizzle-kit)")
+  fi
+  # the studio page in Debian's headless Chromium, driven by playwright-core
+  if skipped_by_env studio-browser; then
+    report+=("$(printf '%-10s skipped (SLEET_TEST_SKIP)' studio-browser)")
+  elif bash scripts/studio-browser.sh build/node-studio; then
+    suite studio-browser env SLEET_TEST_STUDIO_BROWSER=build/node-studio \
+      SLEET_TEST_STUDIO_SHOTS="$LOG_DIR/studio-shots" \
+      "${BUSTED[@]}" --run=default spec/studio_browser_spec.lua
+  else
+    report+=("$(printf '%-10s skipped (playwright-core could not be installed)' \
+      studio-browser)")
   fi
   # a C program embedding Lua 5.4 and sleet (examples/host)
   check host make --no-print-directory WERROR=1 host

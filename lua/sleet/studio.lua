@@ -29,7 +29,7 @@ local util = require "sleet.util"
 
 local M = {}
 
-local def, kind = column.def, util.kind
+local def, kind, unpack = column.def, util.kind, util.unpack
 
 M.PAGE = 50       -- rows per page
 M.MAXPAGE = 500   -- the largest page a request may ask for
@@ -468,7 +468,7 @@ local OPS = {
 }
 
 -- The condition of the page's filters (a list of { col, op, value }).
-function App:filters(e, list)
+local function filterconds(e, list)
   local conds = {}
   for i, f in ipairs(list or {}) do
     if type(f) ~= "table" then util.validation("filter " .. i .. ": not an object") end
@@ -520,6 +520,33 @@ function App:filters(e, list)
   return conds
 end
 
+-- The condition of the rows after cursor c.
+local function aftercond(c, sortcol, pk, desc, nullable)
+  if type(c.key) ~= "table" or #c.key ~= #pk then
+    util.validation("after must be the cursor a page gave")
+  end
+  local keyv = {}
+  for i, col in ipairs(pk) do keyv[i] = fromtext(c.key[i], col, "after") end
+  -- (k1, k2, ...) after keyv, lexicographic, in the key's direction
+  local function keyafter(from)
+    from = from or 1
+    local col, v = pk[from], keyv[from]
+    local later = (desc and not sortcol) and expr.lt(col, v) or expr.gt(col, v)
+    if from == #pk then return later end
+    return expr.or_(later, expr.and_(expr.eq(col, v), keyafter(from + 1)))
+  end
+  if not sortcol then return keyafter() end
+  if c.null then
+    -- among the NULLs, which come last: only the key decides
+    return expr.and_(expr.isNull(sortcol), keyafter())
+  end
+  local sv = fromtext(c.sort, sortcol, "after")
+  local beyond = desc and expr.lt(sortcol, sv) or expr.gt(sortcol, sv)
+  local cond = expr.or_(beyond, expr.and_(expr.eq(sortcol, sv), keyafter()))
+  if nullable then cond = expr.or_(expr.isNull(sortcol), cond) end
+  return cond
+end
+
 local SORTABLE = { json = false, blob = false }
 
 -- A page of rows: keyset pagination on (sort column, primary key), NULLs
@@ -540,7 +567,7 @@ function App:api_rows(query)
     end
     filters = v
   end
-  local conds = self:filters(e, filters)
+  local conds = filterconds(e, filters)
   local pk = {}
   for i, k in ipairs(e.primaryKey) do pk[i] = t[k] end
   local sortkey = query.sort ~= "" and query.sort or nil
@@ -575,12 +602,12 @@ function App:api_rows(query)
     if not keyed then
       offset = tonumber(after.offset) or 0
     else
-      conds[#conds + 1] = self:after(after, sortcol, pk, desc, nullable)
+      conds[#conds + 1] = aftercond(after, sortcol, pk, desc, nullable)
     end
   end
   local q = self.db:select():from(t)
-  if #conds > 0 then q = q:where(expr.and_(table.unpack(conds))) end
-  if #order > 0 then q = q:orderBy(table.unpack(order)) end
+  if #conds > 0 then q = q:where(expr.and_(unpack(conds))) end
+  if #order > 0 then q = q:orderBy(unpack(order)) end
   q = q:limit(limit + 1)
   if offset > 0 then q = q:offset(offset) end
   local rows = q:all()
@@ -610,33 +637,6 @@ function App:api_rows(query)
   end
   return json(200, { table = e.key, rows = out, next = nextc,
     keyed = keyed })
-end
-
--- The condition of the rows after cursor c.
-function App:after(c, sortcol, pk, desc, nullable)
-  if type(c.key) ~= "table" or #c.key ~= #pk then
-    util.validation("after must be the cursor a page gave")
-  end
-  local keyv = {}
-  for i, col in ipairs(pk) do keyv[i] = fromtext(c.key[i], col, "after") end
-  -- (k1, k2, ...) after keyv, lexicographic, in the key's direction
-  local function keyafter(from)
-    from = from or 1
-    local col, v = pk[from], keyv[from]
-    local later = (desc and not sortcol) and expr.lt(col, v) or expr.gt(col, v)
-    if from == #pk then return later end
-    return expr.or_(later, expr.and_(expr.eq(col, v), keyafter(from + 1)))
-  end
-  if not sortcol then return keyafter() end
-  if c.null then
-    -- among the NULLs, which come last: only the key decides
-    return expr.and_(expr.isNull(sortcol), keyafter())
-  end
-  local sv = fromtext(c.sort, sortcol, "after")
-  local beyond = desc and expr.lt(sortcol, sv) or expr.gt(sortcol, sv)
-  local cond = expr.or_(beyond, expr.and_(expr.eq(sortcol, sv), keyafter()))
-  if nullable then cond = expr.or_(expr.isNull(sortcol), cond) end
-  return cond
 end
 
 -- The statement of one staged change.
@@ -679,7 +679,7 @@ function App:statement(db, ch, i)
       conds[#conds + 1] = expr.eq(t[k], fromtext(key[k], t[k],
         e.key .. "." .. k))
     end
-    return expr.and_(table.unpack(conds))
+    return expr.and_(unpack(conds))
   end
   if ch.op == "insert" then
     local v = values(ch.values or {}, "values")
@@ -712,13 +712,12 @@ function App:api_apply(_, body)
   if self.readOnly and not body.dryRun then
     return problem(403, "studio is read-only: nothing is written")
   end
-  if body.dryRun then
-    local out = {}
-    for i, ch in ipairs(changes) do
-      out[i] = sqltext(self:statement(self.db, ch, i))
-    end
-    return json(200, { statements = out })
+  -- every change is checked before anything runs
+  local out = {}
+  for i, ch in ipairs(changes) do
+    out[i] = sqltext(self:statement(self.db, ch, i))
   end
+  if body.dryRun then return json(200, { statements = out }) end
   local failed, failure
   local ok, err = pcall(self.db.transaction, self.db, function(tx)
     for i, ch in ipairs(changes) do

@@ -9,7 +9,9 @@
 // diagram) or "readonly" (a --read-only server); SHOTS a folder for
 // screenshots (or "-" for none). Prints one JSON list of checks
 // { name, ok, detail } on stdout; the spec asserts each, and the database
-// state the edits left.
+// state the edits left. The schema is the spec's: tables users and posts
+// (keys; STUDIO_USERS_SQL names the users table in SQL), 120 users and 10
+// posts.
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -231,7 +233,7 @@ if (mode === "edit") {
 
   await step("console", async () => {
     await page.click('.views button[data-view="console"]');
-    await page.fill("#sql", "select count(*) as n from users");
+    await page.fill("#sql", `select count(*) as n from ${process.env.STUDIO_USERS_SQL || "users"}`);
     await page.click("#run-sql");
     await page.waitForSelector("#sql-grid tbody tr");
     const text = await page.locator("#sql-grid").innerText();

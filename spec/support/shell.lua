@@ -51,6 +51,13 @@ function M.tmpdir(...)
   return dir
 end
 
+-- s percent-encoded for a URL's query.
+function M.urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(c)
+    return ("%%%02X"):format(c:byte())
+  end))
+end
+
 -- Writes text to path.
 function M.writefile(path, text)
   local f = assert(io.open(path, "wb"))

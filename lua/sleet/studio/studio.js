@@ -184,6 +184,8 @@ async function openTable(key, filters = []) {
     o.textContent = c.key;
     sel.append(o);
   }
+  $("filter-op").value = "eq";
+  $("filter-value").value = "";
   $("filter-form").hidden = false;
   $("add-row").hidden = state.schema.readOnly || state.table.view;
   await loadPage();

@@ -18,6 +18,8 @@
 #   relations  bench/relations.lua on the three databases
 #   seed       bench/seed.sh: sleet.seed on the three databases against
 #              drizzle-seed on better-sqlite3 (node, when present)
+#   studio     bench/studio.lua: sleet-kit studio's pages of a 1,000,000-row
+#              table on SQLite and PostgreSQL (handler and HTTP times, RSS)
 #   nginx      bench/nginx.sh: requests per second of nginx handlers (a
 #              prepared point select on each database, and none)
 #   memory     RSS growth over 1,000,000 prepared point selects on SQLite;
@@ -157,6 +159,14 @@ SEED_MD=$BUILD/bench/seed.md
   BUILD=$BUILD bash bench/seed.sh "$SEED_MD"
 )
 
+banner "studio: pages of a 1,000,000-row table (bench/studio.lua)"
+STUDIO_MD=$BUILD/bench/studio.md
+STUDIO_DB=$(mktemp -u "${TMPDIR:-/tmp}/sleet-studio.XXXXXX.db")
+STUDIO_ARGS=(sqlite "sqlite:$STUDIO_DB")
+if wants postgresql; then STUDIO_ARGS+=(postgresql "${URL[postgresql]}"); fi
+lua5.4 bench/studio.lua "$STUDIO_MD" "${STUDIO_ARGS[@]}" | tee -a "$RESULTS"
+rm -f "$STUDIO_DB"
+
 for dialect in sqlite postgresql mysql; do
   wants "$dialect" || continue
   banner "$dialect: memory"
@@ -211,4 +221,6 @@ lua5.4 bench/report.lua table "$RESULTS" "$RESULTS_MD" \
   ${PROFILE_MD:+"$PROFILE_MD"}
 # the seeding table (its own lines, bench/seed.sh)
 if [[ -f $SEED_MD ]]; then cat "$SEED_MD" >>"$RESULTS_MD"; fi
+# and the studio's (bench/studio.lua)
+if [[ -f $STUDIO_MD ]]; then cat "$STUDIO_MD" >>"$RESULTS_MD"; fi
 echo "bench: $((SECONDS - start)) s"

@@ -172,6 +172,7 @@ async function openTable(key, filters = []) {
   state.filters = filters;
   state.cursors = [null];
   state.page = 0;
+  document.body.dataset.busy = "1";
   for (const b of document.querySelectorAll("#table-list button")) {
     b.classList.toggle("active", b.dataset.table === key);
   }
@@ -191,7 +192,17 @@ async function openTable(key, filters = []) {
   await loadPage();
 }
 
+// body[data-busy] while a page loads (what tests and styles can wait on)
 async function loadPage() {
+  document.body.dataset.busy = "1";
+  try {
+    await fetchPage();
+  } finally {
+    delete document.body.dataset.busy;
+  }
+}
+
+async function fetchPage() {
   const t = state.table;
   const q = new URLSearchParams({ table: t.key, dir: state.dir });
   if (state.sort) q.set("sort", state.sort);

@@ -270,6 +270,11 @@ for _, d in ipairs(dialects.live()) do
           true), e.message)
         assert.equal(1, db:count(p))
         assert.same({}, kit.plan(db, s).statements or {})
+        local m = d.module()
+        local u = check.raises_kind("usage", m.point, { mode = "zz" })
+        assert.truthy(u.message:find('mode must be "tuple" or "xy"', 1, true))
+        u = check.raises_kind("usage", m.line, { mode = "xy" })
+        assert.truthy(u.message:find('mode must be "tuple" or "abc"', 1, true))
       end)
 
       it("are seeded with drizzle-seed's point and line generators",

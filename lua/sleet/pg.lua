@@ -181,25 +181,26 @@ end
 local POINT_TUPLE, POINT_XY = geo("point", { "x", "y" }, "(", ")")
 local LINE_TUPLE, LINE_ABC = geo("line", { "a", "b", "c" }, "{", "}")
 
-function M.point(a, b)
-  local name, opts = column.args("point", a, b)
-  if opts.mode ~= nil and opts.mode ~= "tuple" and opts.mode ~= "xy" then
-    util.usage('point: mode must be "tuple" or "xy"')
+-- A geometric column: mode names the codec of its values (the first mode
+-- is the default).
+local function geocolumn(fname, a, b, modes)
+  local name, opts = column.args(fname, a, b)
+  local codec = modes[opts.mode or modes[1][1]]
+  if not codec then
+    util.usage(('%s: mode must be "%s" or "%s"'):format(fname, modes[1][1],
+      modes[2][1]))
   end
-  return column.builder({ dialect = D, name = name, sqlType = "point",
-    columnType = "point", codec = opts.mode == "xy" and POINT_XY or
-      POINT_TUPLE })
+  return column.builder({ dialect = D, name = name, sqlType = fname,
+    columnType = fname, codec = codec })
 end
 
-function M.line(a, b)
-  local name, opts = column.args("line", a, b)
-  if opts.mode ~= nil and opts.mode ~= "tuple" and opts.mode ~= "abc" then
-    util.usage('line: mode must be "tuple" or "abc"')
-  end
-  return column.builder({ dialect = D, name = name, sqlType = "line",
-    columnType = "line", codec = opts.mode == "abc" and LINE_ABC or
-      LINE_TUPLE })
-end
+local POINT_MODES = { { "tuple" }, { "xy" }, tuple = POINT_TUPLE,
+  xy = POINT_XY }
+local LINE_MODES = { { "tuple" }, { "abc" }, tuple = LINE_TUPLE,
+  abc = LINE_ABC }
+
+function M.point(a, b) return geocolumn("point", a, b, POINT_MODES) end
+function M.line(a, b) return geocolumn("line", a, b, LINE_MODES) end
 
 local function datecodec(fname, opts)
   if opts.mode == nil or opts.mode == "string" or opts.mode == "date" then

@@ -1026,10 +1026,23 @@ local function liveviews(db, dialect, snap, opts)
     e.columns, e.isExisting = {}, false
     out[key] = e
   end
+  -- a view's columns (what pull declares): name, type, order
+  local function col(e, name, typ, pos)
+    if e then
+      e.columns[name] = { name = name, type = typ, order = tonumber(pos),
+        primaryKey = false, notNull = false }
+    end
+  end
   if dialect == "sqlite" then
     for _, r in ipairs(rows(db, "select name, sql from sqlite_master where " ..
       "type = 'view' order by name")) do
-      add(r.name, { name = r.name, definition = r.sql })
+      -- the query after CREATE VIEW name AS
+      local q = r.sql:match("^%s*[Cc][Rr][Ee][Aa][Tt][Ee]%s.-%s[Aa][Ss]%s+(.*)$")
+      add(r.name, { name = r.name, definition = q or r.sql })
+      for _, c in ipairs(rows(db, "select name, type, cid from " ..
+        "pragma_table_info(?)", { r.name })) do
+        col(out[r.name], c.name, (c.type or ""):lower(), c.cid + 1)
+      end
     end
   elseif dialect == "postgresql" then
     local scope = { "public" }
@@ -1042,13 +1055,31 @@ where c.relkind in ('v', 'm') and n.nspname in (]] ..
       placeholders(#scope) .. ")", scope)) do
       add(r.schema_name .. "." .. r.view_name, { name = r.view_name,
         schema = r.schema_name, materialized = r.materialized == true or
-          r.materialized == "t", definition = r.definition })
+          r.materialized == "t",
+        definition = r.definition:gsub("^%s+", ""):gsub("[%s;]+$", "") })
+    end
+    for _, r in ipairs(rows(db, [[
+select n.nspname as schema_name, c.relname as view_name, a.attname as name,
+  format_type(a.atttypid, a.atttypmod) as type, a.attnum as pos
+from pg_attribute a join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('v', 'm') and a.attnum > 0 and not a.attisdropped
+  and n.nspname in (]] .. placeholders(#scope) .. ")", scope)) do
+      col(out[r.schema_name .. "." .. r.view_name], r.name, pgtype(r.type),
+        r.pos)
     end
   else
     for _, r in ipairs(rows(db, "select TABLE_NAME as name, " ..
       "VIEW_DEFINITION as definition from information_schema.VIEWS where " ..
       "TABLE_SCHEMA = database()")) do
       add(r.name, { name = r.name, definition = r.definition })
+    end
+    for _, r in ipairs(rows(db, "select c.TABLE_NAME as view_name, " ..
+      "c.COLUMN_NAME as name, c.COLUMN_TYPE as ctype, c.ORDINAL_POSITION as " ..
+      "pos from information_schema.COLUMNS c join information_schema.VIEWS v " ..
+      "on v.TABLE_SCHEMA = c.TABLE_SCHEMA and v.TABLE_NAME = c.TABLE_NAME " ..
+      "where c.TABLE_SCHEMA = database()")) do
+      col(out[r.view_name], r.name, mytype(r.ctype), r.pos)
     end
   end
   snap.views = out

@@ -430,14 +430,6 @@ function M.render(snap, opts)
     return text
   end
 
-  for _, key in ipairs(util.sortedkeys(snap.views or {})) do
-    local v = snap.views[key]
-    note("view " .. v.name, ("views are not pulled: declare it with " ..
-      "%s.%s(name, columns):as(sql) (push and generate leave it alone " ..
-      "until then)"):format(mod, v.materialized and "materializedView" or
-      "view"))
-  end
-
   -- names: module locals first, then schemas, enums and tables
   local taken = { sleet = true, sql = true, [mod] = true, schema = true,
     r = true, t = true }
@@ -804,9 +796,65 @@ function M.render(snap, opts)
     end
   end
 
+  -- views: their columns as the database reports them, their query as
+  -- its text
+  local viewlist = {}
+  for _, key in ipairs(util.sortedkeys(snap.views or {})) do
+    local v = snap.views[key]
+    if not v.isExisting then
+      local base = camel(v.name)
+      if taken[base] then base = base .. "View" end
+      viewlist[#viewlist + 1] = { name = localname(base, taken), v = v }
+    end
+  end
+  for _, e in ipairs(viewlist) do
+    local v = e.v
+    local where = "view " .. v.name
+    local cols = {}
+    for _, c in pairs(v.columns or {}) do cols[#cols + 1] = c end
+    table.sort(cols, function(a, b)
+      return (a.order or 0) < (b.order or 0)
+    end)
+    local maker = v.materialized and "materializedView" or "view"
+    local owner = mod
+    if dialect == "postgresql" and v.schema and v.schema ~= "public" then
+      owner = schemalocal[v.schema] or mod
+    end
+    w("")
+    w(("local %s = %s.%s(%s, {"):format(e.name, owner, maker, str(v.name)))
+    local vkeys = {}
+    for _, c in ipairs(cols) do
+      local key = camel(c.name)
+      if key == "" or vkeys[key] then key = c.name end
+      vkeys[key] = true
+      local typ
+      if dialect == "postgresql" then
+        typ = pgtype(c.type, enums)
+      elseif dialect == "mysql" then
+        typ = mytype(c.type)
+      else
+        typ = sqlitetype(c.type ~= "" and c.type or "blob")
+      end
+      local nameArg = f(key) ~= c.name and str(c.name) or nil
+      if not typ or typ.enum or typ.myenum then
+        note(where, ("column %s: type %s read as text"):format(c.name,
+          tostring(c.type)))
+        typ = ty("text")
+      end
+      local args = {}
+      if nameArg then args[#args + 1] = nameArg end
+      if typ.opts then args[#args + 1] = typ.opts end
+      local call = ("%s.%s(%s)"):format(mod, typ.fn, table.concat(args, ", "))
+      if typ.arrays then call = call .. (":array()"):rep(typ.arrays) end
+      w(("  %s = %s,"):format(ckey(key), call))
+    end
+    w(("}):as(sql.raw(%s))"):format(str(v.definition or "")))
+  end
+
   w("")
   w("return {")
   local exports = {}
+  for _, e in ipairs(viewlist) do exports[#exports + 1] = e.name end
   for _, en in ipairs(enumlist) do exports[#exports + 1] = en.name end
   for _, sq in ipairs(seqlist) do exports[#exports + 1] = sq.name end
   for _, k in ipairs(order) do exports[#exports + 1] = tkey[k] end

@@ -17,17 +17,7 @@ local function rss_kb()
 end
 
 -- Under valgrind or a sanitizer runtime memory is theirs to count.
-local function instrumented()
-  local pre = os.getenv("LD_PRELOAD") or ""
-  if pre:find("asan", 1, true) or os.getenv("SLEET_GC_STRESS") then
-    return true
-  end
-  local f = io.open("/proc/self/maps")
-  if not f then return true end
-  local maps = f:read("*a")
-  f:close()
-  return maps:find("vgpreload", 1, true) ~= nil
-end
+local instrumented = check.instrumented
 
 -- SQL giving rows 1..n with a name, on each dialect.
 local series = {

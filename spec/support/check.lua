@@ -231,4 +231,23 @@ end
 
 -- }====================================================================
 
+-- True under valgrind, a sanitizer runtime or GC stress: the process is
+-- many times slower and its memory theirs to count.
+-- True under valgrind (its preload is mapped; unknowable: true).
+function M.valgrind()
+  local f = io.open("/proc/self/maps")
+  if not f then return true end
+  local maps = f:read("*a")
+  f:close()
+  return maps:find("vgpreload", 1, true) ~= nil
+end
+
+function M.instrumented()
+  local pre = os.getenv("LD_PRELOAD") or ""
+  if pre:find("asan", 1, true) or os.getenv("SLEET_GC_STRESS") then
+    return true
+  end
+  return M.valgrind()
+end
+
 return M

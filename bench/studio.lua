@@ -131,7 +131,9 @@ return { big = big }
   cf:write(("return { dialect = %q, schema = 'schema.lua', " ..
     "dbCredentials = { url = %q } }\n"):format(dialect, url))
   cf:close()
-  local root = io.popen("pwd"):read("l")
+  local pwd = io.popen("pwd")
+  local root = pwd:read("l")
+  pwd:close()
   os.execute(("cd %s && (LUA_PATH='%s/lua/?.lua;%s/lua/?/init.lua;;' " ..
     "LUA_CPATH='%s/%s;;' lua5.4 %s/bin/sleet-kit studio --port 0 > out 2>&1 " ..
     "& echo $! > pid)"):format(dir, root, root, root,

@@ -105,7 +105,7 @@ for _, d in ipairs(dialects.live()) do
         local got = db:select():from(things):get()
         assert.same(row.tags, got.tags)
         assert.same(row.grid, got.grid)
-        assert.equal("9007199254740993", tostring(got.big[1]):gsub("LL$", ""))
+        assert.equal("9007199254740993", (tostring(got.big[1]):gsub("LL$", "")))
         assert.same(row.reals, got.reals)
         assert.same(row.cash, got.cash)
         assert.same(row.flags, got.flags)

@@ -7,6 +7,7 @@
 -- that writes nothing; migrations see the type dataType gives.
 local check = require "spec.support.check"
 local dialects = require "spec.support.dialects"
+local core = require "sleet.core"
 local kit = require "sleet.kit"
 local sleet = require "sleet"
 
@@ -110,10 +111,21 @@ for _, d in ipairs(dialects.live()) do
       assert.same({ 2, 3 }, ids(inArray(items.price, { 0.5, 1.5 })))
       assert.same({ 2, 3 }, ids(between(items.price, 0.25, 2)))
       assert.same({ 2 }, ids(eq(items.tags, { "blue" })))
-      -- built again with another value: the compiled shape is reused
-      for _, p in ipairs({ 12.34, 0.5 }) do
-        assert.equal(1, #ids(eq(items.price, p)))
+      -- built again with other values: the compiled shape is reused and
+      -- the new value still goes through toDriver
+      local real, compiled = core.compile, 0
+      core.compile = function(...)
+        compiled = compiled + 1
+        return real(...)
       end
+      local ok, err = pcall(function()
+        for _, p in ipairs({ 12.34, 0.5, 1.5 }) do
+          assert.equal(1, #ids(eq(items.price, p)))
+        end
+      end)
+      core.compile = real
+      if not ok then error(err, 0) end
+      assert.is_true(compiled <= 1, compiled .. " compiles")
       local q = db:select({ id = items.id }):from(items)
         :where(eq(items.price, sleet.placeholder("p"))):prepare("ct_price")
       assert.equal(2, tonumber(q:get({ p = 0.5 }).id))

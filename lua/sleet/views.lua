@@ -207,11 +207,7 @@ function Builder:as(x)
     x = x(require("sleet.query").builder(v.dialect))
   end
   local k = kind(x)
-  if k == "query" and x._fieldspec then
-    local ok, err = pcall(x._fieldspec, x)
-    if not ok then error(err, 0) end
-    return makeview(self, x, nil, false)
-  end
+  if k == "query" and x._fieldspec then return makeview(self, x, nil, false) end
   if k == "expr" then return makeview(self, nil, x, false) end
   util.usage(("%s %s: as expects a select query, a function(qb) returning " ..
     "one, or sql"):format(v.what, v.name))

@@ -281,7 +281,9 @@ static double now_seconds(void) {
 
 /* The failure of a connect that took `elapsed` seconds: when that reached
 ** the timeout, the message says so and names where it tried to connect
-** (libpq's own text may be translated, so time decides, not the text). */
+** (libpq's own text may be translated, so time decides, not the text).
+** libpq 15 sets its deadline with time(), in whole seconds: a timeout of
+** n s may end after anything above n - 1 s. */
 static int connect_failed(const char *host, const char *port,
                           const char *timeout, double elapsed, const char *line,
                           sl_error *err) {
@@ -289,7 +291,7 @@ static int connect_failed(const char *host, const char *port,
   long limit = strtol(timeout, &end, 10);
   if (*end != '\0' || limit <= 0) limit = 0;
   if (limit > 0 && limit < 2) limit = 2; /* libpq's minimum */
-  if (limit > 0 && elapsed >= (double)limit - 0.25)
+  if (limit > 0 && elapsed >= (double)limit - 1.05)
     return sl_error_set(err, SL_EK_CONNECTION,
                         "could not connect to %s%s%s within %s s "
                         "(connect_timeout): %s",

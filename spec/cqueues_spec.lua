@@ -29,9 +29,10 @@ for _, d in ipairs(dialects.live()) do
         local loop = cqueues.new()
         local t0 = cqueues.monotime()
         local slow_done, fast_done, selected
-        -- under valgrind a connection and 50 selects take seconds: the
-        -- sleep is longer there, so that it still outlasts them
-        local secs = check.valgrind() and 10 or 1
+        -- under valgrind, GC stress or a sanitizer a connection and 50
+        -- selects take seconds: the sleep is longer there, so that it
+        -- still outlasts them
+        local secs = check.instrumented() and 10 or 1
         local sleep = d.name == "postgresql" and
           ("select pg_sleep(%d) as s"):format(secs) or
           ("select sleep(%d) as s"):format(secs)
